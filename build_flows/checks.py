@@ -1,0 +1,77 @@
+"""Checks on a user's QONNX file before the flow touches it, each failing with one clear error."""
+from pathlib import Path
+
+import onnx
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.util.cleanup import cleanup_model
+
+from .errors import BcnnError
+
+QUANT_OPS = {"Quant", "BipolarQuant"}
+COMPUTE_OPS = {"MatMul", "Gemm", "Conv"}
+# Ops that the flow knows how to streamline or map to hardware.
+SUPPORTED_OPS = QUANT_OPS | COMPUTE_OPS | {
+    "BatchNormalization", "MaxPool", "Mul", "Add", "Sub", "Div", "Reshape", "Flatten",
+    "Transpose", "Identity", "Constant", "Squeeze", "Unsqueeze",
+}
+# Ops through which a quantized tensor stays quantized.
+PASS_THROUGH_OPS = {"Reshape", "Flatten", "Transpose", "MaxPool", "Identity", "Squeeze", "Unsqueeze"}
+
+
+def load_qonnx(path) -> ModelWrapper:
+    """Load and tidy a QONNX model, or raise BcnnError naming the file and the problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise BcnnError(f"{path}: no such file (expected a QONNX model written by `bcnn export`)")
+    try:
+        proto = onnx.load(str(path))
+        onnx.checker.check_model(proto)
+    except Exception as exc:  # onnx raises several unrelated types for a bad file
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BcnnError(f"{path}: not a valid ONNX model ({first_line})") from exc
+    initializers = {t.name for t in proto.graph.initializer}
+    inputs = [i.name for i in proto.graph.input if i.name not in initializers]
+    if len(inputs) != 1 or len(proto.graph.output) != 1:
+        raise BcnnError(
+            f"{path}: the model has {len(inputs)} inputs and {len(proto.graph.output)} "
+            "outputs; a dataflow accelerator needs exactly one of each"
+        )
+    try:
+        model = cleanup_model(ModelWrapper(proto))
+    except Exception as exc:
+        raise BcnnError(f"{path}: QONNX could not tidy the graph ({exc})") from exc
+    check_supported(model, path)
+    return model
+
+
+def check_supported(model: ModelWrapper, path) -> None:
+    for node in model.graph.node:
+        if node.op_type not in SUPPORTED_OPS:
+            raise BcnnError(
+                f"{path}: node '{node.name}' has op type '{node.op_type}', which bcnn cannot map to "
+                f"hardware; supported op types: {', '.join(sorted(SUPPORTED_OPS))}"
+            )
+    if not any(n.op_type in COMPUTE_OPS for n in model.graph.node):
+        raise BcnnError(f"{path}: the model has no MatMul, Gemm or Conv layer: nothing to accelerate")
+    for node in model.graph.node:
+        if node.op_type in COMPUTE_OPS:
+            if not _is_quantized(model, node.input[1]):
+                raise BcnnError(
+                    f"{path}: layer '{node.name}' ({node.op_type}) has float (unquantized) weights; "
+                    "quantize them (e.g. Brevitas QuantLinear/QuantConv2d with weight_bit_width 1 or 2)"
+                )
+            if not _is_quantized(model, node.input[0]):
+                raise BcnnError(
+                    f"{path}: layer '{node.name}' ({node.op_type}) takes a float (unquantized) input; "
+                    "put a quantizer before it (e.g. Brevitas QuantIdentity with bit_width 1 or 2)"
+                )
+
+
+def _is_quantized(model: ModelWrapper, tensor: str) -> bool:
+    producer = model.find_producer(tensor)
+    while producer is not None and producer.op_type in PASS_THROUGH_OPS:
+        producer = model.find_producer(producer.input[0])
+    if producer is not None:
+        return producer.op_type in QUANT_OPS
+    # A graph input or initializer: quantized only if annotated with an integer datatype.
+    return model.get_tensor_datatype(tensor).is_integer()

@@ -1,0 +1,60 @@
+"""BuildConfig: everything one build needs, in one object (YAML on disk as build/X/build.yaml)."""
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import yaml
+
+from .boards import get_board
+from .errors import BcnnError
+
+# With neither a folding file nor a target, fold for this frame rate: small hardware that still
+# simulates in seconds (CNV at PE=SIMD=1 would take ~30 M cycles per frame).
+DEFAULT_TARGET_FPS = 1000.0
+
+
+@dataclass
+class BuildConfig:
+    model: str  # path of the QONNX model
+    out: str  # build directory
+    board: str = "Pynq-Z1"
+    clock_ns: float | None = None  # None: the board's default clock
+    folding: str | None = None  # FINN folding-config JSON; excludes target_fps
+    target_fps: float | None = None
+    input_scale: float = 255.0  # the accelerator takes integers in [0, input_scale]; the model x / input_scale
+    verify_samples: int = 3  # inputs executed after every step against the QONNX model
+    seed: int = 0
+    steps: list = field(default_factory=list)  # empty: the default step list (flow.DEFAULT_STEPS)
+
+    def __post_init__(self):
+        board = get_board(self.board)  # raises on an unknown board
+        if self.clock_ns is None:
+            self.clock_ns = board.default_clock_ns
+        if self.clock_ns <= 0:
+            raise BcnnError(f"--clock-ns must be positive, got {self.clock_ns}")
+        if self.folding is not None and self.target_fps is not None:
+            raise BcnnError("give either --folding or --target-fps, not both")
+        if self.target_fps is not None and self.target_fps <= 0:
+            raise BcnnError(f"--target-fps must be positive, got {self.target_fps}")
+        if self.verify_samples < 1:
+            raise BcnnError(f"verify_samples must be at least 1, got {self.verify_samples}")
+
+    @property
+    def fpga_part(self) -> str:
+        return get_board(self.board).part
+
+    @property
+    def target_cycles_per_frame(self) -> int:
+        fps = self.target_fps if self.target_fps is not None else DEFAULT_TARGET_FPS
+        return max(1, int(1e9 / (self.clock_ns * fps)))
+
+    def save(self, path: Path) -> None:
+        path.write_text(yaml.safe_dump(asdict(self), sort_keys=False))
+
+    @classmethod
+    def load(cls, path: Path) -> "BuildConfig":
+        data = yaml.safe_load(Path(path).read_text()) or {}
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise BcnnError(f"{path}: unknown build option(s) {sorted(unknown)}; valid: {sorted(known)}")
+        return cls(**data)

@@ -1,0 +1,80 @@
+"""Runs a build: the steps of a BuildConfig in order, each output saved and verified, into a
+temporary directory that is renamed to the build directory only when everything succeeded."""
+import importlib
+import json
+import os
+import shutil
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .checks import load_qonnx
+from .config import BuildConfig
+from .errors import BcnnError
+from .finn_env import use_build_dir
+from .relocate import rewrite_paths
+from .steps import DEFAULT_STEPS
+from .steps.dataflow import get_dataflow
+from .verify import Verifier
+
+
+def resolve_steps(names) -> list:
+    """Step names from DEFAULT_STEPS, or `package.module:function` for a user's own step."""
+    steps = []
+    for name in names or DEFAULT_STEPS:
+        if name in DEFAULT_STEPS:
+            steps.append((name, DEFAULT_STEPS[name]))
+        elif ":" in name:
+            module, _, func = name.partition(":")
+            try:
+                steps.append((name, getattr(importlib.import_module(module), func)))
+            except (ImportError, AttributeError) as exc:
+                raise BcnnError(f"build step '{name}' could not be imported ({exc})") from exc
+        else:
+            raise BcnnError(f"unknown build step '{name}'; valid: {', '.join(DEFAULT_STEPS)} or module:function")
+    return steps
+
+
+def run_build(cfg: BuildConfig, show_progress: bool = True, keep_failed: bool = False) -> Path:
+    final = Path(cfg.out).resolve()
+    tmp = final.parent / f".{final.name}.partial"
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "intermediate").mkdir(parents=True)
+    work = replace(cfg, out=str(tmp))
+    steps = resolve_steps(cfg.steps)
+    try:
+        use_build_dir(tmp / "finn_tmp")
+        model = load_qonnx(cfg.model)
+        verifier = Verifier(model, cfg)
+        log = []
+        with Progress(TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      TimeElapsedColumn(), disable=not show_progress, transient=False) as progress:
+            task = progress.add_task("build", total=len(steps))
+            for index, (name, step) in enumerate(steps):
+                progress.update(task, description=f"step {name}")
+                start = time.perf_counter()
+                model = step(model, work)
+                model.save(str(tmp / "intermediate" / f"{index:02d}_{name}.onnx"))
+                entry = verifier.check(model, name, tmp / "finn_tmp")
+                entry["seconds"] = round(time.perf_counter() - start, 3)
+                log.append(entry)
+                progress.advance(task)
+        report = tmp / "report"
+        report.mkdir(exist_ok=True)
+        (report / "verification.json").write_text(json.dumps(log, indent=2))
+        model.save(str(tmp / "model.onnx"))
+        if model.get_nodes_by_op_type("StreamingDataflowPartition"):
+            get_dataflow(model).save(str(tmp / "dataflow.onnx"))
+        cfg.save(tmp / "build.yaml")
+        shutil.rmtree(tmp / "finn_tmp", ignore_errors=True)
+        rewrite_paths(tmp, str(tmp), str(final))
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+        return final
+    except BaseException:
+        if not keep_failed:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise

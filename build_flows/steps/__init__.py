@@ -1,0 +1,24 @@
+"""Build steps in the order they run. Each is `step(model, cfg) -> model` on the whole graph;
+steps after the dataflow partition work on its child through steps.dataflow."""
+from .codegen import step_codegen
+from .estimates import step_estimates
+from .fold import step_fold
+from .hardware import step_convert_to_hw, step_create_dataflow_partition, step_specialize
+from .prepare import step_add_pixel_input, step_insert_label_select, step_tidy
+from .streamline import step_minimize_bit_widths, step_qonnx_to_finn, step_streamline
+
+# name -> function, in the default order
+DEFAULT_STEPS = {
+    "tidy": step_tidy,
+    "add_pixel_input": step_add_pixel_input,
+    "insert_label_select": step_insert_label_select,
+    "qonnx_to_finn": step_qonnx_to_finn,
+    "streamline": step_streamline,
+    "convert_to_hw": step_convert_to_hw,
+    "create_dataflow_partition": step_create_dataflow_partition,
+    "specialize": step_specialize,
+    "fold": step_fold,
+    "minimize_bit_widths": step_minimize_bit_widths,
+    "estimates": step_estimates,
+    "codegen": step_codegen,
+}

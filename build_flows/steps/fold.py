@@ -1,0 +1,98 @@
+"""Folding: how many processing elements (PE) and SIMD lanes each layer gets.
+
+Either a FINN folding-config JSON (`--folding`, the format of finn-examples: node name ->
+attributes, plus optional "Defaults"), or FINN+'s SetFolding search for a cycles-per-frame target
+(`--target-fps`, or the default target). A folding is checked before it is applied: every entry
+must name a layer of this design, every attribute must exist on that layer, and every PE/SIMD
+must divide the dimension it folds."""
+import json
+from pathlib import Path
+
+from finn.transformation.fpgadataflow.insert_dwc import InsertDWC
+from finn.transformation.fpgadataflow.set_folding import SetFolding
+from finn.transformation.fpgadataflow.specialize_layers import SpecializeLayers
+from finn.transformation.general import ApplyConfig
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+from qonnx.transformation.general import GiveUniqueNodeNames
+
+from ..errors import BcnnError
+from .dataflow import transform_dataflow
+
+# Layer kind -> (folding attribute, attribute of the dimension it must divide)
+FOLDED_DIMENSIONS = {
+    "MVAU": (("PE", "MH"), ("SIMD", "MW")),
+    "Thresholding": (("PE", "NumChannels"),),
+    "ConvolutionInputGenerator": (("SIMD", "IFMChannels"),),
+    "Pool": (("PE", "Channels"),),
+    "LabelSelect": (("PE", "Labels"),),
+    "FMPadding": (("SIMD", "NumChannels"),),
+}
+
+
+def layer_kind(op_type: str) -> str:
+    """`MVAU_hls` -> `MVAU`: the abstract layer behind a specialization."""
+    for suffix in ("_hls", "_rtl"):
+        if op_type.endswith(suffix):
+            return op_type[: -len(suffix)]
+    return op_type
+
+
+def load_folding(path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise BcnnError(f"--folding {path}: no such file (expected a FINN folding-config JSON)")
+    try:
+        config = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise BcnnError(f"--folding {path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    if not isinstance(config, dict) or not all(isinstance(v, dict) for v in config.values()):
+        raise BcnnError(f'--folding {path}: expected an object of layer name -> {{"PE": .., "SIMD": ..}}')
+    return config
+
+
+def check_folding(df: ModelWrapper, config: dict, source: str) -> None:
+    nodes = {n.name: n for n in df.graph.node}
+    for name, attrs in config.items():
+        if name == "Defaults":
+            continue
+        if name not in nodes:
+            raise BcnnError(f"{source}: no layer named '{name}' in this design; layers: {', '.join(nodes)}")
+        inst = getCustomOp(nodes[name])
+        valid = inst.get_nodeattr_types()
+        for attr in attrs:
+            if attr not in valid:
+                raise BcnnError(f"{source}: layer '{name}' has no attribute '{attr}'; folding attributes: PE, SIMD, ram_style, mem_mode, ...")
+    for node in df.graph.node:
+        check_layer_folding(node, config.get(node.name, {}), source)
+
+
+def check_layer_folding(node, attrs: dict, source: str) -> None:
+    inst = getCustomOp(node)
+    for fold_attr, dim_attr in FOLDED_DIMENSIONS.get(layer_kind(node.op_type), ()):
+        value = attrs.get(fold_attr, inst.get_nodeattr(fold_attr))
+        dim = inst.get_nodeattr(dim_attr)
+        if not isinstance(value, int) or value < 1 or dim % value:
+            valid = [d for d in range(1, dim + 1) if dim % d == 0]
+            raise BcnnError(
+                f"{source}: layer '{node.name}' ({node.op_type}): {fold_attr}={value} does not divide "
+                f"{dim_attr}={dim}; valid {fold_attr} values: {valid}"
+            )
+
+
+def step_fold(model: ModelWrapper, cfg) -> ModelWrapper:
+    """Apply the folding file, or search one for the target cycles per frame; then insert data
+    width converters where a producer's and consumer's stream widths now differ."""
+
+    def fold(df: ModelWrapper) -> ModelWrapper:
+        if cfg.folding:
+            config = load_folding(cfg.folding)
+            check_folding(df, config, f"--folding {cfg.folding}")
+            df = df.transform(ApplyConfig(config))
+        else:
+            df = df.transform(SetFolding(cfg.target_cycles_per_frame, two_pass_relaxation=True))
+        df = df.transform(InsertDWC())
+        df = df.transform(SpecializeLayers(cfg.fpga_part))  # the new width converters
+        return df.transform(GiveUniqueNodeNames())
+
+    return transform_dataflow(model, cfg, "fold", fold)

@@ -1,0 +1,73 @@
+"""Streamlined graph -> FINN+ hardware layers -> dataflow partition -> HLS/RTL specializations."""
+from finn.transformation.fpgadataflow.convert_to_hw.binary_matrix_vector_activation import (
+    InferBinaryMatrixVectorActivation,
+)
+from finn.transformation.fpgadataflow.convert_to_hw.conv_inp_gen import InferConvInpGen
+from finn.transformation.fpgadataflow.convert_to_hw.label_select import InferLabelSelectLayer
+from finn.transformation.fpgadataflow.convert_to_hw.pool import InferPool
+from finn.transformation.fpgadataflow.convert_to_hw.quantized_matrix_vector_activation import (
+    InferQuantizedMatrixVectorActivation,
+)
+from finn.transformation.fpgadataflow.convert_to_hw.thresholding import InferThresholdingLayer
+from finn.transformation.fpgadataflow.create_dataflow_partition import CreateDataflowPartition
+from finn.transformation.fpgadataflow.specialize_layers import SpecializeLayers
+from finn.transformation.move_reshape import RemoveCNVtoFCFlatten
+from finn.transformation.streamline import absorb
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.transformation.general import GiveUniqueNodeNames
+from qonnx.transformation.infer_data_layouts import InferDataLayouts
+from qonnx.transformation.infer_datatypes import InferDataTypes
+from qonnx.transformation.infer_shapes import InferShapes
+
+from ..errors import BcnnError
+from .dataflow import get_dataflow, set_dataflow, transform_dataflow
+
+HW_DOMAIN = "finn.custom_op.fpgadataflow"
+# Layout-only ops that may stay in software around the accelerator (the host does them).
+HOST_OPS = {"Transpose", "Reshape", "Flatten"}
+
+
+def step_convert_to_hw(model: ModelWrapper, cfg) -> ModelWrapper:
+    """Map each streamlined op to a FINN+ hardware layer (MVAU, Thresholding, sliding window,
+    Pool, LabelSelect)."""
+    for t in (
+        InferBinaryMatrixVectorActivation(),
+        InferQuantizedMatrixVectorActivation(),
+        InferLabelSelectLayer(),
+        InferThresholdingLayer(),
+        InferPool(),
+        InferConvInpGen(),
+        RemoveCNVtoFCFlatten(),
+        absorb.AbsorbConsecutiveTransposes(),
+        GiveUniqueNodeNames(),
+        InferShapes(),
+        InferDataLayouts(),
+        InferDataTypes(),
+    ):
+        model = model.transform(t)
+    unmapped = [n for n in model.graph.node if not n.domain.startswith(HW_DOMAIN) and n.op_type not in HOST_OPS]
+    if unmapped:
+        n = unmapped[0]
+        raise BcnnError(
+            f"{cfg.model}: node '{n.name}' ({n.op_type}) was not mapped to a hardware layer after "
+            "streamlining; typical causes are a float scale that cannot be absorbed into thresholds "
+            "(e.g. a negative or per-channel scale before a max pool) or an op without a FINN+ layer. "
+            f"Unmapped: {', '.join(f'{u.name} ({u.op_type})' for u in unmapped)}"
+        )
+    return model
+
+
+def step_create_dataflow_partition(model: ModelWrapper, cfg) -> ModelWrapper:
+    """Move the hardware layers into one child model; only layout ops stay in the parent."""
+    parent = model.transform(CreateDataflowPartition())
+    return set_dataflow(parent, cfg, "create_dataflow_partition", get_dataflow(parent))
+
+
+def step_specialize(model: ModelWrapper, cfg) -> ModelWrapper:
+    """Pick each layer's backend (FINN+ RTL where it has one, else HLS) for the board's part."""
+
+    def specialize(df: ModelWrapper) -> ModelWrapper:
+        df = df.transform(SpecializeLayers(cfg.fpga_part))
+        return df.transform(GiveUniqueNodeNames())
+
+    return transform_dataflow(model, cfg, "specialize", specialize)

@@ -1,0 +1,46 @@
+"""Steps on the QONNX graph before FINN+ sees it: tidy, integer pixel input, label-select head."""
+import numpy as np
+from onnx import TensorProto, helper
+from qonnx.core.datatype import DataType
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.transformation.general import GiveReadableTensorNames, GiveUniqueNodeNames
+from qonnx.transformation.infer_datatypes import InferDataTypes
+from qonnx.transformation.infer_shapes import InferShapes
+from qonnx.transformation.insert_topk import InsertTopK
+from qonnx.util.cleanup import cleanup_model
+
+PIXEL_INPUT = "pixels"
+
+
+def _tidy(model: ModelWrapper) -> ModelWrapper:
+    model = cleanup_model(model)
+    for t in (InferShapes(), InferDataTypes(), GiveUniqueNodeNames(), GiveReadableTensorNames()):
+        model = model.transform(t)
+    return model
+
+
+def step_tidy(model: ModelWrapper, cfg) -> ModelWrapper:
+    """Constant folding, shape/datatype inference and readable names."""
+    return _tidy(model)
+
+
+def step_add_pixel_input(model: ModelWrapper, cfg) -> ModelWrapper:
+    """Make the accelerator take integers: prepend `x / input_scale` to the graph and declare the
+    new input UINT8 (for 255), so streamlining folds the division into the input thresholds."""
+    old = model.graph.input[0]
+    shape = model.get_tensor_shape(old.name)
+    scale = model.make_new_valueinfo_name()
+    model.set_initializer(scale, np.asarray(1.0 / cfg.input_scale, dtype=np.float32))
+    model.graph.node.insert(0, helper.make_node("Mul", [PIXEL_INPUT, scale], [old.name]))
+    model.graph.input.remove(old)
+    model.graph.input.insert(0, helper.make_tensor_value_info(PIXEL_INPUT, TensorProto.FLOAT, shape))
+    model.graph.value_info.append(old)
+    bits = int(np.ceil(np.log2(cfg.input_scale + 1)))
+    model.set_tensor_datatype(PIXEL_INPUT, DataType[f"UINT{bits}"])
+    return _tidy(model)
+
+
+def step_insert_label_select(model: ModelWrapper, cfg) -> ModelWrapper:
+    """Append top-1 (TopK k=1): the accelerator outputs the class index. Streamlining later
+    absorbs the classifier's positive scalar scale and bias into it."""
+    return _tidy(model.transform(InsertTopK(k=1)))

@@ -1,0 +1,53 @@
+"""QONNX -> FINN dialect, streamlining into integer thresholds and XNOR-popcounts, bit widths."""
+from finn.transformation.fpgadataflow.minimize_accumulator_width import MinimizeAccumulatorWidth
+from finn.transformation.fpgadataflow.minimize_weight_bit_width import MinimizeWeightBitWidth
+from finn.transformation.qonnx.convert_qonnx_to_finn import ConvertQONNXtoFINN
+from finn.transformation.streamline import Streamline
+from finn.transformation.streamline import absorb
+from finn.transformation.streamline.reorder import MakeMaxPoolNHWC
+from finn.transformation.streamline.round_thresholds import RoundAndClipThresholds
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.transformation.bipolar_to_xnor import ConvertBipolarMatMulToXnorPopcount
+from qonnx.transformation.general import RemoveUnusedTensors
+from qonnx.transformation.infer_data_layouts import InferDataLayouts
+from qonnx.transformation.lower_convs_to_matmul import LowerConvsToMatMul
+
+from .dataflow import transform_dataflow
+from .prepare import _tidy
+
+
+def step_qonnx_to_finn(model: ModelWrapper, cfg) -> ModelWrapper:
+    """Quant/BipolarQuant nodes -> MultiThreshold (activations) and integer initializers (weights)."""
+    return _tidy(model.transform(ConvertQONNXtoFINN()))
+
+
+def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
+    """Move and collapse float scales/biases into thresholds; lower convolutions to Im2Col +
+    MatMul in NHWC; bipolar MatMuls become XnorPopcountMatMul; the classifier's scale and bias
+    go into the TopK."""
+    model = model.transform(absorb.AbsorbScalarBiasIntoMultiThreshold())
+    model = model.transform(Streamline())
+    if model.get_nodes_by_op_type("Conv"):
+        model = model.transform(LowerConvsToMatMul())
+        model = model.transform(MakeMaxPoolNHWC())
+        model = model.transform(absorb.AbsorbTransposeIntoMultiThreshold())
+        model = model.transform(MakeMaxPoolNHWC())
+        model = model.transform(absorb.AbsorbConsecutiveTransposes())
+    model = model.transform(ConvertBipolarMatMulToXnorPopcount())
+    model = model.transform(Streamline())
+    model = model.transform(absorb.AbsorbScalarMulAddIntoTopK())
+    model = model.transform(InferDataLayouts())
+    return model.transform(RemoveUnusedTensors())
+
+
+def step_minimize_bit_widths(model: ModelWrapper, cfg) -> ModelWrapper:
+    """Shrink accumulators and weight storage to the widths the values need, then round
+    thresholds to integers and clip them to the (now known) accumulator range: exact, since
+    every threshold compares against an integer."""
+
+    def minimize(df: ModelWrapper) -> ModelWrapper:
+        df = df.transform(MinimizeWeightBitWidth())
+        df = df.transform(MinimizeAccumulatorWidth())
+        return df.transform(RoundAndClipThresholds())
+
+    return transform_dataflow(model, cfg, "minimize_bit_widths", minimize)

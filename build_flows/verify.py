@@ -1,0 +1,72 @@
+"""Every step is executed on the same inputs as the exported QONNX model and must agree with it.
+
+Inputs are random integer pixels in [0, input_scale]; the QONNX model sees pixels / input_scale.
+Before the label-select head exists, a step's output is the logits: they must match the
+reference within float rounding and give the same top-1 class. After it, the output is the class
+index itself, an integer, which must be equal.
+"""
+from pathlib import Path
+
+import numpy as np
+from qonnx.custom_op.registry import getCustomOp
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.core.onnx_exec import execute_onnx
+
+from .errors import BcnnError
+from .finn_env import generic_view
+
+
+def run_model(model: ModelWrapper, x: np.ndarray) -> np.ndarray:
+    out = execute_onnx(model, {model.graph.input[0].name: x})
+    return np.asarray(out[model.graph.output[0].name])
+
+
+def executable(model: ModelWrapper, scratch: Path) -> ModelWrapper:
+    """The model with its dataflow partition (if any) replaced by a python-executable view."""
+    nodes = model.get_nodes_by_op_type("StreamingDataflowPartition")
+    if not nodes:
+        return model
+    copy = ModelWrapper(model.model.__deepcopy__())
+    sdp = getCustomOp(copy.get_nodes_by_op_type("StreamingDataflowPartition")[0])
+    scratch.mkdir(parents=True, exist_ok=True)
+    view_path = scratch / "dataflow_generic_view.onnx"
+    generic_view(ModelWrapper(sdp.get_nodeattr("model"))).save(str(view_path))
+    sdp.set_nodeattr("model", str(view_path))
+    return copy
+
+
+class Verifier:
+    def __init__(self, reference: ModelWrapper, cfg):
+        rng = np.random.default_rng(cfg.seed)
+        shape = reference.get_tensor_shape(reference.graph.input[0].name)
+        self.input_scale = cfg.input_scale
+        self.pixels = [rng.integers(0, int(cfg.input_scale) + 1, size=shape).astype(np.float32)
+                       for _ in range(cfg.verify_samples)]
+        self.logits = [run_model(reference, p / np.float32(cfg.input_scale)).reshape(-1) for p in self.pixels]
+        self.labels = [int(np.argmax(l)) for l in self.logits]
+
+    def check(self, model: ModelWrapper, step: str, scratch: Path) -> dict:
+        model = executable(model, scratch)
+        takes_pixels = model.get_tensor_datatype(model.graph.input[0].name).is_integer()
+        outputs_label = int(np.prod(model.get_tensor_shape(model.graph.output[0].name))) == 1
+        ties = 0
+        for i, (pixels, logits, label) in enumerate(zip(self.pixels, self.logits, self.labels)):
+            x = pixels if takes_pixels else pixels / np.float32(self.input_scale)
+            try:
+                out = run_model(model, x).reshape(-1)
+            except Exception as exc:
+                raise BcnnError(f"after step '{step}': executing the model failed ({type(exc).__name__}: {exc})") from exc
+            ties += int(np.sum(logits == logits[label]) > 1)
+            got = int(out[0]) if outputs_label else int(np.argmax(out))
+            if got != label:
+                raise BcnnError(
+                    f"after step '{step}': sample {i} gives class {got}, the QONNX model gives {label}; "
+                    "the step changed the model's function"
+                )
+            if not outputs_label and not np.allclose(out, logits, rtol=1e-4, atol=1e-4 * np.abs(logits).max()):
+                raise BcnnError(
+                    f"after step '{step}': sample {i} logits differ from the QONNX model "
+                    f"(max abs diff {np.abs(out - logits).max():.3g})"
+                )
+        return {"step": step, "samples": len(self.pixels), "output": "label" if outputs_label else "logits",
+                "bit_exact": True, "samples_with_tied_top1": ties}
