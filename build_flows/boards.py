@@ -5,7 +5,7 @@ from importlib.resources import files
 
 import yaml
 
-from .errors import BcnnError
+from models.errors import BcnnError
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import onnx
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.util.cleanup import cleanup_model
 
-from .errors import BcnnError
+from models.errors import BcnnError
 
 QUANT_OPS = {"Quant", "BipolarQuant"}
 COMPUTE_OPS = {"MatMul", "Gemm", "Conv"}

@@ -5,11 +5,16 @@ from pathlib import Path
 import yaml
 
 from .boards import get_board
-from .errors import BcnnError
+from models.errors import BcnnError
 
 # With neither a folding file nor a target, fold for this frame rate: small hardware that still
 # simulates in seconds (CNV at PE=SIMD=1 would take ~30 M cycles per frame).
 DEFAULT_TARGET_FPS = 1000.0
+
+
+def shipped_foldings() -> dict:
+    """Foldings that ship with bcnn (finn-examples' published ones), by model name."""
+    return {p.stem: p for p in sorted((Path(__file__).parent / "foldings").glob("*.json"))}
 
 
 @dataclass
@@ -18,7 +23,7 @@ class BuildConfig:
     out: str  # build directory
     board: str = "Pynq-Z1"
     clock_ns: float | None = None  # None: the board's default clock
-    folding: str | None = None  # FINN folding-config JSON; excludes target_fps
+    folding: str | None = None  # FINN folding-config JSON, or a shipped one by name; excludes target_fps
     target_fps: float | None = None
     input_scale: float = 255.0  # the accelerator takes integers in [0, input_scale]; the model x / input_scale
     verify_samples: int = 3  # inputs executed after every step against the QONNX model
@@ -35,6 +40,8 @@ class BuildConfig:
             raise BcnnError("give either --folding or --target-fps, not both")
         if self.target_fps is not None and self.target_fps <= 0:
             raise BcnnError(f"--target-fps must be positive, got {self.target_fps}")
+        if self.folding is not None and not Path(self.folding).is_file() and self.folding in shipped_foldings():
+            self.folding = str(shipped_foldings()[self.folding])
         if self.verify_samples < 1:
             raise BcnnError(f"verify_samples must be at least 1, got {self.verify_samples}")
 

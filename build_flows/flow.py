@@ -1,5 +1,6 @@
 """Runs a build: the steps of a BuildConfig in order, each output saved and verified, into a
 temporary directory that is renamed to the build directory only when everything succeeded."""
+import contextlib
 import importlib
 import json
 import os
@@ -8,11 +9,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .checks import load_qonnx
 from .config import BuildConfig
-from .errors import BcnnError
+from models.errors import BcnnError
 from .finn_env import use_build_dir
 from .relocate import rewrite_paths
 from .steps import DEFAULT_STEPS
@@ -49,8 +51,10 @@ def run_build(cfg: BuildConfig, show_progress: bool = True, keep_failed: bool = 
         model = load_qonnx(cfg.model)
         verifier = Verifier(model, cfg)
         log = []
+        # FINN+ prints progress chatter on stdout: it goes to build.log, our progress bar to stderr.
         with Progress(TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TimeElapsedColumn(), disable=not show_progress, transient=False) as progress:
+                      TimeElapsedColumn(), console=Console(stderr=True), disable=not show_progress) as progress, \
+                open(tmp / "build.log", "w") as finn_log, contextlib.redirect_stdout(finn_log):
             task = progress.add_task("build", total=len(steps))
             for index, (name, step) in enumerate(steps):
                 progress.update(task, description=f"step {name}")

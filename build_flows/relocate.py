@@ -5,7 +5,8 @@ from pathlib import Path
 
 import onnx
 
-TEXT_SUFFIXES = {".tcl", ".cpp", ".h", ".hpp", ".v", ".sv", ".vh", ".svh", ".sh", ".json", ".yaml", ".txt", ".dat", ""}
+# Weight/threshold memory files (.dat, .npy) hold numbers only and are skipped.
+TEXT_SUFFIXES = {".tcl", ".cpp", ".h", ".hpp", ".v", ".sv", ".vh", ".svh", ".sh", ".json", ".yaml", ".txt", ""}
 MAX_TEXT_BYTES = 8 << 20
 
 
@@ -28,11 +29,11 @@ def rewrite_onnx_paths(path: Path, old: str, new: str) -> None:
 def rewrite_paths(root: Path, old: str, new: str) -> None:
     """Replace the absolute path `old` by `new` in every ONNX model and small text file below root."""
     for path in Path(root).rglob("*"):
-        if not path.is_file() or path.stat().st_size > MAX_TEXT_BYTES:
+        if not path.is_file():
             continue
         if path.suffix == ".onnx":
             rewrite_onnx_paths(path, old, new)
-        elif path.suffix in TEXT_SUFFIXES:
+        elif path.suffix in TEXT_SUFFIXES and path.stat().st_size <= MAX_TEXT_BYTES:
             try:
                 text = path.read_text()
             except UnicodeDecodeError:

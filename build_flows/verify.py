@@ -12,7 +12,7 @@ from qonnx.custom_op.registry import getCustomOp
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
 
-from .errors import BcnnError
+from models.errors import BcnnError
 from .finn_env import generic_view
 
 

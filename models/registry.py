@@ -7,6 +7,8 @@ import re
 
 from torch import nn
 
+from .errors import BcnnError
+
 from .topologies import CNV, FC
 from .topologies.fc import HIDDEN
 
@@ -16,7 +18,7 @@ MODEL_NAMES = tuple(f"{t}_w{w}a{a}" for t in TOPOLOGIES for w, a in PRECISIONS)
 DEFAULT_IN_SHAPE = {"tfc": (1, 28, 28), "sfc": (1, 28, 28), "lfc": (1, 28, 28), "cnv": (3, 32, 32)}
 
 
-class UnknownModel(ValueError):
+class UnknownModel(BcnnError):
     pass
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
-from ..errors import BcnnError
+from models.errors import BcnnError
 
 
 def partition_node(model: ModelWrapper):

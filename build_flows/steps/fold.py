@@ -16,7 +16,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.general import GiveUniqueNodeNames
 
-from ..errors import BcnnError
+from models.errors import BcnnError
 from .dataflow import transform_dataflow
 
 # Layer kind -> (folding attribute, attribute of the dimension it must divide)

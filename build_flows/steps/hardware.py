@@ -19,7 +19,7 @@ from qonnx.transformation.infer_data_layouts import InferDataLayouts
 from qonnx.transformation.infer_datatypes import InferDataTypes
 from qonnx.transformation.infer_shapes import InferShapes
 
-from ..errors import BcnnError
+from models.errors import BcnnError
 from .dataflow import get_dataflow, set_dataflow, transform_dataflow
 
 HW_DOMAIN = "finn.custom_op.fpgadataflow"

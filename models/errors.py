@@ -1,4 +1,6 @@
-"""The one error type a user sees: what is wrong, where, and what would be valid."""
+"""The one error type a user sees: what is wrong, where, and what would be valid.
+
+It lives in the first package (models) so every later stage can raise it."""
 
 
 class BcnnError(Exception):

@@ -1,0 +1,142 @@
+"""`bcnn`: train, export, build, report, demo. Errors print one line; --debug shows tracebacks."""
+import json
+import logging
+import sys
+import warnings
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from models.errors import BcnnError
+from models.registry import MODEL_NAMES
+
+console = Console(stderr=True)
+
+
+class BcnnGroup(click.Group):
+    """Turns a BcnnError (or any error, without --debug) into one line on stderr."""
+
+    def invoke(self, ctx):
+        debug = "--debug" in sys.argv
+        if not debug:
+            warnings.filterwarnings("ignore")
+            logging.disable(logging.WARNING)
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except BcnnError as exc:
+            if debug:
+                raise
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except Exception as exc:
+            if debug:
+                raise
+            click.echo(f"error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=BcnnGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks and FINN+ warnings.")
+def main(debug):
+    """bcnn-fpga: binary CNNs from Brevitas to verified FPGA dataflow accelerators (FINN+)."""
+
+
+@main.command()
+@click.option("--model", "model_name", required=True, type=click.Choice(MODEL_NAMES), help="Topology and precision.")
+@click.option("--dataset", default="mnist", show_default=True, help="digits | mnist | fashion_mnist | cifar10")
+@click.option("--epochs", default=1, show_default=True, type=int)
+@click.option("--batch-size", default=100, show_default=True, type=int)
+@click.option("--lr", default=0.01, show_default=True, type=float)
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--limit", default=None, type=int, help="Use only the first N samples of each split.")
+@click.option("--data-root", default=None, type=click.Path(), help="Directory of the dataset files.")
+@click.option("--out", required=True, type=click.Path(), help="Run directory (checkpoint.pt, metrics.json).")
+def train(model_name, dataset, epochs, batch_size, lr, seed, limit, data_root, out):
+    """Train a model; rerunning with more --epochs resumes from the checkpoint in --out."""
+    from models.train import TrainConfig, train as run_train
+
+    metrics = run_train(TrainConfig(model_name, dataset, out, epochs, batch_size, lr, seed, limit, data_root))
+    click.echo(f"{model_name} on {dataset}: test accuracy {metrics['test_accuracy']:.4f} after "
+               f"{metrics['epochs']} epoch(s); checkpoint {Path(out) / 'checkpoint.pt'}")
+
+
+@main.command()
+@click.argument("checkpoint", required=False, type=click.Path())
+@click.option("--model", "model_name", type=click.Choice(MODEL_NAMES), help="With --random-init: which model.")
+@click.option("--random-init", is_flag=True, help="Export a freshly initialised model instead of a checkpoint.")
+@click.option("--num-classes", default=10, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--out", required=True, type=click.Path(), help="QONNX file to write.")
+def export(checkpoint, model_name, random_init, num_classes, seed, out):
+    """Export a checkpoint (or --random-init --model NAME) to QONNX, verified against torch."""
+    import torch
+
+    from models.checkpoint import load_checkpoint
+    from models.export import export_model
+    from models.registry import build_model
+
+    if random_init == bool(checkpoint):
+        raise BcnnError("give either a CHECKPOINT or --random-init --model NAME")
+    if random_init:
+        if not model_name:
+            raise BcnnError(f"--random-init needs --model; valid models: {', '.join(MODEL_NAMES)}")
+        torch.manual_seed(seed)
+        model = build_model(model_name, num_classes)
+    else:
+        model, _ = load_checkpoint(checkpoint)
+    result = export_model(model, Path(out), seed=seed)
+    click.echo(f"wrote {out} (QONNX == torch on {result['samples']} samples, max abs diff {result['max_abs_diff']:.3g})")
+
+
+@main.command()
+@click.argument("model", type=click.Path())
+@click.option("--board", default="Pynq-Z1", show_default=True, help="Target board (see build_flows/boards.yaml).")
+@click.option("--folding", default=None, help="FINN folding-config JSON, or a shipped one: tfc_w1a1, cnv_w1a1.")
+@click.option("--target-fps", default=None, type=float, help="Fold for this frame rate instead.")
+@click.option("--clock-ns", default=None, type=float, help="Clock period; default: the board's.")
+@click.option("--verify-samples", default=3, show_default=True, type=int, help="Inputs checked after every step.")
+@click.option("--out", required=True, type=click.Path(), help="Build directory.")
+def build(model, board, folding, target_fps, clock_ns, verify_samples, out):
+    """Compile a QONNX model with FINN+ into a dataflow design: estimates and HLS/RTL sources."""
+    from build_flows.config import BuildConfig
+    from build_flows.flow import run_build
+    from build_flows.report import estimates_table, load_estimates
+
+    cfg = BuildConfig(model=model, out=out, board=board, clock_ns=clock_ns, folding=folding,
+                      target_fps=target_fps, verify_samples=verify_samples)
+    path = run_build(cfg, keep_failed="--debug" in sys.argv)
+    Console().print(estimates_table(load_estimates(path)))
+    click.echo(f"build written to {path}")
+
+
+@main.command()
+@click.argument("build_dir", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print estimates.json instead of a table.")
+def report(build_dir, as_json):
+    """Per-layer cycles, PE/SIMD and resources of a build, plus report/cycles.png."""
+    from build_flows.report import estimates_table, load_estimates, plot_cycles
+
+    est = load_estimates(Path(build_dir))
+    png = plot_cycles(est, Path(build_dir) / "report" / "cycles.png")
+    if as_json:
+        click.echo(json.dumps(est, indent=2))
+    else:
+        Console().print(estimates_table(est))
+        click.echo(f"chart: {png}")
+
+
+@main.command()
+@click.option("--out", default="runs/demo", show_default=True, type=click.Path())
+@click.option("--epochs", default=10, show_default=True, type=int)
+def demo(out, epochs):
+    """The main job: train TFC-w1a1 on MNIST, export, build for Pynq-Z1, check, report."""
+    from build_flows.demo import run_demo
+
+    run_demo(Path(out), epochs)
+
+
+if __name__ == "__main__":
+    main()

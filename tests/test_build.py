@@ -1,0 +1,80 @@
+"""The FINN+ flow on every baseline: verified steps, estimates, generated sources, foldings."""
+import json
+
+import pytest
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+
+from build_flows.config import BuildConfig
+from build_flows.flow import run_build
+from models.registry import MODEL_NAMES
+
+ESTIMATE_KEYS = {"analytic_cycles_per_frame", "fps_at_clock", "layers", "totals", "board", "clock_ns"}
+LAYER_KEYS = {"name", "op_type", "cycles", "PE", "SIMD", "lut", "bram_18k"}
+
+
+def estimates(build_dir):
+    return json.loads((build_dir / "report" / "estimates.json").read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_every_baseline_builds_for_pynq_z1_at_the_default_folding(name, built):
+    out = built(name)
+    est = estimates(out)
+    assert ESTIMATE_KEYS <= set(est) and all(LAYER_KEYS <= set(layer) for layer in est["layers"])
+    assert est["analytic_cycles_per_frame"] == max(layer["cycles"] for layer in est["layers"])
+    assert est["fps_at_clock"] == pytest.approx(1e9 / (10.0 * est["analytic_cycles_per_frame"]))
+    steps = json.loads((out / "report" / "verification.json").read_text())
+    assert [s["step"] for s in steps][-1] == "codegen" and all(s["bit_exact"] for s in steps)
+    df = ModelWrapper(str(out / "dataflow.onnx"))
+    ops = {n.op_type for n in df.graph.node}
+    assert "MVAU_hls" in ops and "LabelSelect_hls" in ops
+    for node in df.graph.node:  # every layer has generated sources inside the build directory
+        gen = getCustomOp(node).get_nodeattr("code_gen_dir_ipgen")
+        assert gen.startswith(str(out)) and any((out / "codegen" / node.name).iterdir())
+    assert list((out / "codegen" / "MVAU_hls_0").glob("*.cpp"))
+    assert not list(out.parent.glob(".*partial"))
+
+
+def test_cnv_w1a1_with_the_finn_examples_folding_matches_its_cycle_count(built):
+    est = estimates(built("cnv_w1a1", folding="cnv_w1a1"))
+    assert est["analytic_cycles_per_frame"] == 32768
+    by_name = {layer["name"]: layer for layer in est["layers"]}
+    assert (by_name["MVAU_hls_0"]["PE"], by_name["MVAU_hls_0"]["SIMD"]) == (16, 3)
+    assert (by_name["MVAU_hls_8"]["PE"], by_name["MVAU_hls_8"]["SIMD"]) == (5, 1)
+    assert est["fits_board"]
+
+
+def test_tfc_w1a1_with_the_finn_examples_folding(built):
+    est = estimates(built("tfc_w1a1", folding="tfc_w1a1"))
+    by_name = {layer["name"]: layer for layer in est["layers"]}
+    assert by_name["Thresholding_rtl_0"]["PE"] == 49
+    assert [(by_name[f"MVAU_hls_{i}"]["PE"], by_name[f"MVAU_hls_{i}"]["SIMD"]) for i in range(4)] == \
+        [(16, 49), (8, 8), (8, 8), (10, 8)]
+    assert est["analytic_cycles_per_frame"] == 64  # 64/16 * 784/49
+
+
+def test_target_fps_folds_faster_designs_for_higher_targets(built):
+    slow = estimates(built("tfc_w1a1", target_fps=2000))
+    fast = estimates(built("tfc_w1a1", target_fps=100000))
+    assert slow["analytic_cycles_per_frame"] <= 1e9 / (10 * 2000)
+    assert fast["analytic_cycles_per_frame"] <= 1e9 / (10 * 100000)
+    assert fast["totals"]["lut"] > slow["totals"]["lut"]
+
+
+def test_the_same_build_twice_gives_identical_sources(exported, tmp_path):
+    outs = [run_build(BuildConfig(model=str(exported("tfc_w1a1")), out=str(tmp_path / f"b{i}")), show_progress=False)
+            for i in range(2)]
+    files = sorted(p.relative_to(outs[0]) for p in (outs[0] / "codegen").rglob("*") if p.is_file())
+    assert files
+    for rel in files:
+        a, b = (outs[0] / rel).read_bytes(), (outs[1] / rel).read_bytes()
+        assert a.replace(str(outs[0]).encode(), b"") == b.replace(str(outs[1]).encode(), b""), rel
+
+
+def test_a_custom_step_can_be_inserted_by_name(exported, tmp_path):
+    steps = ["tidy", "add_pixel_input", "insert_label_select", "qonnx_to_finn", "tests.custom_step:count_nodes", "streamline"]
+    out = run_build(BuildConfig(model=str(exported("tfc_w1a1")), out=str(tmp_path / "b"), steps=steps), show_progress=False)
+    assert (out / "custom_step_nodes.txt").read_text().strip().isdigit()
+    assert (out / "intermediate" / "04_tests.custom_step:count_nodes.onnx").is_file()
