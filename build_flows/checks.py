@@ -36,15 +36,17 @@ def load_qonnx(path) -> ModelWrapper:
             f"{path}: the model has {len(inputs)} inputs and {len(proto.graph.output)} "
             "outputs; a dataflow accelerator needs exactly one of each"
         )
+    check_supported(ModelWrapper(proto), path)  # before tidying: errors use the user's node names
     try:
-        model = cleanup_model(ModelWrapper(proto))
+        return cleanup_model(ModelWrapper(proto))
     except Exception as exc:
         raise BcnnError(f"{path}: QONNX could not tidy the graph ({exc})") from exc
-    check_supported(model, path)
-    return model
 
 
 def check_supported(model: ModelWrapper, path) -> None:
+    for index, node in enumerate(model.graph.node):
+        if not node.name:
+            node.name = f"{node.op_type}_#{index}"
     for node in model.graph.node:
         if node.op_type not in SUPPORTED_OPS:
             raise BcnnError(

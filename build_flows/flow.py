@@ -52,8 +52,11 @@ def run_build(cfg: BuildConfig, show_progress: bool = True, keep_failed: bool = 
         verifier = Verifier(model, cfg)
         log = []
         # FINN+ prints progress chatter on stdout: it goes to build.log, our progress bar to stderr.
+        # The bar is transient and drawn on terminals only, so logs and an error stay one clean line.
+        console = Console(stderr=True)
         with Progress(TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TimeElapsedColumn(), console=Console(stderr=True), disable=not show_progress) as progress, \
+                      TimeElapsedColumn(), console=console, transient=True,
+                      disable=not (show_progress and console.is_terminal)) as progress, \
                 open(tmp / "build.log", "w") as finn_log, contextlib.redirect_stdout(finn_log):
             task = progress.add_task("build", total=len(steps))
             for index, (name, step) in enumerate(steps):

@@ -1,0 +1,128 @@
+"""Bad input: one clear error line naming what is at fault, a non-zero exit, and no build
+directory (complete-looking or partial) left behind."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import onnx
+import pytest
+import torch
+from click.testing import CliRunner
+from onnx import helper
+
+from build_flows.cli import main
+from models.export import export_model
+
+
+def run_cli(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def assert_clean_failure(result, out: Path, *fragments):
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    assert not out.exists(), "a failed build left its directory"
+    assert not list(out.parent.glob(f".{out.name}*")), "a failed build left a partial directory"
+
+
+def test_missing_model_file(tmp_path):
+    out = tmp_path / "b"
+    assert_clean_failure(run_cli("build", tmp_path / "nope.onnx", "--out", out), out, "nope.onnx", "no such file")
+
+
+def test_malformed_onnx_file(tmp_path):
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"\x08\x07garbage that is not a protobuf" * 10)
+    out = tmp_path / "b"
+    assert_clean_failure(run_cli("build", bad, "--out", out), out, "bad.onnx", "not a valid ONNX model")
+
+
+def test_float_layer_is_named(tmp_path):
+    class FloatHead(torch.nn.Module):
+        in_shape = (1, 4, 4)
+
+        def __init__(self):
+            super().__init__()
+            self.classifier = torch.nn.Linear(16, 10)
+
+        def forward(self, x):
+            return self.classifier(x.flatten(1))
+
+    path = tmp_path / "float.onnx"
+    export_model(FloatHead(), path)
+    out = tmp_path / "b"
+    assert_clean_failure(run_cli("build", path, "--out", out), out, "float.onnx", "float (unquantized) weights")
+
+
+def test_unsupported_op_is_named(tmp_path, exported):
+    model = onnx.load(str(exported("tfc_w1a1")))
+    last = model.graph.output[0]
+    softmax_out = helper.make_tensor_value_info("probabilities", last.type.tensor_type.elem_type, [1, 10])
+    model.graph.node.append(helper.make_node("Softmax", [last.name], ["probabilities"], name="my_softmax", axis=-1))
+    model.graph.output.remove(last)
+    model.graph.output.append(softmax_out)
+    path = tmp_path / "softmax.onnx"
+    onnx.save(model, str(path))
+    out = tmp_path / "b"
+    assert_clean_failure(run_cli("build", path, "--out", out), out, "my_softmax", "'Softmax'", "supported op types")
+
+
+@pytest.mark.parametrize("folding, fragments", [
+    ({"MVAU_hls_0": {"PE": 3}}, ["MVAU_hls_0", "PE=3 does not divide MH=64", "valid PE values: [1, 2, 4, 8, 16, 32, 64]"]),
+    ({"MVAU_hls_1": {"SIMD": 5}}, ["MVAU_hls_1", "SIMD=5 does not divide MW=64"]),
+    ({"MVAU_hls_9": {"PE": 1}}, ["no layer named 'MVAU_hls_9'", "MVAU_hls_0"]),
+    ({"MVAU_hls_0": {"PEs": 2}}, ["layer 'MVAU_hls_0' has no attribute 'PEs'"]),
+])
+def test_bad_folding_names_the_layer(tmp_path, exported, folding, fragments):
+    path = tmp_path / "folding.json"
+    path.write_text(json.dumps(folding))
+    out = tmp_path / "b"
+    assert_clean_failure(run_cli("build", exported("tfc_w1a1"), "--folding", path, "--out", out), out, *fragments)
+
+
+def test_malformed_folding_json(tmp_path, exported):
+    path = tmp_path / "folding.json"
+    path.write_text('{"MVAU_hls_0": {"PE": 2,}}')
+    out = tmp_path / "b"
+    assert_clean_failure(run_cli("build", exported("tfc_w1a1"), "--folding", path, "--out", out), out,
+                         "folding.json", "not valid JSON (line 1")
+
+
+def test_unknown_board_lists_valid_boards(tmp_path, exported):
+    out = tmp_path / "b"
+    assert_clean_failure(run_cli("build", exported("tfc_w1a1"), "--board", "Pynq-Z9", "--out", out), out,
+                         "unknown board 'Pynq-Z9'", "Pynq-Z1", "ZCU104")
+
+
+def test_folding_and_target_fps_exclude_each_other(tmp_path, exported):
+    out = tmp_path / "b"
+    assert_clean_failure(run_cli("build", exported("tfc_w1a1"), "--folding", "tfc_w1a1", "--target-fps", "10",
+                                 "--out", out), out, "either --folding or --target-fps")
+
+
+def test_a_failed_rebuild_keeps_the_previous_complete_build(tmp_path, exported):
+    out = tmp_path / "b"
+    assert run_cli("build", exported("tfc_w1a1"), "--out", out).exit_code == 0
+    before = (out / "report" / "estimates.json").read_text()
+    bad = tmp_path / "folding.json"
+    bad.write_text(json.dumps({"MVAU_hls_0": {"PE": 3}}))
+    result = run_cli("build", exported("tfc_w1a1"), "--folding", bad, "--out", out)
+    assert result.exit_code == 2
+    assert (out / "report" / "estimates.json").read_text() == before
+    assert not list(tmp_path.glob(".b*"))
+
+
+def test_installed_console_script_prints_one_line_without_traceback(tmp_path):
+    bcnn = Path(sys.executable).parent / "bcnn"
+    proc = subprocess.run([str(bcnn), "build", str(tmp_path / "x.onnx"), "--out", str(tmp_path / "b")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [f"error: {tmp_path / 'x.onnx'}: no such file (expected a QONNX model written by `bcnn export`)"]
+    debug = subprocess.run([str(bcnn), "--debug", "build", str(tmp_path / "x.onnx"), "--out", str(tmp_path / "b")],
+                           capture_output=True, text=True, timeout=120)
+    assert debug.returncode != 0 and "Traceback" in debug.stderr

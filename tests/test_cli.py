@@ -1,0 +1,90 @@
+"""The bcnn CLI end to end on small data: train (seeded, resumable), export, build, report."""
+import json
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from build_flows.cli import main
+
+
+def run_cli(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result
+
+
+@pytest.mark.parametrize("command", [[], ["train"], ["export"], ["build"], ["report"], ["demo"]])
+def test_help_everywhere(command):
+    result = run_cli(*command, "--help")
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def train(out, epochs):
+    return run_cli("train", "--model", "tfc_w1a1", "--dataset", "digits", "--epochs", epochs, "--out", out)
+
+
+def test_train_is_seeded_and_resumes_exactly(tmp_path):
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    assert train(straight, 2).exit_code == 0
+    assert train(resumed, 1).exit_code == 0
+    assert len(json.loads((resumed / "metrics.json").read_text())["history"]) == 1
+    assert train(resumed, 2).exit_code == 0
+    a = torch.load(straight / "checkpoint.pt", weights_only=False)
+    b = torch.load(resumed / "checkpoint.pt", weights_only=False)
+    assert a["epoch"] == b["epoch"] == 2
+    for key in a["state_dict"]:
+        assert torch.equal(a["state_dict"][key], b["state_dict"][key]), key
+    ma, mb = (json.loads((d / "metrics.json").read_text()) for d in (straight, resumed))
+    assert [h["test_accuracy"] for h in ma["history"]] == [h["test_accuracy"] for h in mb["history"]]
+    assert ma["test_accuracy"] > 0.5  # 10 classes: chance is 0.1
+    # Finished run: rerunning is a no-op that keeps the checkpoint.
+    before = (straight / "checkpoint.pt").stat().st_mtime_ns
+    assert train(straight, 2).exit_code == 0
+    assert (straight / "checkpoint.pt").stat().st_mtime_ns == before
+
+
+def test_train_refuses_a_run_directory_of_another_model(tmp_path):
+    assert train(tmp_path / "r", 1).exit_code == 0
+    result = run_cli("train", "--model", "sfc_w1a1", "--dataset", "digits", "--out", tmp_path / "r")
+    assert result.exit_code == 2 and "belongs to another run" in result.stderr
+
+
+def test_export_build_report_from_a_checkpoint(tmp_path):
+    assert train(tmp_path / "r", 1).exit_code == 0
+    onnx_path = tmp_path / "m.onnx"
+    result = run_cli("export", tmp_path / "r" / "checkpoint.pt", "--out", onnx_path)
+    assert result.exit_code == 0 and onnx_path.is_file(), result.output
+    result = run_cli("build", onnx_path, "--target-fps", 50000, "--out", tmp_path / "b")
+    assert result.exit_code == 0, result.output
+    result = run_cli("report", tmp_path / "b")
+    assert result.exit_code == 0 and "MVAU_hls_0" in result.output
+    png = tmp_path / "b" / "report" / "cycles.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    est = json.loads(run_cli("report", tmp_path / "b", "--json").output)
+    assert est["analytic_cycles_per_frame"] <= 1e9 / (10 * 50000)
+
+
+def test_export_random_init_and_its_argument_errors(tmp_path):
+    out = tmp_path / "r.onnx"
+    assert run_cli("export", "--model", "tfc_w2a2", "--random-init", "--out", out).exit_code == 0 and out.is_file()
+    result = run_cli("export", "--random-init", "--out", out)
+    assert result.exit_code == 2 and "--random-init needs --model" in result.stderr
+    result = run_cli("export", "--out", out)
+    assert result.exit_code == 2 and "either a CHECKPOINT or --random-init" in result.stderr
+    result = run_cli("export", tmp_path / "missing.pt", "--out", out)
+    assert result.exit_code == 2 and "missing.pt: no such checkpoint" in result.stderr
+
+
+def test_report_of_a_directory_that_is_not_a_build(tmp_path):
+    result = run_cli("report", tmp_path)
+    assert result.exit_code == 2 and "not a finished build" in result.stderr
+
+
+def test_demo_end_to_end(tmp_path):
+    result = run_cli("demo", "--out", tmp_path / "demo", "--epochs", 1)
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "demo" / "report.json").read_text())
+    assert report["bit_exact"] and report["mismatches"] == 0
+    assert report["analytic_cycles_per_frame"] == 64 and report["fits_board"]
+    assert report["test_accuracy_torch"] > 0.5
+    assert (tmp_path / "demo" / "build" / "report" / "cycles.png").is_file()
