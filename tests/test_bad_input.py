@@ -7,12 +7,12 @@ from pathlib import Path
 
 import onnx
 import pytest
-import torch
 from click.testing import CliRunner
 from onnx import helper
 
 from build_flows.cli import main
 from models.export import export_model
+from tests.float_model import FloatHead
 
 
 def run_cli(*args):
@@ -43,16 +43,6 @@ def test_malformed_onnx_file(tmp_path):
 
 
 def test_float_layer_is_named(tmp_path):
-    class FloatHead(torch.nn.Module):
-        in_shape = (1, 4, 4)
-
-        def __init__(self):
-            super().__init__()
-            self.classifier = torch.nn.Linear(16, 10)
-
-        def forward(self, x):
-            return self.classifier(x.flatten(1))
-
     path = tmp_path / "float.onnx"
     export_model(FloatHead(), path)
     out = tmp_path / "b"

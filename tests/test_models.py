@@ -9,6 +9,7 @@ from qonnx.core.onnx_exec import execute_onnx
 from models.errors import BcnnError
 from models.export import export_model, sample_inputs
 from models.registry import MODEL_NAMES, build_model, parse_name
+from tests.float_model import FloatHead
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -60,17 +61,7 @@ def test_cnv_rejects_inputs_smaller_than_32_pixels():
 
 
 def test_a_float_model_exports_and_is_left_for_the_build_to_reject(tmp_path):
-    class Mixed(torch.nn.Module):
-        in_shape = (1, 4, 4)
-
-        def __init__(self):
-            super().__init__()
-            self.fc = torch.nn.Linear(16, 10)
-
-        def forward(self, x):
-            return self.fc(x.flatten(1))
-
-    out = tmp_path / "mixed.onnx"
+    out = tmp_path / "float.onnx"
     # A float model exports fine to ONNX; it is the build that must reject it (test_bad_input).
-    export_model(Mixed(), out)
-    assert out.is_file() and not (tmp_path / "mixed.onnx.partial").exists()
+    result = export_model(FloatHead(), out)
+    assert out.is_file() and not (tmp_path / "float.onnx.partial").exists() and result["top1_agree"]
