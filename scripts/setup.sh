@@ -11,13 +11,18 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ]; then
     echo "[setup] installing into $VENV (one time, ~1-2 min)"
     [ -x "$VENV/bin/python" ] || python3.11 -m venv "$VENV" 2>/dev/null || python3 -m venv "$VENV"
     "$VENV/bin/python" -c 'import sys; assert sys.version_info[:2] == (3, 11), "bcnn-fpga needs Python 3.11"'
-    pip="$VENV/bin/python -m pip --disable-pip-version-check -q"
+    # This machine's pip config lists local index folders that may not exist; pip warns once per
+    # package about them. Keep pip's real errors, drop that noise.
+    pip() {
+        "$VENV/bin/python" -m pip --disable-pip-version-check -q "$@" 2>&1 \
+            | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+    }
     # torch first and pinned: any unpinned request for torch can pull a multi-GB CUDA build.
-    $pip install torch==2.13.0 'setuptools>=77.0.3,<81'
+    pip install torch==2.13.0 'setuptools>=77.0.3,<81'
     # Everything else at exact versions, without dependency resolution (finn-plus' own pins
     # would downgrade brevitas/torch to versions that do not work together).
-    $pip install --no-deps -r requirements/lock.txt
-    $pip install --no-deps --no-build-isolation -e .
+    pip install --no-deps -r requirements/lock.txt
+    pip install --no-deps --no-build-isolation -e .
     echo "$want" > "$STAMP"
 fi
 
