@@ -22,7 +22,8 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ]; then
     # Everything else at exact versions, without dependency resolution (finn-plus' own pins
     # would downgrade brevitas/torch to versions that do not work together).
     pip install --no-deps -r requirements/lock.txt
-    pip install --no-deps --no-build-isolation -e .
+    # setuptools' editable-install notices are advice for library authors, not for our users.
+    PYTHONWARNINGS=ignore pip install --no-deps --no-build-isolation -e .
     echo "$want" > "$STAMP"
 fi
 
