@@ -18,7 +18,7 @@ class BcnnGroup(click.Group):
     """Turns a BcnnError (or any error, without --debug) into one line on stderr."""
 
     def invoke(self, ctx):
-        debug = "--debug" in sys.argv
+        debug = ctx.params.get("debug", False)
         if not debug:
             warnings.filterwarnings("ignore")
             logging.disable(logging.WARNING)
@@ -107,7 +107,7 @@ def build(model, board, folding, target_fps, clock_ns, verify_samples, out):
 
     cfg = BuildConfig(model=model, out=out, board=board, clock_ns=clock_ns, folding=folding,
                       target_fps=target_fps, verify_samples=verify_samples)
-    path = run_build(cfg, keep_failed="--debug" in sys.argv)
+    path = run_build(cfg, keep_failed=click.get_current_context().find_root().params["debug"])
     Console().print(estimates_table(load_estimates(path)))
     click.echo(f"build written to {path}")
 

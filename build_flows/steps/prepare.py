@@ -12,7 +12,8 @@ from qonnx.util.cleanup import cleanup_model
 PIXEL_INPUT = "pixels"
 
 
-def _tidy(model: ModelWrapper) -> ModelWrapper:
+def tidy(model: ModelWrapper) -> ModelWrapper:
+    """Cleanup, shape and datatype inference, unique and readable names (shared by several steps)."""
     model = cleanup_model(model)
     for t in (InferShapes(), InferDataTypes(), GiveUniqueNodeNames(), GiveReadableTensorNames()):
         model = model.transform(t)
@@ -21,7 +22,7 @@ def _tidy(model: ModelWrapper) -> ModelWrapper:
 
 def step_tidy(model: ModelWrapper, cfg) -> ModelWrapper:
     """Constant folding, shape/datatype inference and readable names."""
-    return _tidy(model)
+    return tidy(model)
 
 
 def step_add_pixel_input(model: ModelWrapper, cfg) -> ModelWrapper:
@@ -37,10 +38,10 @@ def step_add_pixel_input(model: ModelWrapper, cfg) -> ModelWrapper:
     model.graph.value_info.append(old)
     bits = int(np.ceil(np.log2(cfg.input_scale + 1)))
     model.set_tensor_datatype(PIXEL_INPUT, DataType[f"UINT{bits}"])
-    return _tidy(model)
+    return tidy(model)
 
 
 def step_insert_label_select(model: ModelWrapper, cfg) -> ModelWrapper:
     """Append top-1 (TopK k=1): the accelerator outputs the class index. Streamlining later
     absorbs the classifier's positive scalar scale and bias into it."""
-    return _tidy(model.transform(InsertTopK(k=1)))
+    return tidy(model.transform(InsertTopK(k=1)))

@@ -13,12 +13,12 @@ from qonnx.transformation.infer_data_layouts import InferDataLayouts
 from qonnx.transformation.lower_convs_to_matmul import LowerConvsToMatMul
 
 from .dataflow import transform_dataflow
-from .prepare import _tidy
+from .prepare import tidy
 
 
 def step_qonnx_to_finn(model: ModelWrapper, cfg) -> ModelWrapper:
     """Quant/BipolarQuant nodes -> MultiThreshold (activations) and integer initializers (weights)."""
-    return _tidy(model.transform(ConvertQONNXtoFINN()))
+    return tidy(model.transform(ConvertQONNXtoFINN()))
 
 
 def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
