@@ -1,0 +1,66 @@
+// Max pooling over windows that arrive as a stream (after a depthwise sliding-window unit).
+// Per output pixel the input is K2 window positions x CHANNELS, channel-fold outer:
+// for each group of PE channels, K2 consecutive beats of PE elements; the unit emits one beat of
+// PE maxima per group, so an output pixel takes CHANNELS/PE beats out and K2 times that in.
+module bcnn_maxpool #(
+    parameter int CHANNELS = 8,
+    parameter int PE = 2,
+    parameter int K2 = 4,
+    parameter int BITS = 2,
+    parameter bit SIGNED = 1'b0
+) (
+    input  logic               clk,
+    input  logic               rst_n,
+    input  logic [PE*BITS-1:0] in_tdata,
+    input  logic               in_tvalid,
+    output logic               in_tready,
+    output logic [PE*BITS-1:0] out_tdata,
+    output logic               out_tvalid,
+    input  logic               out_tready
+);
+  localparam int K_W = K2 > 1 ? $clog2(K2) : 1;
+
+  initial begin
+    if (CHANNELS % PE != 0) $fatal(1, "bcnn_maxpool: PE must divide CHANNELS");
+  end
+
+  logic [K_W-1:0] k;
+  logic [PE*BITS-1:0] best;
+  wire last_k = int'(k) == K2 - 1;
+  assign in_tready = rst_n && (!last_k || !out_tvalid || out_tready);
+  wire fire = in_tvalid && in_tready;
+
+  function automatic logic greater(input logic [BITS-1:0] a, input logic [BITS-1:0] b);
+    return SIGNED ? signed'(a) > signed'(b) : a > b;
+  endfunction
+
+  // Running maximum including the current beat (the first position of a window starts afresh).
+  logic [PE*BITS-1:0] merged;
+  always_comb begin
+    for (int p = 0; p < PE; p++) begin
+      merged[p*BITS+:BITS] = (k == '0 || greater(in_tdata[p*BITS+:BITS], best[p*BITS+:BITS]))
+          ? in_tdata[p*BITS+:BITS] : best[p*BITS+:BITS];
+    end
+  end
+
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      k <= '0;
+      best <= '0;
+      out_tvalid <= 1'b0;
+      out_tdata <= '0;
+    end else begin
+      if (out_tready) out_tvalid <= 1'b0;
+      if (fire) begin
+        best <= merged;
+        if (last_k) begin
+          out_tdata <= merged;
+          out_tvalid <= 1'b1;
+          k <= '0;
+        end else begin
+          k <= k + 1'b1;
+        end
+      end
+    end
+  end
+endmodule

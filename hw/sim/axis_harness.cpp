@@ -1,0 +1,121 @@
+// Cycle-accurate AXI-Stream harness for any Verilated top with ports
+//   clk, rst_n, in_tdata/in_tvalid/in_tready, out_tdata/out_tvalid/out_tready.
+// The model class is always `Vdut` (verilator --prefix Vdut).
+//
+// usage: harness IN_FILE IN_WORDS OUT_FILE OUT_WORDS OUT_BEATS VALID_PERCENT READY_PERCENT SEED MAX_IDLE
+//   IN_FILE   input beats, each IN_WORDS little-endian uint32 words (bit 0 of word 0 = bit 0 of tdata)
+//   OUT_FILE  written: OUT_BEATS output beats, same layout, then one uint64 per output beat: its cycle
+//   *_PERCENT probability (0-100) that the harness offers in_tvalid / out_tready on a cycle
+//   MAX_IDLE  cycles without any handshake after which the run stops as a deadlock (exit 3)
+// Prints one line: "cycles=N in_beats=N out_beats=N first_in=N" (exit 0).
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include "Vdut.h"
+#include "verilated.h"
+
+template <typename T>
+static void put(T& sig, const uint32_t* w) {
+  uint64_t v = w[0];
+  if (sizeof(T) > 4) v |= static_cast<uint64_t>(w[1]) << 32;
+  sig = static_cast<T>(v);
+}
+template <std::size_t N>
+static void put(VlWide<N>& sig, const uint32_t* w) {
+  for (std::size_t i = 0; i < N; ++i) sig[i] = w[i];
+}
+template <typename T>
+static void get(const T& sig, uint32_t* w) {
+  uint64_t v = sig;
+  w[0] = static_cast<uint32_t>(v);
+  if (sizeof(T) > 4) w[1] = static_cast<uint32_t>(v >> 32);
+}
+template <std::size_t N>
+static void get(const VlWide<N>& sig, uint32_t* w) {
+  for (std::size_t i = 0; i < N; ++i) w[i] = sig[i];
+}
+
+int main(int argc, char** argv) {
+  if (argc != 10) {
+    std::fprintf(stderr, "usage: %s IN_FILE IN_WORDS OUT_FILE OUT_WORDS OUT_BEATS VALID%% READY%% SEED MAX_IDLE\n", argv[0]);
+    return 2;
+  }
+  const int in_words = std::atoi(argv[2]), out_words = std::atoi(argv[4]);
+  const long out_beats = std::atol(argv[5]);
+  const int valid_pct = std::atoi(argv[6]), ready_pct = std::atoi(argv[7]);
+  const long max_idle = std::atol(argv[9]);
+  std::mt19937_64 rng(std::strtoull(argv[8], nullptr, 10));
+  std::uniform_int_distribution<int> pct(0, 99);
+
+  std::vector<uint32_t> in;
+  if (FILE* f = std::fopen(argv[1], "rb")) {
+    uint32_t word;
+    while (std::fread(&word, 4, 1, f) == 1) in.push_back(word);
+    std::fclose(f);
+  } else {
+    std::fprintf(stderr, "cannot read %s\n", argv[1]);
+    return 2;
+  }
+  const long in_beats = static_cast<long>(in.size()) / in_words;
+  std::vector<uint32_t> out(static_cast<std::size_t>(out_beats) * out_words);
+  std::vector<uint64_t> out_cycle(static_cast<std::size_t>(out_beats));
+
+  VerilatedContext ctx;
+  Vdut dut(&ctx);
+  dut.clk = 0;
+  dut.rst_n = 0;
+  dut.in_tvalid = 0;
+  dut.out_tready = 0;
+  for (int i = 0; i < 4; ++i) {  // reset
+    dut.clk = 0; dut.eval(); dut.clk = 1; dut.eval();
+  }
+  dut.clk = 0;
+  dut.rst_n = 1;
+  dut.eval();
+
+  long sent = 0, received = 0, idle = 0, first_in = -1;
+  uint64_t cycle = 0;
+  while (received < out_beats) {
+    // Drive this cycle's offers (valid stays up once offered until taken, as AXI-Stream requires).
+    if (!dut.in_tvalid && sent < in_beats && pct(rng) < valid_pct) {
+      put(dut.in_tdata, &in[static_cast<std::size_t>(sent) * in_words]);
+      dut.in_tvalid = 1;
+    }
+    dut.out_tready = pct(rng) < ready_pct;
+    dut.eval();
+    const bool in_fire = dut.in_tvalid && dut.in_tready;
+    const bool out_fire = dut.out_tvalid && dut.out_tready;
+    if (out_fire) {
+      get(dut.out_tdata, &out[static_cast<std::size_t>(received) * out_words]);
+      out_cycle[static_cast<std::size_t>(received)] = cycle;
+      ++received;
+    }
+    dut.clk = 1;
+    dut.eval();
+    dut.clk = 0;
+    if (in_fire) {
+      if (first_in < 0) first_in = static_cast<long>(cycle);
+      ++sent;
+      dut.in_tvalid = 0;
+    }
+    dut.eval();
+    ++cycle;
+    idle = (in_fire || out_fire) ? 0 : idle + 1;
+    if (idle > max_idle) {
+      std::printf("deadlock cycle=%llu in_beats=%ld/%ld out_beats=%ld/%ld\n",
+                  static_cast<unsigned long long>(cycle), sent, in_beats, received, out_beats);
+      return 3;
+    }
+  }
+  FILE* f = std::fopen(argv[3], "wb");
+  std::fwrite(out.data(), 4, out.size(), f);
+  std::fwrite(out_cycle.data(), 8, out_cycle.size(), f);
+  std::fclose(f);
+  std::printf("cycles=%llu in_beats=%ld out_beats=%ld first_in=%ld\n",
+              static_cast<unsigned long long>(cycle), sent, received, first_in);
+  dut.final();
+  return 0;
+}
