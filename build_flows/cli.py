@@ -98,18 +98,40 @@ def export(checkpoint, model_name, random_init, num_classes, seed, out):
 @click.option("--target-fps", default=None, type=float, help="Fold for this frame rate instead.")
 @click.option("--clock-ns", default=None, type=float, help="Clock period; default: the board's.")
 @click.option("--verify-samples", default=3, show_default=True, type=int, help="Inputs checked after every step.")
+@click.option("--backend", default="rtl", show_default=True, type=click.Choice(["rtl", "hls"]),
+              help="rtl: bcnn's RTL where FINN+ has only HLS (simulable); hls: FINN+'s HLS layers.")
+@click.option("--fifo-depth", default=32, show_default=True, type=int, help="Minimum depth of the FIFOs between layers.")
 @click.option("--out", required=True, type=click.Path(), help="Build directory.")
-def build(model, board, folding, target_fps, clock_ns, verify_samples, out):
+def build(model, board, folding, target_fps, clock_ns, verify_samples, backend, fifo_depth, out):
     """Compile a QONNX model with FINN+ into a dataflow design: estimates and HLS/RTL sources."""
     from build_flows.config import BuildConfig
     from build_flows.flow import run_build
     from build_flows.report import estimates_table, load_estimates
 
     cfg = BuildConfig(model=model, out=out, board=board, clock_ns=clock_ns, folding=folding,
-                      target_fps=target_fps, verify_samples=verify_samples)
+                      target_fps=target_fps, verify_samples=verify_samples, backend=backend, fifo_depth=fifo_depth)
     path = run_build(cfg, keep_failed=click.get_current_context().find_root().params["debug"])
     Console().print(estimates_table(load_estimates(path)))
     click.echo(f"build written to {path}")
+
+
+@main.command()
+@click.argument("build_dir", type=click.Path())
+@click.option("--frames", default=4, show_default=True, type=int, help="Frames to stream through the design.")
+@click.option("--input", "input_npy", default=None, type=click.Path(), help=".npy of integer pixels (N, ...); default random.")
+@click.option("--backpressure", is_flag=True, help="Randomly stall input valid and output ready.")
+@click.option("--seed", default=0, show_default=True, type=int)
+def sim(build_dir, frames, input_npy, backpressure, seed):
+    """Simulate the stitched RTL cycle by cycle (Verilator) and check it against QONNX execution."""
+    from build_flows.sim.simulate import simulate
+
+    r = simulate(build_dir, frames=frames, input_npy=input_npy, backpressure=backpressure, seed=seed)
+    ratio = f" ({r['cycles_vs_analytic']:.4f} x analytic {r['analytic_cycles_per_frame']})" if r["cycles_per_frame"] else ""
+    click.echo(f"{r['frames']} frames, bit_exact={r['bit_exact']}, cycles/frame={r['cycles_per_frame']}{ratio}, "
+               f"latency={r['latency_cycles']} cycles, {r['sim_cycles_per_second'] or 0:,.0f} simulated cycles/s; "
+               f"report: {Path(build_dir) / 'sim' / 'report.json'}")
+    if not r["bit_exact"]:
+        raise BcnnError(f"{r['mismatches']} of {r['frames']} frames differ from QONNX execution (see sim/report.json)")
 
 
 @main.command()

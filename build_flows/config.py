@@ -25,6 +25,8 @@ class BuildConfig:
     clock_ns: float | None = None  # None: the board's default clock
     folding: str | None = None  # FINN folding-config JSON, or a shipped one by name; excludes target_fps
     target_fps: float | None = None
+    backend: str = "rtl"  # rtl: bcnn's hw/ for what FINN+ has only in HLS, stitched and simulable; hls: FINN+'s HLS layers
+    fifo_depth: int = 32  # depth of each FIFO between layers in the stitched top
     input_scale: float = 255.0  # the accelerator takes integers in [0, input_scale]; the model x / input_scale
     verify_samples: int = 3  # inputs executed after every step against the QONNX model
     seed: int = 0
@@ -42,6 +44,10 @@ class BuildConfig:
             raise BcnnError(f"--target-fps must be positive, got {self.target_fps}")
         if self.folding is not None and not Path(self.folding).is_file() and self.folding in shipped_foldings():
             self.folding = str(shipped_foldings()[self.folding])
+        if self.backend not in ("rtl", "hls"):
+            raise BcnnError(f"unknown backend '{self.backend}'; valid: rtl, hls")
+        if self.fifo_depth < 1:
+            raise BcnnError(f"fifo_depth must be at least 1, got {self.fifo_depth}")
         if self.verify_samples < 1:
             raise BcnnError(f"verify_samples must be at least 1, got {self.verify_samples}")
 

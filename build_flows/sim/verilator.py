@@ -34,11 +34,16 @@ def _param(value) -> str:
     return str(int(value))
 
 
-def build(sources, top: str, params: dict, cache: Path = DEFAULT_CACHE, lint_flags=()) -> Path:
-    """-> path of the harness binary for `top` with `params` (built once per content hash)."""
+def build(sources, top: str, params: dict, cache: Path = DEFAULT_CACHE, lint_flags=(), fifo_fields: int = 0) -> Path:
+    """-> path of the harness binary for `top` with `params` (built once per content hash).
+
+    `lint_flags` relax Verilator's lint for third-party sources; `fifo_fields` > 0 when the top has
+    a `fifo_count` output of that many 16-bit occupancies."""
     sources = [Path(s) for s in sources]
     flags = ["--cc", "--exe", "--build", "-j", "2", "--prefix", "Vdut", "--top-module", top, "-Wall",
              *lint_flags, *OPT_FLAGS, *[f"-G{k}={_param(v)}" for k, v in sorted(params.items())]]
+    if fifo_fields:
+        flags += ["-CFLAGS", f"-DFIFO_FIELDS={fifo_fields}"]
     digest = hashlib.sha256()
     for part in (verilator.__version__, " ".join(flags), MAKEFLAGS):
         digest.update(part.encode())
@@ -95,18 +100,25 @@ def unpack(words: np.ndarray, elem_bits: int, elems: int, signed: bool) -> np.nd
     return out
 
 
+class Deadlock(BcnnError):
+    def __init__(self, message: str, fifo_now: list):
+        super().__init__(message)
+        self.fifo_now = fifo_now
+
+
 @dataclass
 class RunResult:
     out_words: np.ndarray  # (beats, words) uint32
     out_cycles: np.ndarray  # cycle of each output beat
     cycles: int
     first_in_cycle: int
+    fifo_max: list
 
 
 def run(binary: Path, workdir: Path, in_words: np.ndarray, out_bits: int, out_beats: int,
         valid_percent: int = 100, ready_percent: int = 100, seed: int = 0, max_idle: int = 100000) -> RunResult:
     """Stream `in_words` through the model (cwd = workdir, where its memory files are)."""
-    workdir = Path(workdir)
+    workdir = Path(workdir).resolve()
     in_path, out_path = workdir / "stimulus.bin", workdir / "response.bin"
     np.ascontiguousarray(in_words, dtype="<u4").tofile(in_path)
     nwords = words_per_beat(out_bits)
@@ -114,11 +126,14 @@ def run(binary: Path, workdir: Path, in_words: np.ndarray, out_bits: int, out_be
                            str(out_beats), str(valid_percent), str(ready_percent), str(seed), str(max_idle)],
                           cwd=workdir, capture_output=True, text=True)
     if proc.returncode == 3:
-        raise BcnnError(f"simulation made no progress for {max_idle} cycles (deadlock): {proc.stdout.strip()}")
+        fields = dict(item.split("=", 1) for item in proc.stdout.split() if "=" in item)
+        fifo_now = [int(v) for v in fields["fifo_now"].split(",")] if "fifo_now" in fields else []
+        raise Deadlock(f"simulation made no progress for {max_idle} cycles (deadlock): {proc.stdout.strip()}", fifo_now)
     if proc.returncode != 0:
         raise BcnnError(f"simulation failed (exit {proc.returncode}): {proc.stdout.strip()} {proc.stderr.strip()[-500:]}")
-    fields = dict(item.split("=") for item in proc.stdout.split())
+    fields = dict(item.split("=", 1) for item in proc.stdout.split())
     raw = np.fromfile(out_path, dtype=np.uint8)
     data = raw[: out_beats * nwords * 4].view("<u4").reshape(out_beats, nwords)
     cycles = raw[out_beats * nwords * 4:].view("<u8")
-    return RunResult(data, cycles, int(fields["cycles"]), int(fields["first_in"]))
+    fifo_max = [int(v) for v in fields["fifo_max"].split(",")] if "fifo_max" in fields else []
+    return RunResult(data, cycles, int(fields["cycles"]), int(fields["first_in"]), fifo_max)

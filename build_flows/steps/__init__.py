@@ -2,9 +2,10 @@
 steps after the dataflow partition work on its child through steps.dataflow."""
 from .codegen import step_codegen
 from .estimates import step_estimates
-from .fold import step_fold
+from .fold import step_fold, step_insert_width_converters
 from .hardware import step_convert_to_hw, step_create_dataflow_partition, step_specialize
 from .prepare import step_add_pixel_input, step_insert_label_select, step_tidy
+from .rtl import step_specialize_rtl, step_stitch_rtl
 from .streamline import step_minimize_bit_widths, step_qonnx_to_finn, step_streamline
 
 # name -> function, in the default order
@@ -19,6 +20,9 @@ DEFAULT_STEPS = {
     "specialize": step_specialize,
     "fold": step_fold,
     "minimize_bit_widths": step_minimize_bit_widths,
+    "insert_width_converters": step_insert_width_converters,
+    "specialize_rtl": step_specialize_rtl,
     "estimates": step_estimates,
     "codegen": step_codegen,
+    "stitch_rtl": step_stitch_rtl,
 }

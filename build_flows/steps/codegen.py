@@ -7,6 +7,7 @@ from finn.transformation.fpgadataflow.prepare_ip import PrepareIP
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
+from ..custom_op.base import BcnnRTLOp
 from ..relocate import rewrite_paths
 from .dataflow import transform_dataflow
 
@@ -19,6 +20,8 @@ def step_codegen(model: ModelWrapper, cfg) -> ModelWrapper:
         root = Path(cfg.out) / "codegen"
         for node in df.graph.node:
             inst = getCustomOp(node)
+            if isinstance(inst, BcnnRTLOp):  # hw/ sources plus memory files: written by stitch_rtl
+                continue
             if not inst.get_nodeattr("code_gen_dir_ipgen"):
                 raise RuntimeError(f"FINN+ generated no code for layer {node.name} ({node.op_type})")
             src = Path(inst.get_nodeattr("code_gen_dir_ipgen"))

@@ -81,8 +81,7 @@ def check_layer_folding(node, attrs: dict, source: str) -> None:
 
 
 def step_fold(model: ModelWrapper, cfg) -> ModelWrapper:
-    """Apply the folding file, or search one for the target cycles per frame; then insert data
-    width converters where a producer's and consumer's stream widths now differ."""
+    """Apply the folding file, or search one for the target cycles per frame."""
 
     def fold(df: ModelWrapper) -> ModelWrapper:
         if cfg.folding:
@@ -91,8 +90,18 @@ def step_fold(model: ModelWrapper, cfg) -> ModelWrapper:
             df = df.transform(ApplyConfig(config))
         else:
             df = df.transform(SetFolding(cfg.target_cycles_per_frame, two_pass_relaxation=True))
-        df = df.transform(InsertDWC())
-        df = df.transform(SpecializeLayers(cfg.fpga_part))  # the new width converters
-        return df.transform(GiveUniqueNodeNames())
+        return df
 
     return transform_dataflow(model, cfg, "fold", fold)
+
+
+def step_insert_width_converters(model: ModelWrapper, cfg) -> ModelWrapper:
+    """Insert data width converters where a producer's and a consumer's stream widths differ
+    (after bit-width minimization, so the converters see the final widths)."""
+
+    def insert(df: ModelWrapper) -> ModelWrapper:
+        df = df.transform(InsertDWC())
+        df = df.transform(SpecializeLayers(cfg.fpga_part))  # the new converters
+        return df.transform(GiveUniqueNodeNames())
+
+    return transform_dataflow(model, cfg, "insert_width_converters", insert)

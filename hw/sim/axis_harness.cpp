@@ -8,6 +8,8 @@
 //   *_PERCENT probability (0-100) that the harness offers in_tvalid / out_tready on a cycle
 //   MAX_IDLE  cycles without any handshake after which the run stops as a deadlock (exit 3)
 // Prints one line: "cycles=N in_beats=N out_beats=N first_in=N" (exit 0).
+// Built with -DFIFO_FIELDS=n, the top also has `fifo_count` (n x 16-bit FIFO occupancies): the
+// line then ends with "fifo_max=a,b,..." and a deadlock report with "fifo_now=a,b,...".
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -37,6 +39,22 @@ template <std::size_t N>
 static void get(const VlWide<N>& sig, uint32_t* w) {
   for (std::size_t i = 0; i < N; ++i) w[i] = sig[i];
 }
+
+#ifdef FIFO_FIELDS
+static uint32_t fifo_words[(FIFO_FIELDS * 16 + 31) / 32 + 2];
+static long fifo_max[FIFO_FIELDS], fifo_now[FIFO_FIELDS];
+static void sample_fifos(const Vdut& dut) {
+  get(dut.fifo_count, fifo_words);
+  for (int i = 0; i < FIFO_FIELDS; ++i) {
+    fifo_now[i] = (fifo_words[(i * 16) / 32] >> ((i * 16) % 32)) & 0xFFFF;
+    if (fifo_now[i] > fifo_max[i]) fifo_max[i] = fifo_now[i];
+  }
+}
+static void print_fifos(const char* label, const long* values) {
+  std::printf(" %s=", label);
+  for (int i = 0; i < FIFO_FIELDS; ++i) std::printf(i ? ",%ld" : "%ld", values[i]);
+}
+#endif
 
 int main(int argc, char** argv) {
   if (argc != 10) {
@@ -103,10 +121,17 @@ int main(int argc, char** argv) {
     }
     dut.eval();
     ++cycle;
+#ifdef FIFO_FIELDS
+    sample_fifos(dut);
+#endif
     idle = (in_fire || out_fire) ? 0 : idle + 1;
     if (idle > max_idle) {
-      std::printf("deadlock cycle=%llu in_beats=%ld/%ld out_beats=%ld/%ld\n",
+      std::printf("deadlock cycle=%llu in_beats=%ld/%ld out_beats=%ld/%ld",
                   static_cast<unsigned long long>(cycle), sent, in_beats, received, out_beats);
+#ifdef FIFO_FIELDS
+      print_fifos("fifo_now", fifo_now);
+#endif
+      std::printf("\n");
       return 3;
     }
   }
@@ -114,8 +139,12 @@ int main(int argc, char** argv) {
   std::fwrite(out.data(), 4, out.size(), f);
   std::fwrite(out_cycle.data(), 8, out_cycle.size(), f);
   std::fclose(f);
-  std::printf("cycles=%llu in_beats=%ld out_beats=%ld first_in=%ld\n",
+  std::printf("cycles=%llu in_beats=%ld out_beats=%ld first_in=%ld",
               static_cast<unsigned long long>(cycle), sent, received, first_in);
+#ifdef FIFO_FIELDS
+  print_fifos("fifo_max", fifo_max);
+#endif
+  std::printf("\n");
   dut.final();
   return 0;
 }

@@ -1,0 +1,12 @@
+"""bcnn's own hardware ops (ONNX domain `build_flows.custom_op`): FINN+'s abstract layers
+implemented by the hw/ SystemVerilog library.
+
+Each op subclasses the FINN+ abstract op, so shapes, folding, cycle estimates and the python
+execution (the reference the RTL is checked against) are FINN+'s own; resource estimates reuse
+FINN+'s models. What an op adds is its RTL instance: which hw/ module, with which parameters
+and memory files (base.BcnnRTLOp)."""
+from .label_select import LabelSelect_bcnn
+from .mvau import MVAU_bcnn
+from .pool import Pool_bcnn
+
+custom_op = {"MVAU_bcnn": MVAU_bcnn, "LabelSelect_bcnn": LabelSelect_bcnn, "Pool_bcnn": Pool_bcnn}

@@ -1,0 +1,68 @@
+"""MVAU_bcnn: FINN+'s MVAU implemented by hw/mvau/bcnn_mvau.sv."""
+from pathlib import Path
+
+import numpy as np
+from finn.custom_op.fpgadataflow.hls.matrixvectoractivation_hls import MVAU_hls
+from finn.custom_op.fpgadataflow.matrixvectoractivation import MVAU
+from qonnx.core.datatype import DataType
+
+from build_flows.sim.memfiles import write_thresholds, write_weights
+from models.errors import BcnnError
+
+from .base import BcnnRTLOp, RtlInstance, hw_source
+
+
+def unsupported_reason(inst) -> str | None:
+    """Why bcnn_mvau cannot implement this MVAU (None: it can)."""
+    idt, wdt = DataType[inst.get_nodeattr("inputDataType")], DataType[inst.get_nodeattr("weightDataType")]
+    odt = DataType[inst.get_nodeattr("outputDataType")]
+    if inst.get_nodeattr("binaryXnorMode"):
+        return None
+    if idt == DataType["BIPOLAR"] or odt == DataType["BIPOLAR"]:
+        return f"bipolar {'input' if idt == DataType['BIPOLAR'] else 'output'} outside XNOR mode"
+    if not (idt.is_integer() and wdt.is_integer()):
+        return f"non-integer datatypes ({idt.name} x {wdt.name})"
+    return None
+
+
+class MVAU_bcnn(MVAU, BcnnRTLOp):
+    def lut_estimation(self, fpgapart):
+        # FINN+'s LUT model of its HLS MVAU: the same datapath (PE x SIMD products, adder tree,
+        # threshold comparators), so the same order of magnitude.
+        return MVAU_hls.lut_estimation(self, fpgapart)
+
+    def dsp_estimation(self, fpgapart):
+        return MVAU_hls.dsp_estimation(self, fpgapart)
+
+    def rtl_instance(self, model, directory: Path) -> RtlInstance:
+        reason = unsupported_reason(self)
+        if reason:
+            raise BcnnError(f"layer '{self.onnx_node.name}': bcnn_mvau does not support {reason}")
+        node = self.onnx_node
+        idt, wdt = DataType[self.get_nodeattr("inputDataType")], DataType[self.get_nodeattr("weightDataType")]
+        mw, mh, pe, simd = (self.get_nodeattr(a) for a in ("MW", "MH", "PE", "SIMD"))
+        xnor = bool(self.get_nodeattr("binaryXnorMode"))
+        bipolar = wdt == DataType["BIPOLAR"]
+        w_bits = 1 if (xnor or bipolar) else wdt.bitwidth() + (0 if wdt.signed() else 1)
+        acc_bits = DataType[self.get_nodeattr("accDataType")].bitwidth() + 1  # +1: room for any sign
+        weights = np.asarray(model.get_initializer(node.input[1])).T  # (MW, MH) -> (MH, MW)
+        prefix = node.name
+        files = [write_weights(Path(directory) / f"{prefix}_weights.hex", weights, pe, simd, w_bits, bipolar or xnor)]
+        n_thres, out_bits, act_val = 0, acc_bits, 0
+        if not self.get_nodeattr("noActivation"):
+            thresholds = np.asarray(model.get_initializer(node.input[2]))
+            thresholds = np.broadcast_to(thresholds, (mh, thresholds.shape[-1])).astype(np.int64)
+            files.append(write_thresholds(Path(directory) / f"{prefix}_thresholds.hex", thresholds, acc_bits))
+            n_thres = thresholds.shape[1]
+            out_bits = DataType[self.get_nodeattr("outputDataType")].bitwidth()
+            act_val = self.get_nodeattr("ActVal")
+        else:
+            out_bits = DataType[self.get_nodeattr("outputDataType")].bitwidth()
+            acc_bits = out_bits  # raw accumulators leave at the width FINN+ declared
+        params = dict(MW=mw, MH=mh, PE=pe, SIMD=simd, IN_BITS=idt.bitwidth(), IN_SIGNED=idt.signed(),
+                      W_BITS=w_bits, W_BIPOLAR=bipolar or xnor, XNOR=xnor, ACC_BITS=acc_bits, N_THRES=n_thres,
+                      OUT_BITS=out_bits, ACT_VAL=act_val, WEIGHT_FILE=f"{prefix}_weights.hex",
+                      THRESH_FILE=f"{prefix}_thresholds.hex")
+        return RtlInstance("bcnn_mvau", [hw_source("mvau/bcnn_mvau.sv")], params,
+                           in_bits=simd * idt.bitwidth(), out_bits=pe * (out_bits if n_thres else acc_bits),
+                           memory_files=files)

@@ -1,0 +1,1 @@
+"""The RTL backend: bcnn's own ops for what FINN+ has only in HLS, and the stitched top."""

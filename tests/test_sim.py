@@ -1,0 +1,85 @@
+"""Cycle-accurate simulation of the stitched RTL (Verilator) against QONNX execution: bit-exact
+outputs, cycles per frame near FINN+'s analytic bound, backpressure, deadlock detection."""
+import json
+import subprocess
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from build_flows.cli import main
+from build_flows.sim import verilator as vl
+from build_flows.sim.simulate import _stalled_stage, simulate
+from build_flows.sim.verilator import VERILATOR
+from hw import source_root
+
+CASES = [("tfc_w1a1", None), ("tfc_w2a2", None), ("cnv_w1a1", None), ("cnv_w1a2", None), ("cnv_w2a2", None),
+         ("tfc_w1a1", "tfc_w1a1"), ("cnv_w1a1", "cnv_w1a1")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, folding", CASES)
+def test_simulation_is_bit_exact_and_near_the_analytic_bound(built, name, folding):
+    out = built(name, folding=folding)
+    report = simulate(out, frames=3)
+    assert report["bit_exact"] and report["mismatches"] == 0 and report["frames"] == 3
+    assert 0.99 <= report["cycles_vs_analytic"] <= 1.02, report["cycles_per_frame"]
+    assert report["latency_cycles"] > 0 and report["sim_cycles_per_second"] > 0
+    assert all(0 < v <= d for v, d in zip(report["max_fifo_occupancy"].values(), report["fifo_depths"]))
+    on_disk = json.loads((out / "sim" / "report.json").read_text())
+    assert on_disk["cycles_per_frame"] == report["cycles_per_frame"]
+    stalled = simulate(out, frames=3, backpressure=True)
+    assert stalled["bit_exact"] and stalled["labels_sim"] == report["labels_sim"]
+
+
+def test_cnv_w1a1_finn_examples_folding_reaches_32768_cycles_per_frame(built):
+    report = simulate(built("cnv_w1a1", folding="cnv_w1a1"), frames=4)
+    assert report["bit_exact"]
+    assert abs(report["cycles_per_frame"] - 32768) <= 0.02 * 32768
+    assert report["fps_at_clock"] >= 2990
+
+
+def test_user_frames_from_npy_and_input_errors(built, tmp_path):
+    out = built("tfc_w1a1", folding="tfc_w1a1")
+    pixels = np.random.default_rng(3).integers(0, 256, (5, 1, 28, 28)).astype(np.uint8)
+    np.save(tmp_path / "frames.npy", pixels)
+    result = CliRunner().invoke(main, ["sim", str(out), "--frames", "5", "--input", str(tmp_path / "frames.npy")])
+    assert result.exit_code == 0 and "bit_exact=True" in result.output, result.output
+    np.save(tmp_path / "bad.npy", pixels[:, :, :10])
+    result = CliRunner().invoke(main, ["sim", str(out), "--input", str(tmp_path / "bad.npy")])
+    assert result.exit_code == 2 and "expected (N, 1, 28, 28)" in result.stderr
+
+
+def test_sim_of_an_hls_build_says_what_is_missing(built):
+    result = CliRunner().invoke(main, ["sim", str(built("tfc_w1a1", backend="hls"))])
+    assert result.exit_code == 2 and "no stitched RTL" in result.stderr
+
+
+def test_a_design_that_stops_moving_is_reported_not_hung(tmp_path):
+    binary = vl.build([source_root() / "fifo" / "bcnn_fifo.sv"], "bcnn_fifo", {"WIDTH": 8, "DEPTH": 4})
+    with pytest.raises(vl.Deadlock, match="no progress for 500 cycles"):
+        vl.run(binary, tmp_path, vl.pack(np.ones((10, 1)), 8), 8, 10, ready_percent=0, max_idle=500)
+
+
+def test_the_stalled_stage_is_named():
+    stages = ["a", "b", "c", "d"]
+    assert "stalled stage: c" in _stalled_stage(stages, [4, 4, 0], [4, 4, 4])
+    assert "FIFO occupancies" in _stalled_stage(stages, [1, 2, 3], [4, 4, 4])
+
+
+@pytest.mark.parametrize("name, folding", [("tfc_w1a1", "tfc_w1a1"), ("cnv_w1a1", None)])
+def test_stitched_top_lints_clean_and_is_deterministic(built, exported, tmp_path, name, folding):
+    out = built(name, folding=folding)
+    info = json.loads((out / "rtl" / "stitch.json").read_text())
+    proc = subprocess.run([str(VERILATOR), "--lint-only", "-Wall", "-Wno-fatal", "--top-module", "bcnn_top",
+                           *info["sources"]], capture_output=True, text=True)
+    ours = [line for line in proc.stderr.splitlines() if line.startswith("%") and "bcnn_top.sv" in line]
+    assert proc.returncode == 0 and not ours, ours
+    from build_flows.config import BuildConfig
+    from build_flows.flow import run_build
+
+    again = run_build(BuildConfig(model=str(exported(name)), out=str(tmp_path / "again"), folding=folding),
+                      show_progress=False)
+    for path in sorted((out / "rtl").iterdir()):
+        if path.name != "stitch.json":
+            assert (again / "rtl" / path.name).read_bytes() == path.read_bytes(), path.name
