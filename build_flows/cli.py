@@ -154,7 +154,7 @@ def report(build_dir, as_json):
 @click.option("--out", default="runs/demo", show_default=True, type=click.Path())
 @click.option("--epochs", default=10, show_default=True, type=int)
 def demo(out, epochs):
-    """The main job: train TFC-w1a1 on MNIST, export, build for Pynq-Z1, check, report."""
+    """The main job: train TFC-w1a1 on MNIST, export, build for Pynq-Z1, simulate the RTL, report."""
     from build_flows.demo import run_demo
 
     run_demo(Path(out), epochs)

@@ -1,4 +1,4 @@
-"""`bcnn demo`, the main job on built-in data: train TFC-w1a1, export, build, check, report.
+"""`bcnn demo`, the main job on built-in data: train TFC-w1a1, export, build, simulate, report.
 
 Uses MNIST when scripts/setup.sh could fetch it, else scikit-learn's digits (always present).
 Every stage is idempotent: training resumes from its checkpoint (nothing to do when finished),
@@ -21,10 +21,12 @@ from models.train import CHECKPOINT, TrainConfig, train
 from .config import BuildConfig
 from .flow import run_build
 from .report import estimates_table, load_estimates, plot_cycles
+from .sim.simulate import simulate
 from .verify import executable, run_model
 
 MODEL = "tfc_w1a1"
 HW_CHECK_IMAGES = 200  # test images run through the built hardware graph (python execution)
+SIM_IMAGES = 20  # test images streamed through the stitched RTL in Verilator
 
 
 def pick_dataset() -> str:
@@ -51,39 +53,52 @@ def run_demo(out: Path, epochs: int, console: Console | None = None) -> dict:
     console = console or Console()
     t0 = time.perf_counter()
     dataset = pick_dataset()
-    console.print(f"[bold]1/4 train[/] {MODEL} on {dataset} for {epochs} epoch(s) -> {out / 'train'}")
+    console.print(f"[bold]1/5 train[/] {MODEL} on {dataset} for {epochs} epoch(s) -> {out / 'train'}")
     metrics = train(TrainConfig(MODEL, dataset, str(out / "train"), epochs=epochs))
     model, _ = load_checkpoint(out / "train" / CHECKPOINT)
 
-    console.print(f"[bold]2/4 export[/] QONNX -> {out / f'{MODEL}.onnx'}")
+    console.print(f"[bold]2/5 export[/] QONNX -> {out / f'{MODEL}.onnx'}")
     onnx_path = out / f"{MODEL}.onnx"
     export = export_model(model, onnx_path)
 
-    console.print(f"[bold]3/4 build[/] FINN+ flow for Pynq-Z1 with the finn-examples folding -> {out / 'build'}")
+    console.print(f"[bold]3/5 build[/] FINN+ flow for Pynq-Z1 with the finn-examples folding -> {out / 'build'}")
     build_dir = run_build(BuildConfig(model=str(onnx_path), out=str(out / "build"), folding=MODEL))
     est = load_estimates(build_dir)
     plot_cycles(est, build_dir / "report" / "cycles.png")
 
-    console.print(f"[bold]4/4 check[/] built design vs torch on {HW_CHECK_IMAGES} test images")
+    console.print(f"[bold]4/5 check[/] built design (python execution) vs torch on {HW_CHECK_IMAGES} test images")
     test = load_dataset(dataset).test
     agree = hardware_agreement(build_dir, model, test.images[:HW_CHECK_IMAGES])
+
+    console.print(f"[bold]5/5 simulate[/] stitched RTL in Verilator on {SIM_IMAGES} test images")
+    frames_path = out / "sim_frames.npy"
+    pixels = torch.round(test.images[:SIM_IMAGES] * 255).numpy().astype(np.uint8)
+    np.save(frames_path, pixels)
+    sim = simulate(build_dir, frames=SIM_IMAGES, input_npy=frames_path)
+    with torch.no_grad():
+        torch_labels = model(torch.from_numpy(pixels.astype(np.float32) / 255)).argmax(1).tolist()
+    sim_labels = [row[0] for row in sim["labels_sim"]]
 
     summary = {
         "model": MODEL, "dataset": dataset, "epochs": epochs,
         "test_accuracy_torch": metrics["test_accuracy"],
         "hw_graph_agreement": f"{agree['images'] - agree['mismatches']}/{agree['images']}",
-        "bit_exact": agree["mismatches"] == 0 and export["top1_agree"], "mismatches": agree["mismatches"],
+        "bit_exact": agree["mismatches"] == 0 and export["top1_agree"] and sim["bit_exact"] and sim_labels == torch_labels,
+        "mismatches": agree["mismatches"],
+        "sim_frames": SIM_IMAGES, "sim_bit_exact": sim["bit_exact"], "sim_labels_equal_torch": sim_labels == torch_labels,
         "board": est["board"], "clock_ns": est["clock_ns"],
         "analytic_cycles_per_frame": est["analytic_cycles_per_frame"], "fps_at_clock": est["fps_at_clock"],
-        "simulated_cycles_per_frame": None,  # Verilator simulation arrives with the RTL backend
+        "simulated_cycles_per_frame": sim["cycles_per_frame"], "latency_cycles": sim["latency_cycles"],
+        "sim_cycles_per_second": sim["sim_cycles_per_second"],
         "resources": est["totals"], "fits_board": est["fits_board"],
         "build_dir": str(build_dir), "seconds": round(time.perf_counter() - t0, 1),
     }
     (out / "report.json").write_text(json.dumps(summary, indent=2))
     console.print(estimates_table(est))
     table = Table(title=f"bcnn demo: {MODEL} on {dataset}", show_header=False)
-    for key in ("test_accuracy_torch", "hw_graph_agreement", "bit_exact", "analytic_cycles_per_frame",
-                "fps_at_clock", "simulated_cycles_per_frame", "fits_board", "seconds"):
+    for key in ("test_accuracy_torch", "hw_graph_agreement", "sim_bit_exact", "sim_labels_equal_torch", "bit_exact",
+                "analytic_cycles_per_frame", "simulated_cycles_per_frame", "latency_cycles", "fps_at_clock",
+                "fits_board", "seconds"):
         value = summary[key]
         table.add_row(key, f"{value:.4g}" if isinstance(value, float) else str(value))
     table.add_row("LUT / BRAM18", f"{est['totals']['lut']} / {est['totals']['bram_18k']}")

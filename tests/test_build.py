@@ -29,12 +29,23 @@ def test_every_baseline_builds_for_pynq_z1_at_the_default_folding(name, built):
     assert [s["step"] for s in steps][-1] == "stitch_rtl" and all(s["bit_exact"] for s in steps)
     df = ModelWrapper(str(out / "dataflow.onnx"))
     ops = {n.op_type for n in df.graph.node}
-    assert "MVAU_hls" in ops and "LabelSelect_hls" in ops
-    for node in df.graph.node:  # every layer has generated sources inside the build directory
-        gen = getCustomOp(node).get_nodeattr("code_gen_dir_ipgen")
-        assert gen.startswith(str(out)) and any((out / "codegen" / node.name).iterdir())
-    assert list((out / "codegen" / "MVAU_hls_0").glob("*.cpp"))
+    assert "MVAU_bcnn" in ops and "LabelSelect_bcnn" in ops and not any(op.endswith("_hls") for op in ops)
+    stitched = json.loads((out / "rtl" / "stitch.json").read_text())
+    assert [s["name"] for s in stitched["stages"]] == [n.name for n in df.graph.node]
+    for node in df.graph.node:  # every layer has its sources inside the build directory
+        if node.op_type.endswith("_bcnn"):
+            assert (out / "rtl" / f"{node.name}_weights.hex").is_file() or not node.op_type.startswith("MVAU")
+        else:
+            gen = getCustomOp(node).get_nodeattr("code_gen_dir_ipgen")
+            assert gen.startswith(str(out)) and any((out / "codegen" / node.name).iterdir())
     assert not list(out.parent.glob(".*partial"))
+
+
+def test_the_hls_backend_generates_finn_hls_sources(built):
+    out = built("cnv_w1a1", backend="hls")
+    ops = {n.op_type for n in ModelWrapper(str(out / "dataflow.onnx")).graph.node}
+    assert {"MVAU_hls", "Pool_hls", "LabelSelect_hls"} <= ops
+    assert list((out / "codegen" / "MVAU_hls_0").glob("*.cpp")) and not (out / "rtl").exists()
 
 
 def test_cnv_w1a1_with_the_finn_examples_folding_matches_its_cycle_count(built):

@@ -84,7 +84,8 @@ def test_demo_end_to_end(tmp_path):
     result = run_cli("demo", "--out", tmp_path / "demo", "--epochs", 1)
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "demo" / "report.json").read_text())
-    assert report["bit_exact"] and report["mismatches"] == 0
+    assert report["bit_exact"] and report["mismatches"] == 0 and report["sim_bit_exact"]
+    assert report["sim_labels_equal_torch"] and report["simulated_cycles_per_frame"] == 64.0
     assert report["analytic_cycles_per_frame"] == 64 and report["fits_board"]
     assert report["test_accuracy_torch"] > 0.5
     assert (tmp_path / "demo" / "build" / "report" / "cycles.png").is_file()

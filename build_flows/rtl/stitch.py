@@ -105,7 +105,7 @@ def top_source(stages: list, fifo_depths: list) -> str:
               f"  assign out_tdata = s{n - 1}_out_tdata;", f"  assign out_tvalid = s{n - 1}_out_tvalid;",
               f"  assign s{n - 1}_out_tready = out_tready;"]
     if n == 1:
-        lines.append(f"  assign fifo_count = '0;")
+        lines.append("  assign fifo_count = '0;")
     for i, s in enumerate(stages):
         lines.append(_instance(s, i))
     for i in range(n - 1):
