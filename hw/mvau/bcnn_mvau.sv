@@ -87,11 +87,19 @@ module bcnn_mvau #(
   endfunction
 
   logic signed [ACC_BITS-1:0] partial[PE];
-  always_comb begin
-    for (int p = 0; p < PE; p++) begin
-      partial[p] = '0;
-      for (int s = 0; s < SIMD; s++) begin
-        partial[p] += product(w[(p*SIMD+s)*W_BITS+:W_BITS], x[s*IN_BITS+:IN_BITS]);
+  if (XNOR) begin : g_xnor
+    // One popcount per PE over SIMD xnor'ed bits (the same sum as the product loop below, in the
+    // form synthesis maps to LUT popcount trees and Verilator to a machine popcount).
+    always_comb begin
+      for (int p = 0; p < PE; p++) partial[p] = ACC_BITS'($countones(~(w[p*SIMD+:SIMD] ^ x)));
+    end
+  end else begin : g_mul
+    always_comb begin
+      for (int p = 0; p < PE; p++) begin
+        partial[p] = '0;
+        for (int s = 0; s < SIMD; s++) begin
+          partial[p] += product(w[(p*SIMD+s)*W_BITS+:W_BITS], x[s*IN_BITS+:IN_BITS]);
+        end
       end
     end
   end
