@@ -89,3 +89,10 @@ def test_demo_end_to_end(tmp_path):
     assert report["analytic_cycles_per_frame"] == 64 and report["fits_board"]
     assert report["test_accuracy_torch"] > 0.5
     assert (tmp_path / "demo" / "build" / "report" / "cycles.png").is_file()
+    from build_flows.sim.simulate import simulate  # the trained design under random stalls too
+
+    unstalled = json.loads((tmp_path / "demo" / "build" / "sim" / "report.json").read_text())
+    stalled = simulate(tmp_path / "demo" / "build", frames=20, input_npy=tmp_path / "demo" / "sim_frames.npy",
+                       backpressure=True)
+    assert stalled["backpressure"] and not unstalled["backpressure"]
+    assert stalled["bit_exact"] and stalled["labels_sim"] == unstalled["labels_sim"]
