@@ -113,13 +113,13 @@ int main(int argc, char** argv) {
     }
     dut.clk = 1;
     dut.eval();
+    // The falling edge is evaluated together with the next cycle's inputs (no logic uses negedge).
     dut.clk = 0;
     if (in_fire) {
       if (first_in < 0) first_in = static_cast<long>(cycle);
       ++sent;
       dut.in_tvalid = 0;
     }
-    dut.eval();
     ++cycle;
 #ifdef FIFO_FIELDS
     sample_fifos(dut);
