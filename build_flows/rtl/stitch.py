@@ -13,6 +13,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from build_flows.custom_op.base import BcnnRTLOp, RtlInstance, hw_source
+from build_flows.sim.verilator import sv_literal
 from models.errors import BcnnError
 
 FIFO_COUNT_BITS = 16
@@ -45,14 +46,8 @@ def bcnn_stage(node, inst: BcnnRTLOp, model, directory: Path) -> tuple:
     return Stage(node.name, node.op_type, ri.module, ri.params, ri.in_bits, ri.out_bits, False), ri.sources
 
 
-def _param(value) -> str:
-    if isinstance(value, str):
-        return f'"{value}"'
-    return str(int(value))
-
-
 def _instance(stage: Stage, i: int) -> str:
-    params = ", ".join(f".{k}({_param(v)})" for k, v in sorted(stage.params.items()))
+    params = ", ".join(f".{k}({sv_literal(v)})" for k, v in sorted(stage.params.items()))
     head = f"  {stage.module}{f' #({params})' if params else ''} u{i}_{stage.name} ("
     if not stage.finn_ports:
         return (f"{head}\n    .clk(clk), .rst_n(rst_n),\n"

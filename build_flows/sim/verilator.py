@@ -28,7 +28,8 @@ MAKEFLAGS = ("CFG_CXXFLAGS_STD=-std=gnu++20 CFG_CXXFLAGS_COROUTINES=-fcoroutines
 OPT_FLAGS = ("-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert")
 
 
-def _param(value) -> str:
+def sv_literal(value) -> str:
+    """A parameter value as SystemVerilog source: strings quoted, bools and ints as integers."""
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, bool):
@@ -43,7 +44,7 @@ def build(sources, top: str, params: dict, cache: Path = DEFAULT_CACHE, lint_fla
     a `fifo_count` output of that many 16-bit occupancies."""
     sources = [Path(s) for s in sources]
     flags = ["--cc", "--exe", "--build", "-j", "2", "--prefix", "Vdut", "--top-module", top, "-Wall",
-             *lint_flags, *OPT_FLAGS, *[f"-G{k}={_param(v)}" for k, v in sorted(params.items())]]
+             *lint_flags, *OPT_FLAGS, *[f"-G{k}={sv_literal(v)}" for k, v in sorted(params.items())]]
     if fifo_fields:
         flags += ["-CFLAGS", f"-DFIFO_FIELDS={fifo_fields}"]
     digest = hashlib.sha256()
