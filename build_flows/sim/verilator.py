@@ -66,6 +66,9 @@ def build(sources, top: str, params: dict, cache: Path = DEFAULT_CACHE, lint_fla
         shutil.rmtree(tmp, ignore_errors=True)
         errors = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("%")]
         raise BcnnError(f"Verilator could not build {top}: " + ("; ".join(errors[:5]) or proc.stderr[-2000:]))
+    for path in tmp.iterdir():  # keep the binary only: the generated C++ and objects are ~100 MB
+        if path.name != "Vdut":
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
     if out.exists():
         shutil.rmtree(out)
     os.replace(tmp, out)
