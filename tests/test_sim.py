@@ -43,8 +43,8 @@ def test_user_frames_from_npy_and_input_errors(built, tmp_path):
     out = built("tfc_w1a1", folding="tfc_w1a1")
     pixels = np.random.default_rng(3).integers(0, 256, (5, 1, 28, 28)).astype(np.uint8)
     np.save(tmp_path / "frames.npy", pixels)
-    result = CliRunner().invoke(main, ["sim", str(out), "--frames", "5", "--input", str(tmp_path / "frames.npy")])
-    assert result.exit_code == 0 and "bit_exact=True" in result.output, result.output
+    result = CliRunner().invoke(main, ["sim", str(out), "--frames", "9", "--input", str(tmp_path / "frames.npy")])
+    assert result.exit_code == 0 and "5 frames, bit_exact=True" in result.output, result.output
     np.save(tmp_path / "bad.npy", pixels[:, :, :10])
     result = CliRunner().invoke(main, ["sim", str(out), "--input", str(tmp_path / "bad.npy")])
     assert result.exit_code == 2 and "expected (N, 1, 28, 28)" in result.stderr

@@ -38,7 +38,7 @@ def load_frames(model: ModelWrapper, frames: int, input_npy, seed: int, input_sc
     if not path.is_file():
         raise BcnnError(f"--input {path}: no such file (expected a .npy of integer pixels, shape (N, {', '.join(map(str, shape))}))")
     data = np.load(path)
-    if data.shape[1:] != shape:
+    if data.ndim < 1 or len(data) == 0 or data.shape[1:] != shape:
         raise BcnnError(f"--input {path}: shape {data.shape}, expected (N, {', '.join(map(str, shape))})")
     if np.any(data < 0) or np.any(data > input_scale) or np.any(data != np.round(data)):
         raise BcnnError(f"--input {path}: pixels must be integers in [0, {int(input_scale)}]")
@@ -73,6 +73,7 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
     first, last = getCustomOp(df.graph.node[0]), getCustomOp(df.graph.node[-1])
 
     pixels = load_frames(model, frames, input_npy, seed, cfg["input_scale"])
+    frames = len(pixels)  # a user's file may hold fewer frames than asked for
     in_dt, out_dt = first.get_input_datatype(), last.get_output_datatype()
     in_elems, out_elems = first.get_folded_input_shape()[-1], last.get_folded_output_shape()[-1]
     out_beats_per_frame = int(np.prod(last.get_folded_output_shape()[:-1]))
