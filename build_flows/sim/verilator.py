@@ -75,6 +75,12 @@ def build(sources, top: str, params: dict, cache: Path = DEFAULT_CACHE, lint_fla
     return binary
 
 
+def random_elements(rng, bits: int, signed: bool, shape) -> np.ndarray:
+    """Uniform random stream elements over the full range of a bits-wide (signed) integer."""
+    low, high = (-(1 << (bits - 1)), 1 << (bits - 1)) if signed else (0, 1 << bits)
+    return rng.integers(low, high, shape)
+
+
 def words_per_beat(bits: int) -> int:
     return (bits + 31) // 32
 

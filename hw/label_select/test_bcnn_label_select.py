@@ -17,8 +17,7 @@ def test_label_select_matches_numpy_topk(labels, pe, k, bits, signed, stalls, tm
     params = dict(LABELS=labels, PE=pe, K=k, BITS=bits, SIGNED=signed)
     binary = vl.build([source_root() / "label_select" / "bcnn_label_select.sv"], "bcnn_label_select", params)
     rng = np.random.default_rng(labels * k)
-    low, high = (-(1 << (bits - 1)), 1 << (bits - 1)) if signed else (0, 1 << bits)
-    scores = rng.integers(low, high, (40, labels))
+    scores = vl.random_elements(rng, bits, signed, (40, labels))
     scores[:5] = scores[:5, :1]  # whole rows of ties
     idx_bits = max(1, int(np.ceil(np.log2(labels))))
     result = vl.run(binary, tmp_path, vl.pack(scores.reshape(-1, pe), bits), idx_bits, 40 * k, *stalls, seed=11)
