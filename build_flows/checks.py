@@ -47,6 +47,7 @@ def check_supported(model: ModelWrapper, path) -> None:
     for index, node in enumerate(model.graph.node):
         if not node.name:
             node.name = f"{node.op_type}_#{index}"
+    _check_no_fork(model, path)
     for node in model.graph.node:
         if node.op_type not in SUPPORTED_OPS:
             raise BcnnError(
@@ -66,6 +67,23 @@ def check_supported(model: ModelWrapper, path) -> None:
                 raise BcnnError(
                     f"{path}: layer '{node.name}' ({node.op_type}) takes a float (unquantized) input; "
                     "put a quantizer before it (e.g. Brevitas QuantIdentity with bit_width 1 or 2)"
+                )
+
+
+def _check_no_fork(model: ModelWrapper, path) -> None:
+    """A tensor read by two nodes is a stream fork: residual, SI, fractal or dense joins, FracBNN's
+    two passes. The dataflow has no fork/join unit yet, so say so instead of failing later."""
+    constants = {t.name for t in model.graph.initializer}
+    constants |= {o for n in model.graph.node if n.op_type == "Constant" for o in n.output}
+    for node in model.graph.node:
+        for out in node.output:
+            readers = [r.name for r in model.find_consumers(out) or []]
+            if out not in constants and len(readers) > 1:
+                raise BcnnError(
+                    f"{path}: the output of node '{node.name}' feeds {len(readers)} nodes ({', '.join(readers[:3])}): "
+                    "a stream fork (a shortcut, Squeeze-and-Interaction, fractal or dense join, or FracBNN's "
+                    "gated pass), which the hardware flow cannot map yet; models that build today are "
+                    "tfc/sfc/lfc/cnv trained with --method ste or irnet"
                 )
 
 

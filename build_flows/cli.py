@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 
 from models.errors import BcnnError
+from models.methods.registry import METHOD_NAMES
 from models.registry import MODEL_NAMES
 
 console = Console(stderr=True)
@@ -45,7 +46,10 @@ def main(debug):
 
 
 @main.command()
-@click.option("--model", "model_name", required=True, type=click.Choice(MODEL_NAMES), help="Topology and precision.")
+@click.option("--method", default="ste", show_default=True, type=click.Choice(METHOD_NAMES),
+              help="Training method; see `bcnn methods`.")
+@click.option("--model", "model_name", type=click.Choice(MODEL_NAMES),
+              help="Topology and precision [default: the method's small model].")
 @click.option("--dataset", default="mnist", show_default=True, help="digits | mnist | fashion_mnist | cifar10")
 @click.option("--epochs", default=1, show_default=True, type=int)
 @click.option("--batch-size", default=100, show_default=True, type=int)
@@ -53,24 +57,47 @@ def main(debug):
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--limit", default=None, type=int, help="Use only the first N samples of each split.")
 @click.option("--data-root", default=None, type=click.Path(), help="Directory of the dataset files.")
-@click.option("--out", required=True, type=click.Path(), help="Run directory (checkpoint.pt, metrics.json).")
-def train(model_name, dataset, epochs, batch_size, lr, seed, limit, data_root, out):
+@click.option("--teacher", default=None, type=click.Path(),
+              help="DGRL: a float teacher checkpoint (from --float-teacher); trained on the fly if omitted.")
+@click.option("--teacher-epochs", default=3, show_default=True, type=int, help="DGRL: epochs of an on-the-fly teacher.")
+@click.option("--float-teacher", is_flag=True, help="Train the float model of the method's structure (a teacher).")
+@click.option("--stop-after", default=None, type=int,
+              help="Stop after this epoch of the --epochs schedule; rerun without it to resume.")
+@click.option("--out", required=True, type=click.Path(),
+              help="Run directory (checkpoint.pt, metrics.json, curves.png).")
+def train(method, model_name, dataset, epochs, batch_size, lr, seed, limit, data_root, teacher, teacher_epochs,
+          float_teacher, stop_after, out):
     """Train a model; rerunning with more --epochs resumes from the checkpoint in --out."""
+    from models.methods.registry import get_method
     from models.train import TrainConfig, train as run_train
 
-    metrics = run_train(TrainConfig(model_name, dataset, out, epochs, batch_size, lr, seed, limit, data_root))
-    click.echo(f"{model_name} on {dataset}: test accuracy {metrics['test_accuracy']:.4f} after "
+    model_name = model_name or get_method(method).default_model
+    metrics = run_train(TrainConfig(model_name, dataset, out, epochs, batch_size, lr, seed, limit, data_root,
+                                    method=method, teacher=teacher, teacher_epochs=teacher_epochs,
+                                    float_teacher=float_teacher, stop_after=stop_after))
+    click.echo(f"{model_name} ({method}) on {dataset}: test accuracy {metrics['test_accuracy']:.4f} after "
                f"{metrics['epochs']} epoch(s); checkpoint {Path(out) / 'checkpoint.pt'}")
+
+
+@main.command()
+def methods():
+    """List the training methods and their default models."""
+    from models.methods.registry import METHODS
+
+    for name, cls in METHODS.items():
+        click.echo(f"{name:8s} {cls.default_model:18s} {cls.summary}")
 
 
 @main.command()
 @click.argument("checkpoint", required=False, type=click.Path())
 @click.option("--model", "model_name", type=click.Choice(MODEL_NAMES), help="With --random-init: which model.")
+@click.option("--method", default="ste", show_default=True, type=click.Choice(METHOD_NAMES),
+              help="With --random-init: the method whose parts the model gets.")
 @click.option("--random-init", is_flag=True, help="Export a freshly initialised model instead of a checkpoint.")
 @click.option("--num-classes", default=10, show_default=True, type=int)
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--out", required=True, type=click.Path(), help="QONNX file to write.")
-def export(checkpoint, model_name, random_init, num_classes, seed, out):
+def export(checkpoint, model_name, method, random_init, num_classes, seed, out):
     """Export a checkpoint (or --random-init --model NAME) to QONNX, verified against torch."""
     import torch
 
@@ -84,9 +111,11 @@ def export(checkpoint, model_name, random_init, num_classes, seed, out):
         if not model_name:
             raise BcnnError(f"--random-init needs --model; valid models: {', '.join(MODEL_NAMES)}")
         torch.manual_seed(seed)
-        model = build_model(model_name, num_classes)
+        model = build_model(model_name, num_classes, method=method)
     else:
-        model, _ = load_checkpoint(checkpoint)
+        model, ckpt = load_checkpoint(checkpoint)
+        if ckpt.get("float_teacher"):
+            raise BcnnError(f"{checkpoint} is a float teacher, not a BCNN: export the student trained with it")
     result = export_model(model, Path(out), seed=seed)
     click.echo(f"wrote {out} (QONNX == torch on {result['samples']} samples, max abs diff {result['max_abs_diff']:.3g})")
 

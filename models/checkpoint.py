@@ -26,7 +26,8 @@ def load_checkpoint(path: Path):
         raise BcnnError(f"{path}: no such checkpoint (expected a .pt file written by `bcnn train`)")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=False)
-        model = build_model(ckpt["model_name"], ckpt["num_classes"], ckpt["in_shape"])
+        model = build_model(ckpt["model_name"], ckpt["num_classes"], ckpt["in_shape"],
+                            method=ckpt.get("method", "ste"), float_teacher=ckpt.get("float_teacher", False))
         model.load_state_dict(ckpt["state_dict"])
     except BcnnError:
         raise

@@ -2,8 +2,11 @@
 
 The check runs both on the same inputs: integer pixels p in [0, 255] seen as p / 255 (the grid
 the accelerator will get). Logits must agree to float rounding and the top-1 class exactly.
+For our models (which end in a ScalarNorm) a second export without that final scalar affine
+must give bit-identical class scores: everything before it is integers on power-of-two grids.
 """
 import contextlib
+import copy
 import io
 import os
 from pathlib import Path
@@ -13,9 +16,11 @@ import torch
 from brevitas.export import export_qonnx
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
+from qonnx.transformation.infer_shapes import InferShapes
 from qonnx.util.cleanup import cleanup_model
 
 from .errors import BcnnError
+from .layers import ScalarNorm
 
 
 def sample_inputs(in_shape, count: int, seed: int = 0, levels: int = 255) -> torch.Tensor:
@@ -27,8 +32,9 @@ def sample_inputs(in_shape, count: int, seed: int = 0, levels: int = 255) -> tor
 def export_model(model: torch.nn.Module, out: Path, in_shape=None, samples: int = 8, seed: int = 0) -> dict:
     """Export `model` (any Brevitas module taking (1, C, H, W)) to QONNX at `out`.
 
-    Returns {"samples", "max_abs_diff", "top1_agree"}. Raises BcnnError, leaving no file at
-    `out`, when the export fails or QONNX execution disagrees with torch.
+    Returns {"samples", "max_abs_diff", "top1_agree", "scores_bit_exact"} (the last None for a
+    model without a final ScalarNorm). Raises BcnnError, leaving no file at `out`, when the
+    export fails or QONNX execution disagrees with torch.
     """
     out = Path(out)
     in_shape = tuple(in_shape or getattr(model, "in_shape"))
@@ -37,12 +43,7 @@ def export_model(model: torch.nn.Module, out: Path, in_shape=None, samples: int 
     tmp = out.with_name(out.name + ".partial")
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):  # the torch exporter narrates on stdout
-                export_qonnx(model, input_t=x[:1], export_path=str(tmp))
-        except Exception as exc:
-            raise BcnnError(f"{out}: the model cannot be exported to QONNX: {_culprit(model, exc)}") from exc
-        qmodel = cleanup_model(ModelWrapper(str(tmp)))
+        qmodel = _export(model, x[:1], tmp, out)
         name_in, name_out = qmodel.graph.input[0].name, qmodel.graph.output[0].name
         with torch.no_grad():
             expected = model(x).numpy()
@@ -56,11 +57,43 @@ def export_model(model: torch.nn.Module, out: Path, in_shape=None, samples: int 
                     f"{out}: QONNX execution disagrees with torch on sample {i} "
                     f"(class {int(np.argmax(got))} vs {int(np.argmax(want))}, max abs diff {np.abs(got - want).max():.3g})"
                 )
+        exact = _check_integer_scores(model, x, tmp, out)
         qmodel.save(str(tmp))
         os.replace(tmp, out)
-        return {"samples": samples, "max_abs_diff": worst, "top1_agree": True}
+        return {"samples": samples, "max_abs_diff": worst, "top1_agree": True, "scores_bit_exact": exact}
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _export(model, example, tmp: Path, out: Path) -> ModelWrapper:
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # the torch exporter narrates on stdout
+            export_qonnx(model, input_t=example, export_path=str(tmp))
+    except Exception as exc:
+        raise BcnnError(f"{out}: the model cannot be exported to QONNX: {_culprit(model, exc)}") from exc
+    return cleanup_model(ModelWrapper(str(tmp))).transform(InferShapes())
+
+
+def _check_integer_scores(model, x, tmp: Path, out: Path):
+    """Export `model` without its final ScalarNorm and demand bit-identical scores."""
+    if not any(isinstance(m, ScalarNorm) for m in model.modules()):
+        return None
+    headless = copy.deepcopy(model)
+    for name, module in list(headless.named_modules()):
+        if isinstance(module, ScalarNorm):
+            parent, _, attr = name.rpartition(".")
+            setattr(headless.get_submodule(parent) if parent else headless, attr, torch.nn.Identity())
+    qmodel = _export(headless, x[:1], tmp, out)
+    name_in, name_out = qmodel.graph.input[0].name, qmodel.graph.output[0].name
+    with torch.no_grad():
+        expected = headless(x).numpy()
+    for i in range(len(x)):
+        got = execute_onnx(qmodel, {name_in: x[i : i + 1].numpy()})[name_out].reshape(-1)
+        if not np.array_equal(got, expected[i].reshape(-1)):
+            bad = int(np.argmax(got != expected[i].reshape(-1)))
+            raise BcnnError(f"{out}: class scores before the final ScalarNorm are not bit-exact on sample {i} "
+                            f"(class {bad}: QONNX {got[bad]!r}, torch {expected[i].reshape(-1)[bad]!r})")
+    return True
 
 
 def _culprit(model: torch.nn.Module, exc: Exception) -> str:

@@ -54,3 +54,16 @@ class PixelQuant(ActQuant):
     narrow_range = False
     restrict_scaling_type = RestrictValueType.POWER_OF_TWO
     max_val = 1.0 - 2.0**-7
+
+
+class ShortcutQuant(ActQuant):
+    """Real-valued shortcut features as 8-bit integers of step 2^-4 (range [-8, 8 - 2^-4]).
+
+    Both operands of every shortcut add use this grid, so the sum is an exact integer sum in
+    torch, in QONNX execution and in hardware; a second ShortcutQuant after the add saturates it.
+    """
+
+    narrow_range = False
+    restrict_scaling_type = RestrictValueType.POWER_OF_TWO
+    min_val = -8.0
+    max_val = 8.0 - 2.0**-4

@@ -1,20 +1,24 @@
-"""Model names (`tfc_w1a1`, `cnv_w2a2`, ...) to constructors.
+"""Model names to constructors, built with the Parts a training method gives them.
 
-A name is `<topology>_w<weight bits>a<activation bits>`; the input bit width follows BNN-PYNQ:
-the FC family quantizes its input like its activations, CNV takes 8-bit pixels.
+BNN-PYNQ names are `<topology>_w<weight bits>a<activation bits>` (tfc, sfc, lfc, cnv); the input
+bit width follows BNN-PYNQ: the FC family quantizes its input like its activations, CNV takes
+8-bit pixels. The seed methods' small convolutional models are binary (w1a1) by construction:
+resnet_small, rf_resnet_small, drf_densenet_small.
 """
 import re
 
 from torch import nn
 
 from .errors import BcnnError
-
-from .topologies import CNV, FC
+from .methods.registry import get_method
+from .topologies import CNV, FC, DRFDenseNet, ResNet, RFResNet
 from .topologies.fc import HIDDEN
 
-TOPOLOGIES = ("tfc", "sfc", "lfc", "cnv")
+BNN_PYNQ = ("tfc", "sfc", "lfc", "cnv")
 PRECISIONS = ((1, 1), (1, 2), (2, 2))
-MODEL_NAMES = tuple(f"{t}_w{w}a{a}" for t in TOPOLOGIES for w, a in PRECISIONS)
+CONV_MODELS = {"resnet_small": ResNet, "rf_resnet_small": RFResNet, "drf_densenet_small": DRFDenseNet}
+BNN_PYNQ_MODELS = tuple(f"{t}_w{w}a{a}" for t in BNN_PYNQ for w, a in PRECISIONS)
+MODEL_NAMES = BNN_PYNQ_MODELS + tuple(CONV_MODELS)
 DEFAULT_IN_SHAPE = {"tfc": (1, 28, 28), "sfc": (1, 28, 28), "lfc": (1, 28, 28), "cnv": (3, 32, 32)}
 
 
@@ -23,16 +27,37 @@ class UnknownModel(BcnnError):
 
 
 def parse_name(name: str):
+    """-> (topology, weight bits, activation bits)."""
+    if name in CONV_MODELS:
+        return name, 1, 1
     m = re.fullmatch(r"(tfc|sfc|lfc|cnv)_w(\d)a(\d)", name)
     if not m or (int(m[2]), int(m[3])) not in PRECISIONS:
         raise UnknownModel(f"unknown model '{name}'; valid models: {', '.join(MODEL_NAMES)}")
     return m[1], int(m[2]), int(m[3])
 
 
-def build_model(name: str, num_classes: int = 10, in_shape=None) -> nn.Module:
-    """A freshly initialised model; `in_shape` is (C, H, W) without the batch dimension."""
+def build_model(name: str, num_classes: int = 10, in_shape=None, method: str = "ste",
+                float_teacher: bool = False) -> nn.Module:
+    """A freshly initialised model; `in_shape` is (C, H, W) without the batch dimension.
+
+    `float_teacher` builds the float model of the same structure (a distillation teacher).
+    """
     topology, wbits, abits = parse_name(name)
-    in_shape = tuple(in_shape or DEFAULT_IN_SHAPE[topology])
-    if topology == "cnv":
-        return CNV(wbits, abits, num_classes=num_classes, in_shape=in_shape)
-    return FC(HIDDEN[topology], wbits, abits, in_bits=abits, num_classes=num_classes, in_shape=in_shape)
+    m = get_method(method)
+    if topology not in m.topologies:
+        raise UnknownModel(f"method {method} does not apply to model {name}; it applies to "
+                           f"{', '.join(m.topologies)} (default: {m.default_model})")
+    if m.binary_only and (wbits, abits) != (1, 1):
+        raise UnknownModel(f"method {method} needs binary weights and activations: use {topology}_w1a1, not {name}")
+    parts = m.parts(topology)
+    if float_teacher:
+        parts = parts.as_float()
+    in_shape = tuple(in_shape or DEFAULT_IN_SHAPE.get(topology, (1, 28, 28)))
+    if topology in CONV_MODELS:
+        model = CONV_MODELS[topology](parts, num_classes=num_classes, in_shape=in_shape)
+    elif topology == "cnv":
+        model = CNV(wbits, abits, num_classes=num_classes, in_shape=in_shape)
+    else:
+        model = FC(HIDDEN[topology], wbits, abits, in_bits=abits, num_classes=num_classes, in_shape=in_shape,
+                   parts=parts)
+    return model if float_teacher else m.prepare(model)

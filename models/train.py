@@ -1,25 +1,42 @@
-"""Training: seeded, resumable, one checkpoint and one metrics.json per run directory.
+"""Training: seeded, resumable, one checkpoint, metrics.json and curves.png per run directory.
 
-Each epoch reseeds from (seed, epoch), so a run resumed after epoch k continues exactly as an
-uninterrupted one would. Latent weights are clipped to [-1, 1] after every step, as binary
-training with a straight-through estimator needs (outside that range the gradient is zero).
+Each epoch reseeds from (seed, epoch) and the learning rate follows a cosine schedule over
+`epochs`, computed from the step index, so a run interrupted (or stopped with `stop_after`) after
+epoch k and resumed with the same `epochs` continues exactly as an uninterrupted one would.
+Resuming with more epochs continues from the checkpoint on the longer schedule. The method
+(models/methods) supplies the model's Parts and its hooks: extra loss terms,
+schedules (EDE), a teacher (DGRL). With the STE, latent weights are clipped to [-1, 1] after
+every step (outside that range they get no gradient).
 """
 import json
+import math
+import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 from brevitas.nn import QuantConv2d, QuantLinear
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from .checkpoint import save_checkpoint
+from .curves import plot_history
 from .data import load_dataset
 from .errors import BcnnError
+from .methods.base import Method
+from .methods.dgrl import TEACHER_EPOCHS
+from .methods.registry import get_method
 from .registry import build_model
 
 CHECKPOINT = "checkpoint.pt"
 METRICS = "metrics.json"
+CURVES = "curves.png"
 
 
 @dataclass
@@ -33,6 +50,17 @@ class TrainConfig:
     seed: int = 0
     limit: int | None = None  # use only the first N samples of each split
     data_root: str | None = None
+    method: str = "ste"
+    teacher: str | None = None  # a float teacher's checkpoint (DGRL); trained on the fly if None
+    teacher_epochs: int = TEACHER_EPOCHS
+    float_teacher: bool = False  # train the float model of this structure (a teacher)
+    stop_after: int | None = None  # stop after this epoch of the `epochs` schedule (resume later)
+
+
+class _FloatTraining(Method):
+    """A teacher trains with the plain task loss and unclipped weights."""
+
+    clip_latent = False
 
 
 def clip_latent_weights(model: torch.nn.Module) -> None:
@@ -49,45 +77,67 @@ def evaluate(model, images, labels, batch_size=500) -> float:
     return correct / len(images)
 
 
+def cosine_lr(base: float, step: int, total: int) -> float:
+    return 0.5 * base * (1.0 + math.cos(math.pi * min(step, total) / total))
+
+
 def train(cfg: TrainConfig, show_progress: bool = True) -> dict:
     """Train (or resume) into cfg.out; returns the metrics dict also written to metrics.json."""
     if cfg.epochs < 1:
         raise BcnnError(f"--epochs must be at least 1, got {cfg.epochs}")
     out = Path(cfg.out)
+    method = get_method(cfg.method)
+    hooks = _FloatTraining() if cfg.float_teacher else method
     data = load_dataset(cfg.dataset, root=cfg.data_root, limit=cfg.limit)
     torch.manual_seed(cfg.seed)
     try:
-        model = build_model(cfg.model, data.num_classes, data.in_shape)
+        model = build_model(cfg.model, data.num_classes, data.in_shape, method=cfg.method,
+                            float_teacher=cfg.float_teacher)
     except ValueError as exc:
         raise BcnnError(f"model {cfg.model} does not fit dataset {cfg.dataset}: {exc}") from exc
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     history, start = [], 0
     if (out / CHECKPOINT).is_file():
         ckpt = torch.load(out / CHECKPOINT, map_location="cpu", weights_only=False)
-        if ckpt.get("train_config", {}).get("model") != cfg.model or ckpt.get("train_config", {}).get("dataset") != cfg.dataset:
-            raise BcnnError(f"{out / CHECKPOINT} belongs to another run ({ckpt.get('train_config')}); use another --out")
+        mine = {k: getattr(cfg, k) for k in ("model", "dataset", "method", "float_teacher")}
+        older = {"method": "ste", "float_teacher": False}  # checkpoints from before methods existed
+        theirs = {k: ckpt.get("train_config", {}).get(k, older.get(k)) for k in mine}
+        if mine != theirs:
+            raise BcnnError(f"{out / CHECKPOINT} belongs to another run ({theirs}, not {mine}); use another --out")
         model.load_state_dict(ckpt["state_dict"])
         optimizer.load_state_dict(ckpt["optimizer"])
         history, start = ckpt["history"], ckpt["epoch"]
+    last = min(cfg.epochs, cfg.stop_after or cfg.epochs)
+    if start < last:
+        hooks.start(model, cfg, show_progress)
     loss_fn = torch.nn.CrossEntropyLoss()
     train_x, train_y = data.train.images, data.train.labels
     steps = (len(train_x) + cfg.batch_size - 1) // cfg.batch_size
+    total = steps * cfg.epochs
+    label = f"{cfg.model} ({'float teacher' if cfg.float_teacher else cfg.method})"
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   disable=not show_progress) as progress:
-        for epoch in range(start, cfg.epochs):
-            task = progress.add_task(f"epoch {epoch + 1}/{cfg.epochs}", total=steps)
+        for epoch in range(start, last):
+            task = progress.add_task(f"{label} epoch {epoch + 1}/{cfg.epochs}", total=steps)
             torch.manual_seed(cfg.seed * 100003 + epoch)
             order = torch.randperm(len(train_x))
             model.train()
             t0, total_loss = time.perf_counter(), 0.0
             for b in range(steps):
+                step = epoch * steps + b
+                for group in optimizer.param_groups:
+                    group["lr"] = cosine_lr(cfg.lr, step, total)
+                hooks.on_step(model, step / max(total - 1, 1))
                 idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
-                loss = loss_fn(model(train_x[idx]), train_y[idx])
+                x, y = train_x[idx], train_y[idx]
+                logits = model(x)
+                loss = hooks.loss(model, x, y, logits, loss_fn(logits, y))
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-                clip_latent_weights(model)
-                total_loss += float(loss) * len(idx)
+                if hooks.clip_latent:
+                    clip_latent_weights(model)
+                total_loss += float(loss.detach()) * len(idx)
                 progress.advance(task)
             history.append({
                 "epoch": epoch + 1,
@@ -95,11 +145,18 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict:
                 "train_accuracy": evaluate(model, train_x[:10000], train_y[:10000]),
                 "test_accuracy": evaluate(model, data.test.images, data.test.labels),
                 "seconds": round(time.perf_counter() - t0, 2),
+                **hooks.epoch_metrics(model),
             })
             save_checkpoint(out / CHECKPOINT, model, cfg.model, data.num_classes, data.in_shape,
                             optimizer=optimizer.state_dict(), epoch=epoch + 1, history=history,
-                            train_config=asdict(cfg), dataset=cfg.dataset)
-    metrics = {"model": cfg.model, "dataset": cfg.dataset, "epochs": cfg.epochs,
-               "test_accuracy": history[-1]["test_accuracy"], "history": history, "config": asdict(cfg)}
-    (out / METRICS).write_text(json.dumps(metrics, indent=2))
+                            train_config=asdict(cfg), dataset=cfg.dataset, method=cfg.method,
+                            float_teacher=cfg.float_teacher)
+    metrics = {"model": cfg.model, "method": cfg.method, "dataset": cfg.dataset, "epochs": len(history),
+               "test_accuracy": history[-1]["test_accuracy"],
+               "train_seconds": round(sum(h["seconds"] for h in history), 2),
+               "history": history, "config": asdict(cfg)}
+    tmp = out / (METRICS + ".partial")
+    tmp.write_text(json.dumps(metrics, indent=2))
+    os.replace(tmp, out / METRICS)
+    plot_history(history, out / CURVES, f"{label} on {cfg.dataset}")
     return metrics

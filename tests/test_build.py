@@ -7,7 +7,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from build_flows.config import BuildConfig
 from build_flows.flow import run_build
-from models.registry import MODEL_NAMES
+from models.registry import BNN_PYNQ_MODELS
 
 ESTIMATE_KEYS = {"analytic_cycles_per_frame", "fps_at_clock", "layers", "totals", "board", "clock_ns"}
 LAYER_KEYS = {"name", "op_type", "cycles", "PE", "SIMD", "lut", "bram_18k"}
@@ -18,7 +18,7 @@ def estimates(build_dir):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", MODEL_NAMES)
+@pytest.mark.parametrize("name", BNN_PYNQ_MODELS)
 def test_every_baseline_builds_for_pynq_z1_at_the_default_folding(name, built):
     out = built(name)
     est = estimates(out)

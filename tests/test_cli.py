@@ -19,14 +19,15 @@ def test_help_everywhere(command):
     assert result.exit_code == 0 and "Usage:" in result.output
 
 
-def train(out, epochs):
-    return run_cli("train", "--model", "tfc_w1a1", "--dataset", "digits", "--epochs", epochs, "--out", out)
+def train(out, epochs, *extra):
+    return run_cli("train", "--model", "tfc_w1a1", "--dataset", "digits", "--epochs", epochs, "--batch-size", 32,
+                   "--out", out, *extra)
 
 
 def test_train_is_seeded_and_resumes_exactly(tmp_path):
     straight, resumed = tmp_path / "straight", tmp_path / "resumed"
     assert train(straight, 2).exit_code == 0
-    assert train(resumed, 1).exit_code == 0
+    assert train(resumed, 2, "--stop-after", 1).exit_code == 0  # as if interrupted after epoch 1
     assert len(json.loads((resumed / "metrics.json").read_text())["history"]) == 1
     assert train(resumed, 2).exit_code == 0
     a = torch.load(straight / "checkpoint.pt", weights_only=False)
@@ -41,6 +42,9 @@ def test_train_is_seeded_and_resumes_exactly(tmp_path):
     before = (straight / "checkpoint.pt").stat().st_mtime_ns
     assert train(straight, 2).exit_code == 0
     assert (straight / "checkpoint.pt").stat().st_mtime_ns == before
+    # More epochs than planned: training continues from the checkpoint (a new cosine tail).
+    assert train(straight, 3).exit_code == 0
+    assert len(json.loads((straight / "metrics.json").read_text())["history"]) == 3
 
 
 def test_train_refuses_a_run_directory_of_another_model(tmp_path):

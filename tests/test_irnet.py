@@ -4,8 +4,15 @@ import math
 import pytest
 import torch
 
-from models.methods.irnet import (EDESign, T_MAX, T_MIN, ede_parameters, libra_pb_binarize, libra_pb_shift,
-                                  libra_pb_standardize)
+from models.methods.irnet import (
+    T_MAX,
+    T_MIN,
+    EDESign,
+    ede_parameters,
+    libra_pb_binarize,
+    libra_pb_shift,
+    libra_pb_standardize,
+)
 
 
 def test_libra_pb_weights_are_standardized_per_output_channel():
@@ -50,3 +57,44 @@ def test_ede_gradient_matches_its_formula(progress):
     x2 = x.detach().clone().requires_grad_(True)
     (k * torch.tanh(t * x2)).backward(upstream)
     torch.testing.assert_close(x.grad, x2.grad)
+
+
+def test_libra_pb_brevitas_layer_exports_balanced_power_of_two_weights(tmp_path):
+    """The Brevitas layer computes with sign(w_std) * 2^s, and the QONNX file holds exactly that."""
+    import numpy as np
+    from brevitas.nn import QuantLinear
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.core.onnx_exec import execute_onnx
+
+    from models.methods.irnet import LibraPBWeightQuant, apply_libra_pb
+
+    torch.manual_seed(0)
+    layer = apply_libra_pb(QuantLinear(64, 16, bias=False, weight_quant=LibraPBWeightQuant, weight_bit_width=1))
+    with torch.no_grad():
+        layer.parametrizations.weight.original.add_(3.0)  # a biased latent weight
+    q = layer.quant_weight()
+    plus = (q.value > 0).float().mean(1)
+    assert plus.min() >= 0.4 and plus.max() <= 0.6
+    torch.testing.assert_close(q.value, libra_pb_binarize(layer.parametrizations.weight.original.detach()))
+    from brevitas.export import export_qonnx
+
+    export_qonnx(layer.eval(), input_t=torch.ones(1, 64), export_path=str(tmp_path / "l.onnx"))
+    model = ModelWrapper(str(tmp_path / "l.onnx"))
+    eye = np.eye(64, dtype=np.float32)
+    cols = np.concatenate([execute_onnx(model, {model.graph.input[0].name: eye[i:i + 1]})[model.graph.output[0].name]
+                           for i in range(64)])
+    np.testing.assert_array_equal(cols.T, q.value.detach().numpy())
+
+
+def test_ede_reaches_activation_gradients_through_brevitas():
+    from brevitas.nn import QuantIdentity
+
+    from models.methods.irnet import EDEActQuant, set_ede_progress
+
+    quant = QuantIdentity(act_quant=EDEActQuant, bit_width=1)
+    for progress in (0.0, 0.5, 1.0):
+        set_ede_progress(quant, progress)
+        t, k = ede_parameters(progress)
+        x = torch.linspace(-1.5, 1.5, 31, requires_grad=True)
+        quant(x).sum().backward()
+        torch.testing.assert_close(x.grad, k * t * (1 - torch.tanh(t * x.detach()) ** 2))

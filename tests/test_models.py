@@ -8,11 +8,11 @@ from qonnx.core.onnx_exec import execute_onnx
 
 from models.errors import BcnnError
 from models.export import export_model, sample_inputs
-from models.registry import MODEL_NAMES, build_model, parse_name
+from models.registry import BNN_PYNQ_MODELS, build_model, parse_name
 from tests.float_model import FloatHead
 
 
-@pytest.mark.parametrize("name", MODEL_NAMES)
+@pytest.mark.parametrize("name", BNN_PYNQ_MODELS)
 def test_export_is_exact_against_torch(name, exported):
     """The written QONNX file agrees with torch on fresh inputs (not those export checked)."""
     model = ModelWrapper(str(exported(name)))

@@ -1,1 +1,1 @@
-"""Training methods of the seed papers (issue #4), one file each. So far: IR-Net's building blocks."""
+"""Training methods of the seed papers, one file each; `registry.get_method(name)` picks one."""

@@ -1,5 +1,7 @@
-"""BNN-PYNQ family topologies (TFC/SFC/LFC, CNV), each a few constants and a loop."""
+"""Topologies: BNN-PYNQ's (TFC/SFC/LFC, CNV) and the seed methods' small convolutional BCNNs."""
 from .cnv import CNV
 from .fc import FC
+from .resnet import ResNet
+from .sofar import DRFDenseNet, RFResNet
 
-__all__ = ["CNV", "FC"]
+__all__ = ["CNV", "FC", "ResNet", "RFResNet", "DRFDenseNet"]

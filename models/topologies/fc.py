@@ -1,47 +1,52 @@
-"""Fully connected BNNs of the BNN-PYNQ family: TFC, SFC, LFC (3 hidden layers each)."""
+"""Fully connected BNNs of the BNN-PYNQ family: TFC, SFC, LFC (3 hidden layers each).
+
+With the default Parts this is BNN-PYNQ's graph: input quantizer, then per hidden width
+QuantLinear -> BatchNorm -> QuantIdentity -> Dropout, then a QuantLinear classifier and a
+ScalarNorm. Methods may swap the quantizers (IR-Net), add integer shortcuts between hidden layers
+of equal width (Bi-Real), make hidden activations fractional or the input a thermometer code
+(FracBNN); every hidden layer's output is a distillation tap (DGRL).
+"""
 import math
 
 import torch
-from brevitas.nn import QuantIdentity, QuantLinear
 from torch import nn
 
 from ..layers import ScalarNorm
-from ..quantizers import ActQuant, WeightQuant
+from ..methods.fracbnn import Thermometer
+from ..parts import Parts, act, linear
+from ..units import BinaryUnit
 
 HIDDEN = {"tfc": (64, 64, 64), "sfc": (256, 256, 256), "lfc": (1024, 1024, 1024)}
 DROPOUT = 0.2
 
 
 class FC(nn.Module):
-    """Input quantizer, then (QuantLinear -> BatchNorm -> QuantIdentity -> Dropout) per hidden
-    width, then a QuantLinear classifier and a ScalarNorm.
+    """Takes images in [0, 1] of shape (N, *in_shape); centres them to [-1, 1] before the input
+    quantizer, so a 1- or 2-bit input layer sees sign-balanced values."""
 
-    Takes images in [0, 1] of shape (N, *in_shape); centres them to [-1, 1] before the input
-    quantizer, so a 1- or 2-bit input layer sees sign-balanced values.
-    """
-
-    def __init__(self, hidden, weight_bits, act_bits, in_bits, num_classes=10, in_shape=(1, 28, 28)):
+    def __init__(self, hidden, weight_bits, act_bits, in_bits, num_classes=10, in_shape=(1, 28, 28), parts=Parts()):
         super().__init__()
+        if parts.si:
+            raise ValueError("Squeeze-and-Interaction shortcuts need a convolutional model")
         self.in_shape = tuple(in_shape)
-        self.input_quant = QuantIdentity(act_quant=ActQuant, bit_width=in_bits)
-        layers, width = [], math.prod(in_shape)
-        for out in hidden:
-            layers += [
-                QuantLinear(width, out, bias=False, weight_quant=WeightQuant, weight_bit_width=weight_bits),
-                nn.BatchNorm1d(out),
-                QuantIdentity(act_quant=ActQuant, bit_width=act_bits),
-                nn.Dropout(DROPOUT),
-            ]
+        width = math.prod(in_shape)
+        self.thermometer = Thermometer(parts.thermometer) if parts.thermometer else None
+        if self.thermometer is not None:
+            in_bits, width = 1, width * parts.thermometer
+        self.input_quant = act(parts, in_bits)
+        units = []
+        for i, out in enumerate(hidden):
+            units.append(BinaryUnit(parts, linear(parts, width, out, weight_bits), nn.BatchNorm1d(out),
+                                    quantize_input=i > 0, act_bits=act_bits, dropout=DROPOUT if i else 0.0,
+                                    shortcut=parts.shortcut and width == out, grid_output=parts.shortcut))
             width = out
-        layers += [
-            QuantLinear(width, num_classes, bias=False, weight_quant=WeightQuant, weight_bit_width=weight_bits),
-            ScalarNorm(),
-        ]
-        self.layers = nn.Sequential(*layers)
-        for m in self.modules():
-            if isinstance(m, QuantLinear):
-                nn.init.uniform_(m.weight, -1.0, 1.0)
+        self.units = nn.Sequential(*units)
+        self.head = nn.Sequential(act(parts, act_bits), nn.Dropout(DROPOUT),
+                                  linear(parts, width, num_classes, weight_bits), ScalarNorm())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.input_quant(2.0 * x.flatten(1) - 1.0)
-        return self.layers(x)
+        if self.thermometer is not None:
+            x = self.input_quant(self.thermometer(x).flatten(1))
+        else:
+            x = self.input_quant(2.0 * x.flatten(1) - 1.0)
+        return self.head(self.units(x))

@@ -1,0 +1,29 @@
+"""Small binary ResNet for 28x28 inputs (Bi-Real / IR-Net / DGRL / FracBNN backbone).
+
+Two stages of residual units; with shortcuts each binary 3x3 convolution has an integer
+identity shortcut (Bi-Real); a stage that widens repeats the input channels on the shortcut.
+"""
+from torch import nn
+
+from ..methods.dgrl import SqueezeInteraction
+from ..parts import Parts, conv
+from ..units import BinaryUnit
+from .backbone import ConvBackbone
+
+STAGES = ((16, 2), (32, 2))  # (channels, units) per stage; a 2x2 max pool between stages
+
+
+class ResNet(ConvBackbone):
+    def __init__(self, parts=Parts(), num_classes=10, in_shape=(1, 28, 28), stages=STAGES):
+        super().__init__(parts, in_shape, stages[0][0], len(stages))
+        modules, cin = [], stages[0][0]
+        for channels, units in stages:
+            stage = []
+            for _ in range(units):
+                si = SqueezeInteraction(parts, cin, channels) if parts.si else None
+                stage.append(BinaryUnit(parts, conv(parts, cin, channels), nn.BatchNorm2d(channels),
+                                        shortcut=parts.shortcut, grid_output=True, si=si))
+                cin = channels
+            modules.append(nn.Sequential(*stage))
+        self.stages = nn.ModuleList(modules)
+        self.finish(parts, cin, num_classes)

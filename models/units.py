@@ -1,0 +1,56 @@
+"""The binary unit every topology is built from: activation -> binary layer -> BatchNorm.
+
+With a shortcut (Bi-Real) the unit adds its input back, both operands on the ShortcutQuant
+integer grid, so the residual stays real-valued (8-bit) while the layer itself stays binary.
+With fractional activations (FracBNN) the activation is split into a binary MSB and LSB pass
+(see methods/fracbnn.py). A Tap marks the unit's output for block-wise distillation.
+"""
+import torch
+from torch import nn
+
+from .methods.fracbnn import FractionalActivation, GatedLsb
+from .parts import Parts, Tap, act, shortcut_quant
+
+
+class BinaryUnit(nn.Module):
+    def __init__(self, parts: Parts, layer: nn.Module, norm: nn.Module, *, quantize_input=True, shortcut=False,
+                 act_bits=1, dropout=0.0, grid_output=False, si: nn.Module | None = None):
+        super().__init__()
+        self.fractional = parts.fractional and quantize_input
+        if self.fractional:
+            self.act = FractionalActivation(parts)
+            self.gate = GatedLsb(norm)
+        else:
+            self.act = act(parts, act_bits) if quantize_input else nn.Identity()
+        self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
+        self.layer, self.norm, self.si = layer, norm, si
+        self.shortcut = shortcut
+        if shortcut:
+            self.branch_quant = shortcut_quant(parts)
+        # a shortcut's sum, or an output a later shortcut adds, lives on the integer grid
+        self.out_quant = shortcut_quant(parts) if shortcut or grid_output else nn.Identity()
+        self.tap = Tap()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.fractional:
+            msb, lsb = self.act(x)
+            y = self.gate(self.layer(self.dropout(msb)), self.layer(self.dropout(lsb)))
+        else:
+            y = self.layer(self.dropout(self.act(x)))
+        y = self.norm(y)
+        if self.shortcut:
+            y = self.branch_quant(y) + _match_channels(x, y.shape[1])
+            if self.si is not None:
+                y = y + self.si(x)
+        return self.tap(self.out_quant(y))
+
+
+def _match_channels(x: torch.Tensor, channels: int) -> torch.Tensor:
+    """The identity shortcut; a wider output repeats the input's channels (exact, no weights)."""
+    if x.shape[1] == channels:
+        return x
+    if channels % x.shape[1]:
+        raise ValueError(f"a shortcut cannot widen {x.shape[1]} channels to {channels}")
+    # repeat (ONNX Tile), not cat([x, x]): qonnx's tensor renaming mishandles a node that
+    # takes one tensor twice
+    return x.repeat(1, channels // x.shape[1], *([1] * (x.dim() - 2)))

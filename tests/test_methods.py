@@ -1,0 +1,142 @@
+"""Every training method end to end on digits: `bcnn train --method M`, resume, curves, and a
+QONNX export whose class scores are bit-exact against torch."""
+import json
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.core.onnx_exec import execute_onnx
+
+from build_flows.cli import main
+from models.checkpoint import load_checkpoint
+from models.errors import BcnnError
+from models.export import export_model, sample_inputs
+from models.methods.registry import METHOD_NAMES, METHODS
+from models.registry import build_model
+
+
+def run_cli(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("methods")
+    cache = {}
+
+    def get(method: str):
+        if method not in cache:
+            out = root / method
+            result = run_cli("train", "--method", method, "--dataset", "digits", "--epochs", 1,
+                             "--teacher-epochs", 1, "--out", out)
+            assert result.exit_code == 0, result.output
+            cache[method] = out
+        return cache[method]
+    return get
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+def test_train_every_method_on_digits(method, trained):
+    out = trained(method)
+    assert (out / "checkpoint.pt").is_file() and (out / "curves.png").stat().st_size > 1000
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["method"] == method and metrics["model"] == METHODS[method].default_model
+    assert 0.0 <= metrics["test_accuracy"] <= 1.0 and len(metrics["history"]) == 1
+    model, ckpt = load_checkpoint(out / "checkpoint.pt")
+    assert ckpt["method"] == method
+    if method == "dgrl":
+        assert (out / "teacher" / "checkpoint.pt").is_file()
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+def test_trained_models_export_bit_exact(method, trained, tmp_path):
+    model, _ = load_checkpoint(trained(method) / "checkpoint.pt")
+    result = export_model(model, tmp_path / "m.onnx", samples=6)
+    assert result["scores_bit_exact"] is True
+    qmodel = ModelWrapper(str(tmp_path / "m.onnx"))
+    x = sample_inputs(model.in_shape, 4, seed=99)
+    with torch.no_grad():
+        want = model(x).numpy()
+    for i in range(len(x)):
+        got = execute_onnx(qmodel, {qmodel.graph.input[0].name: x[i:i + 1].numpy()})[qmodel.graph.output[0].name]
+        assert int(np.argmax(got)) == int(np.argmax(want[i]))
+
+
+@pytest.mark.parametrize("method,model", [("irnet", "tfc_w1a1"), ("bireal", "tfc_w1a1"), ("fracbnn", "tfc_w1a1"),
+                                          ("dgrl", "tfc_w1a1"), ("sofar", "drf_densenet_small"),
+                                          ("ste", "resnet_small"), ("ste", "rf_resnet_small")])
+def test_methods_on_other_topologies_export_bit_exact(method, model, tmp_path):
+    torch.manual_seed(1)
+    m = build_model(model, method=method)
+    assert export_model(m, tmp_path / "m.onnx", samples=4)["scores_bit_exact"] is True
+
+
+def test_dgrl_resume_keeps_its_teacher(trained):
+    out = trained("dgrl")
+    teacher = out / "teacher" / "checkpoint.pt"
+    stamp = teacher.stat().st_mtime_ns
+    result = run_cli("train", "--method", "dgrl", "--dataset", "digits", "--epochs", 2, "--teacher-epochs", 1,
+                     "--out", out)
+    assert result.exit_code == 0, result.output
+    assert teacher.stat().st_mtime_ns == stamp
+    assert len(json.loads((out / "metrics.json").read_text())["history"]) == 2
+
+
+def test_dgrl_accepts_a_given_teacher_and_rejects_a_wrong_one(trained, tmp_path):
+    teacher = trained("dgrl") / "teacher" / "checkpoint.pt"
+    ok = run_cli("train", "--method", "dgrl", "--dataset", "digits", "--epochs", 1, "--teacher", teacher,
+                 "--out", tmp_path / "a")
+    assert ok.exit_code == 0, ok.output and not (tmp_path / "a" / "teacher").exists()
+    bad = run_cli("train", "--method", "dgrl", "--dataset", "digits", "--epochs", 1,
+                  "--teacher", trained("ste") / "checkpoint.pt", "--out", tmp_path / "b")
+    assert bad.exit_code == 2 and "a DGRL teacher must be a float resnet_small" in bad.output
+
+
+def test_method_on_a_topology_it_does_not_apply_to_is_one_clear_error(tmp_path):
+    result = run_cli("train", "--method", "sofar", "--model", "tfc_w1a1", "--dataset", "digits", "--out", tmp_path)
+    assert result.exit_code == 2
+    assert result.output.strip() == ("error: method sofar does not apply to model tfc_w1a1; it applies to "
+                                     "rf_resnet_small, drf_densenet_small (default: rf_resnet_small)")
+    with pytest.raises(BcnnError, match="irnet needs binary weights and activations: use tfc_w1a1"):
+        build_model("tfc_w2a2", method="irnet")
+
+
+def test_float_teacher_is_not_exported(trained, tmp_path):
+    result = run_cli("export", trained("dgrl") / "teacher" / "checkpoint.pt", "--out", tmp_path / "t.onnx")
+    assert result.exit_code == 2 and "is a float teacher" in result.output and not (tmp_path / "t.onnx").exists()
+
+
+def test_methods_command_lists_every_method():
+    result = run_cli("methods")
+    assert result.exit_code == 0 and [line.split()[0] for line in result.output.splitlines()] == list(METHOD_NAMES)
+
+
+def test_irnet_tfc_runs_bit_exact_in_rtl_simulation(tmp_path):
+    """Libra-PB's per-channel power-of-two scales go through FINN+ streamlining into thresholds:
+    a trained IR-Net TFC builds, and the stitched RTL gives torch's labels on real images."""
+    from build_flows.config import BuildConfig
+    from build_flows.flow import run_build
+    from build_flows.sim.simulate import simulate
+    from models.data import load_dataset
+
+    assert run_cli("train", "--method", "irnet", "--model", "tfc_w1a1", "--dataset", "digits", "--epochs", 2,
+                   "--out", tmp_path / "run").exit_code == 0
+    model, _ = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    export_model(model, tmp_path / "m.onnx")
+    build = run_build(BuildConfig(model=str(tmp_path / "m.onnx"), out=str(tmp_path / "build")), show_progress=False)
+    pixels = torch.round(load_dataset("digits").test.images[:12] * 255)
+    np.save(tmp_path / "frames.npy", pixels.numpy().astype(np.uint8))
+    sim = simulate(build, frames=12, input_npy=tmp_path / "frames.npy")
+    with torch.no_grad():
+        want = model(pixels / 255).argmax(1).tolist()
+    assert sim["bit_exact"] and [row[0] for row in sim["labels_sim"]] == want
+
+
+def test_models_with_stream_forks_are_refused_by_the_build_with_the_node_named(tmp_path):
+    torch.manual_seed(0)
+    export_model(build_model("tfc_w1a1", method="bireal"), tmp_path / "m.onnx")
+    result = run_cli("build", tmp_path / "m.onnx", "--out", tmp_path / "build")
+    assert result.exit_code == 2 and "feeds 2 nodes" in result.output and "stream fork" in result.output
+    assert not (tmp_path / "build").exists()

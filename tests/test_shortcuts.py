@@ -1,0 +1,96 @@
+"""Bi-Real shortcuts, DGRL's Squeeze-and-Interaction branch and teacher, SoFAr's fractal blocks."""
+import pytest
+import torch
+from torch import nn
+
+from models.methods.dgrl import DGRL, SqueezeInteraction
+from models.parts import SHORTCUT_BITS, Parts, taps
+from models.quantizers import ShortcutQuant
+from models.registry import build_model
+from models.topologies.sofar import DenseFractalBlock, FractalBlock
+from models.units import BinaryUnit
+
+GRID = 2.0 ** -4
+
+
+def on_grid(t: torch.Tensor) -> bool:
+    return torch.equal(t / GRID, torch.round(t / GRID))
+
+
+def test_shortcut_adds_the_input_on_the_integer_grid():
+    torch.manual_seed(0)
+    unit = BinaryUnit(Parts(shortcut=True), nn.Linear(8, 8, bias=False), nn.BatchNorm1d(8), shortcut=True).eval()
+    x = torch.round(torch.randn(32, 8) * 16) * GRID
+    with torch.no_grad():
+        y = unit(x)
+        branch = unit.branch_quant(unit.norm(unit.layer(unit.act(x))))
+    assert on_grid(y) and on_grid(branch)
+    limit = 2 ** (SHORTCUT_BITS - 1) * GRID
+    torch.testing.assert_close(y, torch.clamp(branch + x, -limit, limit - GRID), rtol=0, atol=0)
+    assert ShortcutQuant.max_val == limit - GRID
+
+
+def test_bireal_resnet_differs_from_ste_only_by_shortcuts():
+    ste, bireal = build_model("resnet_small", method="ste"), build_model("resnet_small", method="bireal")
+    assert sum(p.numel() for p in ste.parameters()) == sum(p.numel() for p in bireal.parameters())
+    units = [m for m in bireal.modules() if isinstance(m, BinaryUnit)]
+    assert sum(u.shortcut for u in units) == 4
+    assert not any(u.shortcut for u in ste.modules() if isinstance(u, BinaryUnit))
+
+
+def test_squeeze_interaction_costs_about_ten_percent_and_is_exact_on_the_grid():
+    plain, dgrl = build_model("resnet_small", method="bireal"), build_model("resnet_small", method="dgrl")
+    convs = sum(m.weight.numel() for m in plain.modules() if isinstance(m, nn.Conv2d) and m.kernel_size == (3, 3))
+    si = sum(p.numel() for m in dgrl.modules() if isinstance(m, SqueezeInteraction) for p in m.parameters())
+    assert 0.08 <= si / convs <= 0.16
+    branch = SqueezeInteraction(Parts(), 16, 16).eval()
+    x = torch.round(torch.randn(4, 16, 14, 14) * 16) * GRID
+    with torch.no_grad():
+        out = branch(x)
+    assert out.shape == (4, 16, 1, 1) and on_grid(out)
+
+
+def test_dgrl_teacher_mirrors_the_student_and_its_loss_is_blockwise_mse():
+    torch.manual_seed(0)
+    student = build_model("resnet_small", method="dgrl")
+    teacher = build_model("resnet_small", method="dgrl", float_teacher=True)
+    assert len(taps(student)) == len(taps(teacher)) == 5
+    assert not any("Quant" in type(m).__name__ for m in teacher.modules())
+    method = DGRL(weight=0.5)
+    method.teacher = teacher.eval()
+    from models.methods.dgrl import _Recorder
+
+    method.student_taps, method.teacher_taps = _Recorder(student), _Recorder(teacher, always=True)
+    x = torch.rand(6, 1, 28, 28)
+    logits = student.train()(x)
+    feats = list(method.student_taps.outputs)
+    with torch.no_grad():
+        teacher(x)
+    expected = sum(nn.functional.mse_loss(s, t) for s, t in zip(feats, method.teacher_taps.take())) / 5
+    task = torch.tensor(2.0)
+    got = method.loss(student, x, None, logits, task)
+    torch.testing.assert_close(got, task + 0.5 * expected)
+
+
+@pytest.mark.parametrize("columns", [1, 2, 3])
+def test_fractal_expansion_has_2c_minus_1_units_and_a_2c1_deep_column(columns):
+    block = FractalBlock(Parts(shortcut=True), 4, columns)
+    units = [m for m in block.modules() if isinstance(m, BinaryUnit)]
+    assert len(units) == 2 ** columns - 1
+
+    def depth(b):
+        return 1 if b.deep is None else max(1, 2 * depth(b.deep[0]))
+    assert depth(block) == 2 ** (columns - 1)
+    x = torch.round(torch.randn(2, 4, 6, 6) * 16) * GRID
+    assert on_grid(block.eval()(x))
+
+
+def test_dense_fractal_concatenates_input_and_columns():
+    dense = DenseFractalBlock(Parts(shortcut=True), 16, growth=8, columns=2).eval()
+    plain = DenseFractalBlock(Parts(), 16, growth=8, columns=2).eval()
+    x = torch.round(torch.randn(2, 16, 7, 7) * 16) * GRID
+    out = dense(x)
+    assert dense.out_channels == out.shape[1] == 16 + 2 * 8 and torch.equal(out[:, :16], x)
+    assert plain.out_channels == plain(x).shape[1] == 2 * 8
+    second = dense.columns[1][1].layer
+    assert second.in_channels == 16 + 8  # sees the block input and the column's first unit
