@@ -25,6 +25,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from .augment import random_shift
 from .checkpoint import save_checkpoint
 from .curves import plot_history
 from .data import load_dataset
@@ -55,6 +56,7 @@ class TrainConfig:
     teacher_epochs: int = TEACHER_EPOCHS
     float_teacher: bool = False  # train the float model of this structure (a teacher)
     stop_after: int | None = None  # stop after this epoch of the `epochs` schedule (resume later)
+    augment: int = 0  # translate training images by up to this many pixels (0: off)
 
 
 class _FloatTraining(Method):
@@ -89,6 +91,9 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict:
     method = get_method(cfg.method)
     hooks = _FloatTraining() if cfg.float_teacher else method
     data = load_dataset(cfg.dataset, root=cfg.data_root, limit=cfg.limit)
+    if not 0 <= cfg.augment < min(data.in_shape[1:]) // 2:
+        raise BcnnError(f"--augment must be between 0 and {min(data.in_shape[1:]) // 2 - 1} pixels for "
+                        f"{cfg.dataset}'s {data.in_shape[1]}x{data.in_shape[2]} images, got {cfg.augment}")
     torch.manual_seed(cfg.seed)
     try:
         model = build_model(cfg.model, data.num_classes, data.in_shape, method=cfg.method,
@@ -129,7 +134,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict:
                     group["lr"] = cosine_lr(cfg.lr, step, total)
                 hooks.on_step(model, step / max(total - 1, 1))
                 idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
-                x, y = train_x[idx], train_y[idx]
+                x, y = random_shift(train_x[idx], cfg.augment), train_y[idx]
                 logits = model(x)
                 loss = hooks.loss(model, x, y, logits, loss_fn(logits, y))
                 optimizer.zero_grad()

@@ -319,3 +319,32 @@ def test_cifar10_download_uses_torchvision_only_to_fetch(tmp_path, monkeypatch):
     # Already present: a second download=True call does not fetch again.
     load_dataset("cifar10", root=tmp_path, download=True)
     assert len(calls) == 1
+
+
+def test_random_shift_translates_each_image_exactly_and_reproducibly():
+    import torch
+
+    from models.augment import random_shift
+
+    images = torch.zeros(64, 1, 12, 12)
+    images[:, 0, 5, 6] = 1.0  # one lit pixel per image, away from the border
+    torch.manual_seed(3)
+    shifted = random_shift(images, 2)
+    torch.manual_seed(3)
+    assert torch.equal(random_shift(images, 2), shifted)
+    assert shifted.shape == images.shape and torch.all(shifted.sum((1, 2, 3)) == 1)  # moved, not lost
+    pos = shifted[:, 0].flatten(1).argmax(1)
+    dy, dx = pos // 12 - 5, pos % 12 - 6
+    assert dy.abs().max() <= 2 and dx.abs().max() <= 2
+    assert len({(a, b) for a, b in zip(dy.tolist(), dx.tolist())}) > 10  # many different offsets
+    assert torch.equal(random_shift(images, 0), images)
+
+
+def test_augment_larger_than_the_image_allows_is_one_clear_error(tmp_path):
+    from click.testing import CliRunner
+
+    from build_flows.cli import main
+
+    result = CliRunner().invoke(main, ["train", "--dataset", "digits", "--augment", "4", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--augment must be between 0 and 3 pixels for digits's 8x8 images, got 4" in result.output

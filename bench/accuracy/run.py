@@ -16,18 +16,29 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 RUNS = HERE.parent.parent / "runs" / "bench_accuracy"
-# (model, method, epochs, limit); the first row of each model is its STE baseline
+# (model, method, epochs, augment: max shift in pixels); the STE baseline of every (model,
+# epochs, augment) group comes first
 PLAN = (
-    [("tfc_w1a1", m, 20, None) for m in ("ste", "irnet", "bireal", "dgrl", "fracbnn")]
-    + [("lfc_w1a1", m, 8, None) for m in ("ste", "irnet", "bireal")]
-    + [(name, m, 3, None) for name, methods in (
+    [("tfc_w1a1", m, 20, 0) for m in ("ste", "irnet", "bireal", "dgrl", "fracbnn")]
+    + [("lfc_w1a1", m, 8, 0) for m in ("ste", "irnet", "bireal")]
+    + [(name, m, 3, 0) for name, methods in (
         ("resnet_small", ("ste", "irnet", "bireal", "dgrl", "fracbnn")),
         ("rf_resnet_small", ("ste", "sofar")),
         ("drf_densenet_small", ("ste", "sofar"))) for m in methods]
+    # the LFC goal (>= 99.0 % on MNIST): longer, with 2-pixel translations
+    + [("lfc_w1a1", m, 30, 2) for m in ("ste", "bireal")]
 )
 COST = {"tfc_w1a1": 2.5, "lfc_w1a1": 30}  # rough seconds per epoch, for scheduling only (conv: ~33)
 METHOD_COST = {"fracbnn": 2.5, "dgrl": 1.8}
 ANCHORS = {"tfc_w1a1": 93.17, "sfc_w1a1": 97.81, "lfc_w1a1": 98.88}  # Brevitas BNN-PYNQ, MNIST
+
+
+def run_name(model, method, epochs, augment) -> str:
+    return f"{model}-{method}" + (f"-aug{augment}-e{epochs}" if augment else "")
+
+
+def group(row: dict) -> tuple:
+    return row["dataset"], row["model"], row["epochs"], row.get("augment", 0)
 
 
 def run_one(job) -> dict:
@@ -36,12 +47,13 @@ def run_one(job) -> dict:
     torch.set_num_threads(1)
     from models.train import TrainConfig, train
 
-    dataset, model, method, epochs, limit = job
-    out = RUNS / dataset / f"{model}-{method}"
-    m = train(TrainConfig(model, dataset, str(out), epochs=epochs, method=method, limit=limit), show_progress=False)
+    dataset, model, method, epochs, augment = job
+    out = RUNS / dataset / run_name(model, method, epochs, augment)
+    m = train(TrainConfig(model, dataset, str(out), epochs=epochs, method=method, augment=augment),
+              show_progress=False)
     teacher = out / "teacher" / "metrics.json"
     seconds = m["train_seconds"] + (json.loads(teacher.read_text())["train_seconds"] if teacher.is_file() else 0.0)
-    return {"dataset": dataset, "model": model, "method": method, "epochs": epochs,
+    return {"dataset": dataset, "model": model, "method": method, "epochs": epochs, "augment": augment,
             "test_accuracy": round(100 * m["test_accuracy"], 2),
             "train_seconds": round(seconds, 1), **({"gate_rate": m["history"][-1]["gate_rate"]}
                                                    if "gate_rate" in m["history"][-1] else {})}
@@ -56,20 +68,20 @@ def write_report(rows: list) -> None:
     tmp = HERE / "results.json.partial"
     tmp.write_text(json.dumps(rows, indent=2))
     os.replace(tmp, HERE / "results.json")
-    lines = ["| dataset | model | method | epochs | test acc. (%) | vs STE (pts) | train time (s) |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| dataset | model | method | epochs | augment (px) | test acc. (%) | vs STE (pts) | train time (s) |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        ste = next((s for s in rows if s["dataset"] == r["dataset"] and s["model"] == r["model"]
-                    and s["method"] == "ste"), None)
+        ste = next((s for s in rows if group(s) == group(r) and s["method"] == "ste"), None)
         delta = f"{r['test_accuracy'] - ste['test_accuracy']:+.2f}" if ste and r is not ste else ""
-        lines.append(f"| {r['dataset']} | {r['model']} | {r['method']} | {r['epochs']} | "
+        lines.append(f"| {r['dataset']} | {r['model']} | {r['method']} | {r['epochs']} | {r.get('augment', 0)} | "
                      f"{r['test_accuracy']:.2f} | {delta} | {r['train_seconds']:.0f} |")
     (HERE / "results.md").write_text("\n".join(lines) + "\n")
     datasets = sorted({r["dataset"] for r in rows})
     fig, axes = plt.subplots(1, len(datasets), figsize=(7 * len(datasets), 4.5), squeeze=False)
     for ax, ds in zip(axes[0], datasets):
         sub = [r for r in rows if r["dataset"] == ds]
-        labels = [f"{r['model']}\n{r['method']}" for r in sub]
+        labels = [f"{r['model']} {r['method']}" + (f" aug{r['augment']} e{r['epochs']}" if r.get("augment") else "")
+                  for r in sub]
         colors = ["tab:gray" if r["method"] == "ste" else "tab:blue" for r in sub]
         ax.barh(range(len(sub)), [r["test_accuracy"] for r in sub], color=colors)
         ax.set_yticks(range(len(sub)), labels, fontsize=7)
@@ -82,14 +94,14 @@ def write_report(rows: list) -> None:
 
 def main(jobs: int, datasets: list) -> list:
     plan = [(ds, *row) for ds in datasets for row in PLAN]
-    order = {(ds, model, method): i for i, (ds, model, method, *_) in enumerate(plan)}
+    order = {(ds, model, method, epochs, aug): i for i, (ds, model, method, epochs, aug) in enumerate(plan)}
     # longest first, so the last jobs do not leave a worker idle
     longest_first = sorted(plan, key=lambda job: -job[3] * COST.get(job[1], 33) * METHOD_COST.get(job[2], 1))
     rows = []
     with mp.get_context("spawn").Pool(jobs) as pool:
         for row in pool.imap_unordered(run_one, longest_first):
             rows.append(row)
-            rows.sort(key=lambda r: order[(r["dataset"], r["model"], r["method"])])
+            rows.sort(key=lambda r: order[(r["dataset"], r["model"], r["method"], r["epochs"], r["augment"])])
             print(json.dumps(row), flush=True)
             write_report(rows)
     return rows

@@ -94,7 +94,7 @@ class DGRL(Method):
         out = Path(cfg.out) / TEACHER_DIR
         train(TrainConfig(cfg.model, cfg.dataset, str(out), epochs=cfg.teacher_epochs, batch_size=cfg.batch_size,
                           lr=cfg.lr, seed=cfg.seed, limit=cfg.limit, data_root=cfg.data_root, method=self.name,
-                          float_teacher=True), show_progress=show_progress)
+                          float_teacher=True, augment=cfg.augment), show_progress=show_progress)
         return load_checkpoint(out / CHECKPOINT)[0]
 
     def loss(self, model, x, y, logits, task_loss):
