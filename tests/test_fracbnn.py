@@ -59,10 +59,10 @@ def test_gate_adds_the_lsb_pass_only_near_the_threshold():
     torch.testing.assert_close(out, torch.tensor([[2.1, 1.7, 2.0, -5.0]]))
 
 
-def _gate_rate_after_training(weight: float) -> float:
+def _gate_rate_after_training(weight: float, target: float = 0.1) -> float:
     torch.manual_seed(0)
     data = load_dataset("digits")
-    method = FracBNN(gate_weight=weight)
+    method = FracBNN(gate_weight=weight, gate_target=target)
     model = build_model("tfc_w1a1", data.num_classes, data.in_shape, method="fracbnn")
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
@@ -77,6 +77,8 @@ def _gate_rate_after_training(weight: float) -> float:
     return gate_rate(model)
 
 
-def test_gate_rate_responds_to_its_regularizer():
-    free, pressed = _gate_rate_after_training(0.0), _gate_rate_after_training(5.0)
-    assert pressed < 0.5 * free, (free, pressed)
+def test_gate_rate_follows_its_regularizer_both_ways():
+    free = _gate_rate_after_training(0.0)  # ~0.56 with delta's initial 0.5
+    low, high = _gate_rate_after_training(20.0, target=0.02), _gate_rate_after_training(20.0, target=0.9)
+    assert low < 0.2 * free and high > free + 0.15, (low, free, high)
+    assert low < 0.1 and high > 0.75

@@ -3,7 +3,8 @@
 Fractional activations: a 2-bit activation x2 = msb + lsb/2 with msb, lsb in {-1, +1} (levels
 +-0.5, +-1.5, thresholds -1, 0, 1). A layer computes W.msb (binary, always) and adds W.lsb / 2
 only where the MSB result, after BatchNorm, is within `delta` of the next sign's threshold: the
-gate. A regularizer on the gate rate trades accuracy for LSB work; delta is learned.
+gate. A regularizer, weight * (rate - target)^2 per gated layer, steers the gate rate to a budget
+of LSB work (a plain penalty on the rate drove it to 0 within 3 epochs); delta is learned.
 
 Thermometer encoding: each 8-bit input channel becomes N binary channels, +1 where the pixel
 exceeds each of N evenly spaced thresholds, so the first layer is binary too.
@@ -17,7 +18,8 @@ from .base import FC_TOPOLOGIES, Method
 
 GATE_DELTA_INIT = 0.5
 GATE_SOFTNESS = 0.1
-GATE_WEIGHT = 0.05  # regularizer weight on the mean (soft) gate rate
+GATE_WEIGHT = 1.0  # regularizer weight
+GATE_TARGET = 0.1  # the gate rate (fraction of outputs that get the LSB pass) the regularizer steers to
 THERMOMETER_LEVELS = 8
 
 
@@ -90,9 +92,9 @@ def gate_rate(model: nn.Module) -> float:
     return sum(m.rate for m in g) / len(g) if g else 0.0
 
 
-def gate_regularizer(model: nn.Module) -> torch.Tensor:
+def gate_regularizer(model: nn.Module, target: float = GATE_TARGET) -> torch.Tensor:
     g = gates(model)
-    return sum(m.soft_rate for m in g) / len(g) if g else torch.tensor(0.0)
+    return sum((m.soft_rate - target) ** 2 for m in g) / len(g) if g else torch.tensor(0.0)
 
 
 class FracBNN(Method):
@@ -102,14 +104,15 @@ class FracBNN(Method):
     topologies = FC_TOPOLOGIES + ("resnet_small",)
     binary_only = True
 
-    def __init__(self, gate_weight: float = GATE_WEIGHT, levels: int = THERMOMETER_LEVELS):
-        self.gate_weight, self.levels = gate_weight, levels
+    def __init__(self, gate_weight: float = GATE_WEIGHT, gate_target: float = GATE_TARGET,
+                 levels: int = THERMOMETER_LEVELS):
+        self.gate_weight, self.gate_target, self.levels = gate_weight, gate_target, levels
 
     def parts(self, topology: str) -> Parts:
         return Parts(fractional=True, thermometer=self.levels, shortcut=topology == "resnet_small")
 
     def loss(self, model, x, y, logits, task_loss):
-        return task_loss + self.gate_weight * gate_regularizer(model)
+        return task_loss + self.gate_weight * gate_regularizer(model, self.gate_target)
 
     def epoch_metrics(self, model) -> dict:
         return {"gate_rate": round(gate_rate(model), 4)}
