@@ -83,3 +83,31 @@ def test_stitched_top_lints_clean_and_is_deterministic(built, exported, tmp_path
     for path in sorted((out / "rtl").iterdir()):
         if path.name != "stitch.json":
             assert (again / "rtl" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_a_full_popcount_score_does_not_wrap(tmp_path):
+    """A classifier row equal to the last hidden activation scores the maximum popcount (64 of
+    64). FINN+ declares that accumulator INT7 (max 63); the flow widens it, so the RTL gives
+    class 0 like torch instead of wrapping to -64 (12 of 200 MNIST test images differed)."""
+    import torch
+    from brevitas.nn import QuantLinear
+
+    from build_flows.config import BuildConfig
+    from build_flows.flow import run_build
+    from models.export import export_model, sample_inputs
+    from models.registry import build_model
+
+    torch.manual_seed(0)
+    model = build_model("tfc_w1a1").eval()
+    x = sample_inputs(model.in_shape, 1, seed=5)
+    with torch.no_grad():
+        hidden = {"h": model.head[0](model.units(model.input_quant(2.0 * x.flatten(1) - 1.0)))}
+        classifier = [m for m in model.head if isinstance(m, QuantLinear)][0]
+        classifier.weight[0] = hidden["h"][0]
+        model.head[-1].weight.fill_(1.0)  # a positive ScalarNorm gain: argmax is the top popcount
+        assert int(model(x).argmax()) == 0
+    export_model(model, tmp_path / "m.onnx")
+    out = run_build(BuildConfig(model=str(tmp_path / "m.onnx"), out=str(tmp_path / "b")), show_progress=False)
+    np.save(tmp_path / "x.npy", np.round(x.numpy() * 255).astype(np.uint8))
+    report = simulate(out, frames=1, input_npy=tmp_path / "x.npy")
+    assert report["bit_exact"] and report["labels_sim"] == [[0]]

@@ -12,6 +12,7 @@ from qonnx.transformation.general import RemoveUnusedTensors
 from qonnx.transformation.infer_data_layouts import InferDataLayouts
 from qonnx.transformation.lower_convs_to_matmul import LowerConvsToMatMul
 
+from ..xnor_accumulators import WidenXnorAccumulators
 from .dataflow import transform_dataflow
 from .prepare import tidy
 
@@ -41,13 +42,14 @@ def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
 
 
 def step_minimize_bit_widths(model: ModelWrapper, cfg) -> ModelWrapper:
-    """Shrink accumulators and weight storage to the widths the values need, then round
-    thresholds to integers and clip them to the (now known) accumulator range: exact, since
-    every threshold compares against an integer."""
+    """Shrink accumulators and weight storage to the widths the values need (XNOR popcounts
+    widened to 0..MW, see xnor_accumulators.py), then round thresholds to integers and clip them
+    to the (now known) accumulator range: exact, since every threshold compares against an integer."""
 
     def minimize(df: ModelWrapper) -> ModelWrapper:
         df = df.transform(MinimizeWeightBitWidth())
         df = df.transform(MinimizeAccumulatorWidth())
+        df = df.transform(WidenXnorAccumulators())
         return df.transform(RoundAndClipThresholds())
 
     return transform_dataflow(model, cfg, "minimize_bit_widths", minimize)
