@@ -1,8 +1,12 @@
 """Distillation-guided residual learning (Ye, Zhang, Wang 2020), written from the paper's idea.
 
 - A float teacher with the student's block structure (same topology, `Parts.as_float()`).
-- Every binary block is pulled towards the teacher's feature map at the same block (mean squared
-  error at every Tap) on top of the task loss.
+- Every binary block is pulled towards the teacher's feature map at the same block on top of the
+  task loss: mean squared error between the two maps, each scaled to unit RMS per sample (the
+  binary student's 8-bit features and the float teacher's differ in scale). The distillation
+  weight decays linearly to 0 over the run, so training starts distillation-guided and ends on
+  the task loss alone (the paper's two stages, blended). With a constant weight of 1 on raw
+  MSE the small ResNet fell from 96.2 % after epoch 1 to 90.1 % (STE: 96.8 %).
 - A Squeeze-and-Interaction (SI) shortcut beside every residual block: sum-pool the block input
   (exact: a power-of-two rescale, no division), then binary FC -> BN -> sign -> binary FC -> BN
   on the integer shortcut grid, broadcast-added to the block's output. With a reduction of 2
@@ -66,7 +70,7 @@ class DGRL(Method):
     topologies = FC_TOPOLOGIES + ("resnet_small",)
 
     def __init__(self, weight: float = DISTILL_WEIGHT):
-        self.weight = weight
+        self.weight = self.current_weight = weight
         self.teacher = None
 
     def parts(self, topology: str) -> Parts:
@@ -97,6 +101,9 @@ class DGRL(Method):
                           float_teacher=True, augment=cfg.augment), show_progress=show_progress)
         return load_checkpoint(out / CHECKPOINT)[0]
 
+    def on_step(self, model, progress):
+        self.current_weight = self.weight * (1.0 - progress)
+
     def loss(self, model, x, y, logits, task_loss):
         student = self.student_taps.take()
         with torch.no_grad():
@@ -104,5 +111,9 @@ class DGRL(Method):
         teacher = self.teacher_taps.take()
         if not student:  # evaluation passes also fire the hooks; nothing to distill then
             return task_loss
-        block = sum(F.mse_loss(s, t) for s, t in zip(student, teacher)) / len(student)
-        return task_loss + self.weight * block
+        block = sum(F.mse_loss(_unit_rms(s), _unit_rms(t)) for s, t in zip(student, teacher)) / len(student)
+        return task_loss + self.current_weight * block
+
+
+def _unit_rms(x: torch.Tensor) -> torch.Tensor:
+    return x / x.flatten(1).pow(2).mean(1).add(1e-8).sqrt().reshape(-1, *([1] * (x.dim() - 1)))
