@@ -29,6 +29,13 @@ def sample_inputs(in_shape, count: int, seed: int = 0, levels: int = 255) -> tor
     return torch.from_numpy(pixels.astype(np.float32) / np.float32(levels))
 
 
+def execute_qonnx(qmodel: ModelWrapper, x: torch.Tensor) -> np.ndarray:
+    """QONNX execution of each sample of x (one at a time, as exported); rows are flattened outputs."""
+    name_in, name_out = qmodel.graph.input[0].name, qmodel.graph.output[0].name
+    return np.stack([execute_onnx(qmodel, {name_in: x[i : i + 1].numpy()})[name_out].reshape(-1)
+                     for i in range(len(x))])
+
+
 def export_model(model: torch.nn.Module, out: Path, in_shape=None, samples: int = 8, seed: int = 0) -> dict:
     """Export `model` (any Brevitas module taking (1, C, H, W)) to QONNX at `out`.
 
@@ -44,13 +51,11 @@ def export_model(model: torch.nn.Module, out: Path, in_shape=None, samples: int 
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         qmodel = _export(model, x[:1], tmp, out)
-        name_in, name_out = qmodel.graph.input[0].name, qmodel.graph.output[0].name
         with torch.no_grad():
-            expected = model(x).numpy()
+            expected = model(x).numpy().reshape(samples, -1)
         worst = 0.0
-        for i in range(samples):
-            got = execute_onnx(qmodel, {name_in: x[i : i + 1].numpy()})[name_out].reshape(-1)
-            want = expected[i].reshape(-1)
+        for i, got in enumerate(execute_qonnx(qmodel, x)):
+            want = expected[i]
             worst = max(worst, float(np.abs(got - want).max()))
             if int(np.argmax(got)) != int(np.argmax(want)) or not np.allclose(got, want, rtol=1e-4, atol=1e-4 * np.abs(want).max()):
                 raise BcnnError(
@@ -84,15 +89,13 @@ def _check_integer_scores(model, x, tmp: Path, out: Path):
             parent, _, attr = name.rpartition(".")
             setattr(headless.get_submodule(parent) if parent else headless, attr, torch.nn.Identity())
     qmodel = _export(headless, x[:1], tmp, out)
-    name_in, name_out = qmodel.graph.input[0].name, qmodel.graph.output[0].name
     with torch.no_grad():
-        expected = headless(x).numpy()
-    for i in range(len(x)):
-        got = execute_onnx(qmodel, {name_in: x[i : i + 1].numpy()})[name_out].reshape(-1)
-        if not np.array_equal(got, expected[i].reshape(-1)):
-            bad = int(np.argmax(got != expected[i].reshape(-1)))
+        expected = headless(x).numpy().reshape(len(x), -1)
+    for i, got in enumerate(execute_qonnx(qmodel, x)):
+        if not np.array_equal(got, expected[i]):
+            bad = int(np.argmax(got != expected[i]))
             raise BcnnError(f"{out}: class scores before the final ScalarNorm are not bit-exact on sample {i} "
-                            f"(class {bad}: QONNX {got[bad]!r}, torch {expected[i].reshape(-1)[bad]!r})")
+                            f"(class {bad}: QONNX {got[bad]!r}, torch {expected[i][bad]!r})")
     return True
 
 

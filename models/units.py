@@ -39,13 +39,13 @@ class BinaryUnit(nn.Module):
             y = self.layer(self.dropout(self.act(x)))
         y = self.norm(y)
         if self.shortcut:
-            y = self.branch_quant(y) + _match_channels(x, y.shape[1])
+            y = self.branch_quant(y) + match_channels(x, y.shape[1])
             if self.si is not None:
                 y = y + self.si(x)
         return self.tap(self.out_quant(y))
 
 
-def _match_channels(x: torch.Tensor, channels: int) -> torch.Tensor:
+def match_channels(x: torch.Tensor, channels: int) -> torch.Tensor:
     """The identity shortcut; a wider output repeats the input's channels (exact, no weights)."""
     if x.shape[1] == channels:
         return x

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from ..parts import Parts, conv, shortcut_quant
-from ..units import BinaryUnit, _match_channels
+from ..units import BinaryUnit, match_channels
 from .backbone import ConvBackbone
 
 RF_STAGES = ((16, 2), (32, 2))  # (channels, fractal columns) per stage
@@ -49,7 +49,7 @@ class _Widen(nn.Module):
         self.channels = channels
 
     def forward(self, x):
-        return _match_channels(x, self.channels)
+        return match_channels(x, self.channels)
 
 
 class RFResNet(ConvBackbone):
