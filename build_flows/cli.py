@@ -63,12 +63,15 @@ def main(debug):
 @click.option("--float-teacher", is_flag=True, help="Train the float model of the method's structure (a teacher).")
 @click.option("--augment", default=0, show_default=True, type=int,
               help="Translate training images by up to this many pixels (0: no augmentation).")
+@click.option("--distill", default=None, type=click.Path(),
+              help="Learn the class distribution of this trained checkpoint (any model of the same dataset, "
+                   "e.g. a --float-teacher CNN) instead of the labels.")
 @click.option("--stop-after", default=None, type=int,
               help="Stop after this epoch of the --epochs schedule; rerun without it to resume.")
 @click.option("--out", required=True, type=click.Path(),
               help="Run directory (checkpoint.pt, metrics.json, curves.png).")
 def train(method, model_name, dataset, epochs, batch_size, lr, seed, limit, data_root, teacher, teacher_epochs,
-          float_teacher, augment, stop_after, out):
+          float_teacher, augment, distill, stop_after, out):
     """Train a model; rerunning with more --epochs resumes from the checkpoint in --out."""
     from models.methods.registry import get_method
     from models.train import TrainConfig, train as run_train
@@ -76,7 +79,8 @@ def train(method, model_name, dataset, epochs, batch_size, lr, seed, limit, data
     model_name = model_name or get_method(method).default_model
     metrics = run_train(TrainConfig(model_name, dataset, out, epochs, batch_size, lr, seed, limit, data_root,
                                     method=method, teacher=teacher, teacher_epochs=teacher_epochs,
-                                    float_teacher=float_teacher, stop_after=stop_after, augment=augment))
+                                    float_teacher=float_teacher, stop_after=stop_after, augment=augment,
+                                    distill=distill))
     click.echo(f"{model_name} ({method}) on {dataset}: test accuracy {metrics['test_accuracy']:.4f} after "
                f"{metrics['epochs']} epoch(s); checkpoint {Path(out) / 'checkpoint.pt'}")
 

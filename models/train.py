@@ -29,6 +29,7 @@ from .augment import random_shift
 from .checkpoint import save_checkpoint
 from .curves import plot_history
 from .data import load_dataset
+from .distill import OutputDistillation
 from .errors import BcnnError
 from .methods.base import Method
 from .methods.dgrl import TEACHER_EPOCHS
@@ -57,6 +58,7 @@ class TrainConfig:
     float_teacher: bool = False  # train the float model of this structure (a teacher)
     stop_after: int | None = None  # stop after this epoch of the `epochs` schedule (resume later)
     augment: int = 0  # translate training images by up to this many pixels (0: off)
+    distill: str | None = None  # a trained checkpoint whose class distribution the model learns
 
 
 class _FloatTraining(Method):
@@ -116,6 +118,8 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict:
     if start < last:
         hooks.start(model, cfg, show_progress)
     loss_fn = torch.nn.CrossEntropyLoss()
+    distiller = (OutputDistillation.from_checkpoint(cfg.distill, data.num_classes, data.in_shape)
+                 if cfg.distill and start < last else None)
     train_x, train_y = data.train.images, data.train.labels
     steps = (len(train_x) + cfg.batch_size - 1) // cfg.batch_size
     total = steps * cfg.epochs
@@ -136,7 +140,8 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict:
                 idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
                 x, y = random_shift(train_x[idx], cfg.augment), train_y[idx]
                 logits = model(x)
-                loss = hooks.loss(model, x, y, logits, loss_fn(logits, y))
+                task_loss = distiller(x, logits, y) if distiller else loss_fn(logits, y)
+                loss = hooks.loss(model, x, y, logits, task_loss)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()

@@ -6,39 +6,91 @@ per run, with the defaults of `bcnn train` (Adam, lr 0.01 on a cosine schedule, 
 Each run lives in runs/bench_accuracy/<dataset>/<model>-<method>, so an interrupted benchmark
 resumes. Writes results.json, results.md and accuracy.png beside this file.
 
-    .venv/bin/python bench/accuracy/run.py [--jobs 2] [--datasets mnist,fashion_mnist] [--report-only]
+    .venv/bin/python bench/accuracy/run.py [--jobs 2] [--datasets mnist,fashion_mnist]
+        [--models tfc_w1a1,...] [--methods ste,...] [--report-only]
+
+Results merge into results.json by (dataset, model, method, epochs, augment, seed), so a filtered
+run adds to the committed table instead of replacing it. Where a row has several seeds the table
+gives mean and standard deviation, and "vs STE" compares means.
 """
 import argparse
 import json
 import multiprocessing as mp
 import os
+import statistics
 from pathlib import Path
 
 HERE = Path(__file__).parent
 RUNS = HERE.parent.parent / "runs" / "bench_accuracy"
-# (model, method, epochs, augment: max shift in pixels); the STE baseline of every (model,
-# epochs, augment) group comes first
+# (model, method, epochs, augment: max shift in pixels, distill: learn from KD_TEACHER's outputs);
+# the STE baseline (without distillation) of every (model, epochs, augment) group comes first
 PLAN = (
-    [("tfc_w1a1", m, 20, 0) for m in ("ste", "irnet", "bireal", "dgrl", "fracbnn")]
-    + [("lfc_w1a1", m, 8, 0) for m in ("ste", "irnet", "bireal")]
-    + [(name, m, 3, 0) for name, methods in (
+    [("tfc_w1a1", m, 20, 0, False) for m in ("ste", "irnet", "bireal", "dgrl", "fracbnn")]
+    + [("lfc_w1a1", m, 8, 0, False) for m in ("ste", "irnet", "bireal", "dgrl", "fracbnn")]
+    + [(name, m, 3, 0, False) for name, methods in (
         ("resnet_small", ("ste", "irnet", "bireal", "dgrl", "fracbnn")),
         ("rf_resnet_small", ("ste", "sofar")),
         ("drf_densenet_small", ("ste", "sofar"))) for m in methods]
 )
-# the LFC goal (>= 99.0 % on MNIST): longer, with 2-pixel translations; MNIST only
-GOALS = [("lfc_w1a1", m, 30, 2) for m in ("ste", "bireal")]
+# the LFC goal (>= 99.0 % on MNIST): longer, with 2-pixel translations, with and without output
+# distillation from a float CNN; MNIST only
+GOALS = ([("lfc_w1a1", m, 30, 2, False) for m in ("ste", "bireal", "fracbnn")]
+         + [("lfc_w1a1", m, 30, 2, True) for m in ("ste", "fracbnn")])
+# the distillation teacher: a float resnet_small (model, epochs, augment), trained once per dataset
+KD_TEACHER = ("resnet_small", 4, 2)
+# single-seed differences on the small nets are within noise, so these repeat over seeds
+SEEDS = {"tfc_w1a1": (0, 1, 2)}
 COST = {"tfc_w1a1": 2.5, "lfc_w1a1": 30}  # rough seconds per epoch, for scheduling only (conv: ~33)
 METHOD_COST = {"fracbnn": 2.5, "dgrl": 1.8}
 ANCHORS = {"tfc_w1a1": 93.17, "sfc_w1a1": 97.81, "lfc_w1a1": 98.88}  # Brevitas BNN-PYNQ, MNIST
 
 
-def run_name(model, method, epochs, augment) -> str:
-    return f"{model}-{method}" + (f"-aug{augment}-e{epochs}" if augment else "")
+def run_name(model, method, epochs, augment, distill=False, seed=0) -> str:
+    return (f"{model}-{method}" + ("-kd" if distill else "") + (f"-aug{augment}-e{epochs}" if augment else "")
+            + (f"-s{seed}" if seed else ""))
+
+
+def teacher_dir(dataset: str) -> Path:
+    model, epochs, augment = KD_TEACHER
+    return RUNS / dataset / f"kd-teacher-{model}-float-aug{augment}-e{epochs}"
+
+
+def train_teacher(dataset: str) -> dict:
+    """Trains (or finds) the distillation teacher; two threads, since nothing else runs yet."""
+    import torch
+
+    torch.set_num_threads(2)
+    from models.train import TrainConfig, train
+
+    model, epochs, augment = KD_TEACHER
+    return train(TrainConfig(model, dataset, str(teacher_dir(dataset)), epochs=epochs, float_teacher=True,
+                             augment=augment), show_progress=False)
 
 
 def group(row: dict) -> tuple:
     return row["dataset"], row["model"], row["epochs"], row.get("augment", 0)
+
+
+def key(row: dict) -> tuple:
+    return (row["dataset"], row["model"], row["method"], row["epochs"], row.get("augment", 0),
+            row.get("distill", False), row.get("seed", 0))
+
+
+def summarize(rows: list) -> list:
+    """One entry per (dataset, model, method, epochs, augment, distill), in first-seen order: mean and
+    standard deviation of the accuracy over seeds, mean train time."""
+    out = {}
+    for r in rows:
+        out.setdefault(key(r)[:6], []).append(r)
+    summary = []
+    for runs in out.values():
+        accs = [r["test_accuracy"] for r in runs]
+        summary.append({**{k: runs[0][k] for k in ("dataset", "model", "method", "epochs")},
+                        "augment": runs[0].get("augment", 0), "distill": runs[0].get("distill", False),
+                        "seeds": len(runs),
+                        "mean": statistics.mean(accs), "std": statistics.stdev(accs) if len(accs) > 1 else 0.0,
+                        "train_seconds": statistics.mean(r["train_seconds"] for r in runs)})
+    return summary
 
 
 def run_one(job) -> dict:
@@ -47,14 +99,16 @@ def run_one(job) -> dict:
     torch.set_num_threads(1)
     from models.train import TrainConfig, train
 
-    dataset, model, method, epochs, augment = job
-    out = RUNS / dataset / run_name(model, method, epochs, augment)
-    m = train(TrainConfig(model, dataset, str(out), epochs=epochs, method=method, augment=augment),
-              show_progress=False)
-    teacher = out / "teacher" / "metrics.json"
-    seconds = m["train_seconds"] + (json.loads(teacher.read_text())["train_seconds"] if teacher.is_file() else 0.0)
+    dataset, model, method, epochs, augment, distill, seed = job
+    out = RUNS / dataset / run_name(model, method, epochs, augment, distill, seed)
+    kd = teacher_dir(dataset) if distill else None
+    m = train(TrainConfig(model, dataset, str(out), epochs=epochs, method=method, augment=augment, seed=seed,
+                          distill=str(kd / "checkpoint.pt") if kd else None), show_progress=False)
+    # a row's time includes the teachers it needed: DGRL's own, the shared distillation teacher
+    teachers = [out / "teacher" / "metrics.json"] + ([kd / "metrics.json"] if kd else [])
+    seconds = m["train_seconds"] + sum(json.loads(t.read_text())["train_seconds"] for t in teachers if t.is_file())
     return {"dataset": dataset, "model": model, "method": method, "epochs": epochs, "augment": augment,
-            "test_accuracy": round(100 * m["test_accuracy"], 2),
+            "distill": distill, "seed": seed, "test_accuracy": round(100 * m["test_accuracy"], 2),
             "train_seconds": round(seconds, 1), **({"gate_rate": m["history"][-1]["gate_rate"]}
                                                    if "gate_rate" in m["history"][-1] else {})}
 
@@ -68,43 +122,67 @@ def write_report(rows: list) -> None:
     tmp = HERE / "results.json.partial"
     tmp.write_text(json.dumps(rows, indent=2))
     os.replace(tmp, HERE / "results.json")
-    lines = ["| dataset | model | method | epochs | augment (px) | test acc. (%) | vs STE (pts) | train time (s) |",
-             "|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        ste = next((s for s in rows if group(s) == group(r) and s["method"] == "ste"), None)
-        delta = f"{r['test_accuracy'] - ste['test_accuracy']:+.2f}" if ste and r is not ste else ""
-        lines.append(f"| {r['dataset']} | {r['model']} | {r['method']} | {r['epochs']} | {r.get('augment', 0)} | "
-                     f"{r['test_accuracy']:.2f} | {delta} | {r['train_seconds']:.0f} |")
+    summary = summarize(rows)
+    lines = [("| dataset | model | method | distilled | epochs | augment (px) | seeds | test acc. (%) | "
+              "vs STE (pts) | train time (s) |"), "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in summary:
+        ste = next((s for s in summary if group(s) == group(r) and s["method"] == "ste" and not s["distill"]), None)
+        delta = f"{r['mean'] - ste['mean']:+.2f}" if ste and r is not ste else ""
+        acc = f"{r['mean']:.2f}" + (f" ± {r['std']:.2f}" if r["seeds"] > 1 else "")
+        lines.append(f"| {r['dataset']} | {r['model']} | {r['method']} | {'yes' if r['distill'] else ''} | "
+                     f"{r['epochs']} | {r['augment']} | "
+                     f"{r['seeds']} | {acc} | {delta} | {r['train_seconds']:.0f} |")
     notes = ["", "Anchors (Brevitas BNN-PYNQ, MNIST): " + ", ".join(f"{k} {v} %" for k, v in ANCHORS.items()) + ".",
              "Goals: every method above STE on the same topology; TFC-w1a1 >= 95 %; LFC-w1a1 >= 99.0 % (MNIST).",
-             "Train time: one CPU thread per run, two runs at a time on a 2-core machine (DGRL includes its teacher)."]
+             "Where seeds > 1: mean ± sample standard deviation over seeds; vs STE compares means.",
+             (f"Distilled: trained with `--distill` from a float {KD_TEACHER[0]} ({KD_TEACHER[1]} epochs, "
+              f"{KD_TEACHER[2]}-pixel translations; its test accuracy is in results_teachers.json); "
+              "vs STE compares with the undistilled STE."),
+             ("Train time: one CPU thread per run, two runs at a time on a 2-core machine; it includes the "
+              "teachers a row needs (DGRL's, the distillation teacher).")]
     (HERE / "results.md").write_text("\n".join(lines + notes) + "\n")
-    datasets = sorted({r["dataset"] for r in rows})
-    fig, axes = plt.subplots(1, len(datasets), figsize=(7 * len(datasets), 4.5), squeeze=False)
+    datasets = sorted({r["dataset"] for r in summary})
+    fig, axes = plt.subplots(1, len(datasets), figsize=(7 * len(datasets), 5), squeeze=False)
     for ax, ds in zip(axes[0], datasets):
-        sub = [r for r in rows if r["dataset"] == ds]
-        labels = [f"{r['model']} {r['method']}" + (f" aug{r['augment']} e{r['epochs']}" if r.get("augment") else "")
-                  for r in sub]
+        sub = [r for r in summary if r["dataset"] == ds]
+        labels = [f"{r['model']} {r['method']}" + (" +kd" if r["distill"] else "")
+                  + (f" aug{r['augment']} e{r['epochs']}" if r["augment"] else "") for r in sub]
         colors = ["tab:gray" if r["method"] == "ste" else "tab:blue" for r in sub]
-        ax.barh(range(len(sub)), [r["test_accuracy"] for r in sub], color=colors)
+        ax.barh(range(len(sub)), [r["mean"] for r in sub], xerr=[r["std"] for r in sub], color=colors)
         ax.set_yticks(range(len(sub)), labels, fontsize=7)
-        ax.set_xlim(min(r["test_accuracy"] for r in sub) - 3, 100)
-        ax.set(xlabel="test accuracy (%)", title=f"{ds} (gray: STE baseline)")
+        ax.set_xlim(min(r["mean"] for r in sub) - 3, 100)
+        ax.set(xlabel="test accuracy (%)", title=f"{ds} (gray: STE baseline; bars: std over seeds)")
         ax.invert_yaxis()
     fig.tight_layout()
     fig.savefig(HERE / "accuracy.png", dpi=100)
 
 
-def main(jobs: int, datasets: list) -> list:
-    plan = [(ds, *row) for ds in datasets for row in PLAN + (GOALS if ds == "mnist" else [])]
-    order = {(ds, model, method, epochs, aug): i for i, (ds, model, method, epochs, aug) in enumerate(plan)}
+def planned_jobs(datasets: list, models: list, methods: list) -> list:
+    return [(ds, model, method, epochs, aug, distill, seed)
+            for ds in datasets for model, method, epochs, aug, distill in PLAN + (GOALS if ds == "mnist" else [])
+            if (not models or model in models) and (not methods or method in methods)
+            for seed in SEEDS.get(model, (0,))]
+
+
+def main(jobs: int, datasets: list, models: list, methods: list) -> list:
+    order = {job: i for i, job in enumerate(planned_jobs(["mnist", "fashion_mnist"], [], []))}
+    todo = planned_jobs(datasets, models, methods)
+    done = json.loads((HERE / "results.json").read_text()) if (HERE / "results.json").is_file() else []
+    kept = {key(r): r for r in done if key(r) not in set(todo)}
+    rows = sorted(kept.values(), key=lambda r: order.get(key(r), len(order)))
+    teachers = {}
+    for ds in sorted({job[0] for job in todo if job[5]}):
+        m = train_teacher(ds)
+        teachers[ds] = {"model": KD_TEACHER[0], "epochs": KD_TEACHER[1], "augment": KD_TEACHER[2],
+                        "test_accuracy": round(100 * m["test_accuracy"], 2), "train_seconds": m["train_seconds"]}
+    if teachers:
+        (HERE / "results_teachers.json").write_text(json.dumps(teachers, indent=2) + "\n")
     # longest first, so the last jobs do not leave a worker idle
-    longest_first = sorted(plan, key=lambda job: -job[3] * COST.get(job[1], 33) * METHOD_COST.get(job[2], 1))
-    rows = []
+    longest_first = sorted(todo, key=lambda job: -job[3] * COST.get(job[1], 33) * METHOD_COST.get(job[2], 1))
     with mp.get_context("spawn").Pool(jobs) as pool:
         for row in pool.imap_unordered(run_one, longest_first):
-            rows.append(row)
-            rows.sort(key=lambda r: order[(r["dataset"], r["model"], r["method"], r["epochs"], r["augment"])])
+            kept[key(row)] = row
+            rows = sorted(kept.values(), key=lambda r: order.get(key(r), len(order)))
             print(json.dumps(row), flush=True)
             write_report(rows)
     return rows
@@ -115,8 +193,11 @@ if __name__ == "__main__":
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--datasets", default="mnist,fashion_mnist")
     ap.add_argument("--report-only", action="store_true", help="Redraw results.md/accuracy.png from results.json.")
+    ap.add_argument("--models", default="", help="Comma-separated subset of the plan's models.")
+    ap.add_argument("--methods", default="", help="Comma-separated subset of the plan's methods.")
     args = ap.parse_args()
     if args.report_only:
         write_report(json.loads((HERE / "results.json").read_text()))
     else:
-        main(args.jobs, args.datasets.split(","))
+        main(args.jobs, args.datasets.split(","), [m for m in args.models.split(",") if m],
+             [m for m in args.methods.split(",") if m])
