@@ -139,7 +139,7 @@ def write_report(rows: list) -> None:
               f"{KD_TEACHER[2]}-pixel translations; its test accuracy is in results_teachers.json); "
               "vs STE compares with the undistilled STE."),
              ("Train time: one CPU thread per run, two runs at a time on a 2-core machine; it includes the "
-              "teachers a row needs (DGRL's, the distillation teacher).")]
+              "teachers a row needs (DGRL's; the distillation teacher, which trains first, alone, on two threads).")]
     (HERE / "results.md").write_text("\n".join(lines + notes) + "\n")
     datasets = sorted({r["dataset"] for r in summary})
     fig, axes = plt.subplots(1, len(datasets), figsize=(7 * len(datasets), 5), squeeze=False)
@@ -147,7 +147,7 @@ def write_report(rows: list) -> None:
         sub = [r for r in summary if r["dataset"] == ds]
         labels = [f"{r['model']} {r['method']}" + (" +kd" if r["distill"] else "")
                   + (f" aug{r['augment']} e{r['epochs']}" if r["augment"] else "") for r in sub]
-        colors = ["tab:gray" if r["method"] == "ste" else "tab:blue" for r in sub]
+        colors = ["tab:gray" if r["method"] == "ste" and not r["distill"] else "tab:blue" for r in sub]
         ax.barh(range(len(sub)), [r["mean"] for r in sub], xerr=[r["std"] for r in sub], color=colors)
         ax.set_yticks(range(len(sub)), labels, fontsize=7)
         ax.set_xlim(min(r["mean"] for r in sub) - 3, 100)
