@@ -34,3 +34,10 @@ def load_checkpoint(path: Path):
     except Exception as exc:
         raise BcnnError(f"{path}: not a bcnn checkpoint ({type(exc).__name__}: {exc})") from exc
     return model.eval(), ckpt
+
+
+def frozen(model: torch.nn.Module) -> torch.nn.Module:
+    """`model` in eval mode with gradients off: a teacher that is only ever run forward."""
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model.eval()

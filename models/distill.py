@@ -5,16 +5,16 @@ from the teacher's class distribution to the student's, both softened at TEMPERA
 which keeps its gradients on the scale of the hard loss), and 1 - ALPHA on the cross-entropy with
 the labels. The teacher sees the same augmented batch. Softening matters: a trained teacher is
 confident (a float resnet_small on MNIST puts 0.986 on its top class on average), so at T = 1 its
-targets are nearly the labels and carry little of its knowledge of which classes look alike. Unlike DGRL's block-wise loss the teacher may have
-any structure: a float CNN can teach a binary MLP. It composes with every method, whose hooks add
-their own terms on top.
+targets are nearly the labels and carry little of its knowledge of which classes look alike.
+Unlike DGRL's block-wise loss the teacher may have any structure: a float CNN can teach a binary
+MLP. It composes with every method, whose hooks add their own terms on top.
 """
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from .checkpoint import load_checkpoint
+from .checkpoint import frozen, load_checkpoint
 from .errors import BcnnError
 
 ALPHA = 0.9
@@ -24,9 +24,7 @@ TEMPERATURE = 4.0
 class OutputDistillation:
     def __init__(self, teacher: torch.nn.Module, alpha: float = ALPHA, temperature: float = TEMPERATURE):
         self.alpha, self.temperature = alpha, temperature
-        self.teacher = teacher.eval()
-        for p in self.teacher.parameters():
-            p.requires_grad_(False)
+        self.teacher = frozen(teacher)
 
     @classmethod
     def from_checkpoint(cls, path, num_classes: int, in_shape) -> "OutputDistillation":

@@ -168,7 +168,8 @@ def main(jobs: int, datasets: list, models: list, methods: list) -> list:
     order = {job: i for i, job in enumerate(planned_jobs(["mnist", "fashion_mnist"], [], []))}
     todo = planned_jobs(datasets, models, methods)
     done = json.loads((HERE / "results.json").read_text()) if (HERE / "results.json").is_file() else []
-    kept = {key(r): r for r in done if key(r) not in set(todo)}
+    rerun = set(todo)
+    kept = {key(r): r for r in done if key(r) not in rerun}
     rows = sorted(kept.values(), key=lambda r: order.get(key(r), len(order)))
     teachers = {}
     for ds in sorted({job[0] for job in todo if job[5]}):

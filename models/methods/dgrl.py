@@ -77,9 +77,9 @@ class DGRL(Method):
         return Parts(shortcut=True, si=topology == "resnet_small")
 
     def start(self, model, cfg, show_progress):
-        self.teacher = self._teacher(cfg, show_progress).eval()
-        for p in self.teacher.parameters():
-            p.requires_grad_(False)
+        from ..checkpoint import frozen
+
+        self.teacher = frozen(self._teacher(cfg, show_progress))
         self.student_taps, self.teacher_taps = _Recorder(model), _Recorder(self.teacher, always=True)
         if len(self.student_taps.handles) != len(self.teacher_taps.handles):
             raise BcnnError(f"teacher has {len(self.teacher_taps.handles)} blocks, the student "
