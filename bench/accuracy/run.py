@@ -22,22 +22,25 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 RUNS = HERE.parent.parent / "runs" / "bench_accuracy"
-# (model, method, epochs, augment: max shift in pixels, distill: learn from KD_TEACHER's outputs);
+# (model, method, epochs, augment: max shift in pixels, distill: learn from the outputs of the KD teacher
+# trained for that many epochs, 0: no distillation);
 # the STE baseline (without distillation) of every (model, epochs, augment) group comes first
 PLAN = (
-    [("tfc_w1a1", m, 20, 0, False) for m in ("ste", "irnet", "bireal", "dgrl", "fracbnn")]
-    + [("lfc_w1a1", m, 8, 0, False) for m in ("ste", "irnet", "bireal")]
-    + [(name, m, 3, 0, False) for name, methods in (
+    [("tfc_w1a1", m, 20, 0, 0) for m in ("ste", "irnet", "bireal", "dgrl", "fracbnn")]
+    + [("lfc_w1a1", m, 8, 0, 0) for m in ("ste", "irnet", "bireal")]
+    + [(name, m, 3, 0, 0) for name, methods in (
         ("resnet_small", ("ste", "irnet", "bireal", "dgrl", "fracbnn")),
         ("rf_resnet_small", ("ste", "sofar")),
         ("drf_densenet_small", ("ste", "sofar"))) for m in methods]
 )
 # the LFC goal (>= 99.0 % on MNIST): longer, with 2-pixel translations, with and without output
 # distillation from a float CNN; MNIST only
-GOALS = ([("lfc_w1a1", m, 30, 2, False) for m in ("ste", "bireal", "fracbnn")]
-         + [("lfc_w1a1", m, 30, 2, True) for m in ("ste", "fracbnn")])
-# the distillation teacher: a float resnet_small (model, epochs, augment), trained once per dataset
-KD_TEACHER = ("resnet_small", 4, 2)
+GOALS = ([("lfc_w1a1", m, 30, 2, 0) for m in ("ste", "bireal", "fracbnn")]
+         + [("lfc_w1a1", m, 30, 2, 4) for m in ("ste", "fracbnn")]
+         + [("lfc_w1a1", "ste", 80, 2, 0)] + [("lfc_w1a1", m, 80, 2, 15) for m in ("ste", "fracbnn")])
+# the distillation teachers: float KD_TEACHER_MODELs trained with KD_TEACHER_AUGMENT-pixel translations
+# for as many epochs as a job's `distill` says, once per dataset
+KD_TEACHER_MODEL, KD_TEACHER_AUGMENT = "resnet_small", 2
 # single-seed differences on the small nets are within noise, so these repeat over seeds
 SEEDS = {"tfc_w1a1": (0, 1, 2)}
 COST = {"tfc_w1a1": 2.5, "lfc_w1a1": 30}  # rough seconds per epoch, for scheduling only (conv: ~33)
@@ -45,26 +48,24 @@ METHOD_COST = {"fracbnn": 2.5, "dgrl": 1.8}
 ANCHORS = {"tfc_w1a1": 93.17, "sfc_w1a1": 97.81, "lfc_w1a1": 98.88}  # Brevitas BNN-PYNQ, MNIST
 
 
-def run_name(model, method, epochs, augment, distill=False, seed=0) -> str:
-    return (f"{model}-{method}" + ("-kd" if distill else "") + (f"-aug{augment}-e{epochs}" if augment else "")
+def run_name(model, method, epochs, augment, distill=0, seed=0) -> str:
+    return (f"{model}-{method}" + (f"-kd{distill}" if distill else "") + (f"-aug{augment}-e{epochs}" if augment else "")
             + (f"-s{seed}" if seed else ""))
 
 
-def teacher_dir(dataset: str) -> Path:
-    model, epochs, augment = KD_TEACHER
-    return RUNS / dataset / f"kd-teacher-{model}-float-aug{augment}-e{epochs}"
+def teacher_dir(dataset: str, epochs: int) -> Path:
+    return RUNS / dataset / f"kd-teacher-{KD_TEACHER_MODEL}-float-aug{KD_TEACHER_AUGMENT}-e{epochs}"
 
 
-def train_teacher(dataset: str) -> dict:
+def train_teacher(dataset: str, epochs: int) -> dict:
     """Trains (or finds) the distillation teacher; two threads, since nothing else runs yet."""
     import torch
 
     torch.set_num_threads(2)
     from models.train import TrainConfig, train
 
-    model, epochs, augment = KD_TEACHER
-    return train(TrainConfig(model, dataset, str(teacher_dir(dataset)), epochs=epochs, float_teacher=True,
-                             augment=augment), show_progress=False)
+    return train(TrainConfig(KD_TEACHER_MODEL, dataset, str(teacher_dir(dataset, epochs)), epochs=epochs,
+                             float_teacher=True, augment=KD_TEACHER_AUGMENT), show_progress=False)
 
 
 def group(row: dict) -> tuple:
@@ -73,7 +74,7 @@ def group(row: dict) -> tuple:
 
 def key(row: dict) -> tuple:
     return (row["dataset"], row["model"], row["method"], row["epochs"], row.get("augment", 0),
-            row.get("distill", False), row.get("seed", 0))
+            row.get("distill", 0), row.get("seed", 0))
 
 
 def summarize(rows: list) -> list:
@@ -86,7 +87,7 @@ def summarize(rows: list) -> list:
     for runs in out.values():
         accs = [r["test_accuracy"] for r in runs]
         summary.append({**{k: runs[0][k] for k in ("dataset", "model", "method", "epochs")},
-                        "augment": runs[0].get("augment", 0), "distill": runs[0].get("distill", False),
+                        "augment": runs[0].get("augment", 0), "distill": runs[0].get("distill", 0),
                         "seeds": len(runs),
                         "mean": statistics.mean(accs), "std": statistics.stdev(accs) if len(accs) > 1 else 0.0,
                         "train_seconds": statistics.mean(r["train_seconds"] for r in runs)})
@@ -101,7 +102,7 @@ def run_one(job) -> dict:
 
     dataset, model, method, epochs, augment, distill, seed = job
     out = RUNS / dataset / run_name(model, method, epochs, augment, distill, seed)
-    kd = teacher_dir(dataset) if distill else None
+    kd = teacher_dir(dataset, distill) if distill else None
     m = train(TrainConfig(model, dataset, str(out), epochs=epochs, method=method, augment=augment, seed=seed,
                           distill=str(kd / "checkpoint.pt") if kd else None), show_progress=False)
     # a row's time includes the teachers it needed: DGRL's own, the shared distillation teacher
@@ -111,6 +112,16 @@ def run_one(job) -> dict:
             "distill": distill, "seed": seed, "test_accuracy": round(100 * m["test_accuracy"], 2),
             "train_seconds": round(seconds, 1), **({"gate_rate": m["history"][-1]["gate_rate"]}
                                                    if "gate_rate" in m["history"][-1] else {})}
+
+
+def teacher_label(distill: int) -> str:
+    return f"e{distill} teacher" if distill else ""
+
+
+def read_teachers() -> dict:
+    """{dataset: {teacher epochs: its model, augment, test accuracy, train time}}"""
+    path = HERE / "results_teachers.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
 
 
 def write_report(rows: list) -> None:
@@ -123,21 +134,23 @@ def write_report(rows: list) -> None:
     tmp.write_text(json.dumps(rows, indent=2))
     os.replace(tmp, HERE / "results.json")
     summary = summarize(rows)
+    teachers = read_teachers()
     lines = [("| dataset | model | method | distilled | epochs | augment (px) | seeds | test acc. (%) | "
               "vs STE (pts) | train time (s) |"), "|---|---|---|---|---|---|---|---|---|---|"]
     for r in summary:
         ste = next((s for s in summary if group(s) == group(r) and s["method"] == "ste" and not s["distill"]), None)
         delta = f"{r['mean'] - ste['mean']:+.2f}" if ste and r is not ste else ""
         acc = f"{r['mean']:.2f}" + (f" ± {r['std']:.2f}" if r["seeds"] > 1 else "")
-        lines.append(f"| {r['dataset']} | {r['model']} | {r['method']} | {'yes' if r['distill'] else ''} | "
+        lines.append(f"| {r['dataset']} | {r['model']} | {r['method']} | {teacher_label(r['distill'])} | "
                      f"{r['epochs']} | {r['augment']} | "
                      f"{r['seeds']} | {acc} | {delta} | {r['train_seconds']:.0f} |")
     notes = ["", "Anchors (Brevitas BNN-PYNQ, MNIST): " + ", ".join(f"{k} {v} %" for k, v in ANCHORS.items()) + ".",
              "Goals: every method above STE on the same topology; TFC-w1a1 >= 95 %; LFC-w1a1 >= 99.0 % (MNIST).",
              "Where seeds > 1: mean ± sample standard deviation over seeds; vs STE compares means.",
-             (f"Distilled: trained with `--distill` from a float {KD_TEACHER[0]} ({KD_TEACHER[1]} epochs, "
-              f"{KD_TEACHER[2]}-pixel translations; its test accuracy is in results_teachers.json); "
-              "vs STE compares with the undistilled STE."),
+             (f"Distilled: trained with `--distill` from a float {KD_TEACHER_MODEL} trained for the given epochs "
+              f"with {KD_TEACHER_AUGMENT}-pixel translations (test accuracy: "
+              + ", ".join(f"{ds} e{e} {t['test_accuracy']} %" for ds, ts in teachers.items() for e, t in ts.items())
+              + "); vs STE compares with the undistilled STE."),
              ("Train time: one CPU thread per run, two runs at a time on a 2-core machine; it includes the "
               "teachers a row needs (DGRL's; the distillation teacher, which trains first, alone, on two threads).")]
     (HERE / "results.md").write_text("\n".join(lines + notes) + "\n")
@@ -145,7 +158,7 @@ def write_report(rows: list) -> None:
     fig, axes = plt.subplots(1, len(datasets), figsize=(7 * len(datasets), 5), squeeze=False)
     for ax, ds in zip(axes[0], datasets):
         sub = [r for r in summary if r["dataset"] == ds]
-        labels = [f"{r['model']} {r['method']}" + (" +kd" if r["distill"] else "")
+        labels = [f"{r['model']} {r['method']}" + (f" +kd(e{r['distill']})" if r["distill"] else "")
                   + (f" aug{r['augment']} e{r['epochs']}" if r["augment"] else "") for r in sub]
         colors = ["tab:gray" if r["method"] == "ste" and not r["distill"] else "tab:blue" for r in sub]
         ax.barh(range(len(sub)), [r["mean"] for r in sub], xerr=[r["std"] for r in sub], color=colors)
@@ -171,13 +184,13 @@ def main(jobs: int, datasets: list, models: list, methods: list) -> list:
     rerun = set(todo)
     kept = {key(r): r for r in done if key(r) not in rerun}
     rows = sorted(kept.values(), key=lambda r: order.get(key(r), len(order)))
-    teachers = {}
-    for ds in sorted({job[0] for job in todo if job[5]}):
-        m = train_teacher(ds)
-        teachers[ds] = {"model": KD_TEACHER[0], "epochs": KD_TEACHER[1], "augment": KD_TEACHER[2],
-                        "test_accuracy": round(100 * m["test_accuracy"], 2), "train_seconds": m["train_seconds"]}
-    if teachers:
-        (HERE / "results_teachers.json").write_text(json.dumps(teachers, indent=2) + "\n")
+    teachers = read_teachers()
+    for ds, epochs in sorted({(job[0], job[5]) for job in todo if job[5]}):
+        m = train_teacher(ds, epochs)
+        teachers.setdefault(ds, {})[str(epochs)] = {
+            "model": KD_TEACHER_MODEL, "epochs": epochs, "augment": KD_TEACHER_AUGMENT,
+            "test_accuracy": round(100 * m["test_accuracy"], 2), "train_seconds": m["train_seconds"]}
+    (HERE / "results_teachers.json").write_text(json.dumps(teachers, indent=2) + "\n")
     # longest first, so the last jobs do not leave a worker idle
     longest_first = sorted(todo, key=lambda job: -job[3] * COST.get(job[1], 33) * METHOD_COST.get(job[2], 1))
     with mp.get_context("spawn").Pool(jobs) as pool:
