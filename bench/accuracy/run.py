@@ -124,15 +124,20 @@ def read_teachers() -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+def write_json(path: Path, obj) -> None:
+    """Write through a temporary file, so an interrupted bench never leaves half a result file."""
+    tmp = path.with_name(path.name + ".partial")
+    tmp.write_text(json.dumps(obj, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
 def write_report(rows: list) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    tmp = HERE / "results.json.partial"
-    tmp.write_text(json.dumps(rows, indent=2))
-    os.replace(tmp, HERE / "results.json")
+    write_json(HERE / "results.json", rows)
     summary = summarize(rows)
     teachers = read_teachers()
     lines = [("| dataset | model | method | distilled | epochs | augment (px) | seeds | test acc. (%) | "
@@ -190,7 +195,7 @@ def main(jobs: int, datasets: list, models: list, methods: list) -> list:
         teachers.setdefault(ds, {})[str(epochs)] = {
             "model": KD_TEACHER_MODEL, "epochs": epochs, "augment": KD_TEACHER_AUGMENT,
             "test_accuracy": round(100 * m["test_accuracy"], 2), "train_seconds": m["train_seconds"]}
-    (HERE / "results_teachers.json").write_text(json.dumps(teachers, indent=2) + "\n")
+    write_json(HERE / "results_teachers.json", teachers)
     # longest first, so the last jobs do not leave a worker idle
     longest_first = sorted(todo, key=lambda job: -job[3] * COST.get(job[1], 33) * METHOD_COST.get(job[2], 1))
     with mp.get_context("spawn").Pool(jobs) as pool:
