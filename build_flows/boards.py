@@ -12,6 +12,7 @@ from models.errors import BcnnError
 class Board:
     name: str
     part: str
+    family: str  # Yosys synth_xilinx -family
     shell: str
     lut: int
     bram_18k: int

@@ -99,25 +99,23 @@ def methods():
 @click.option("--model", "model_name", type=click.Choice(MODEL_NAMES), help="With --random-init: which model.")
 @click.option("--method", default="ste", show_default=True, type=click.Choice(METHOD_NAMES),
               help="With --random-init: the method whose parts the model gets.")
-@click.option("--random-init", is_flag=True, help="Export a freshly initialised model instead of a checkpoint.")
+@click.option("--random-init", is_flag=True,
+              help="Export a freshly initialised model (per-channel random batch-norm statistics) instead of a checkpoint.")
 @click.option("--num-classes", default=10, show_default=True, type=int)
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--out", required=True, type=click.Path(), help="QONNX file to write.")
 def export(checkpoint, model_name, method, random_init, num_classes, seed, out):
     """Export a checkpoint (or --random-init --model NAME) to QONNX, verified against torch."""
-    import torch
-
     from models.checkpoint import load_checkpoint
     from models.export import export_model
-    from models.registry import build_model
+    from models.random_init import random_model
 
     if random_init == bool(checkpoint):
         raise BcnnError("give either a CHECKPOINT or --random-init --model NAME")
     if random_init:
         if not model_name:
             raise BcnnError(f"--random-init needs --model; valid models: {', '.join(MODEL_NAMES)}")
-        torch.manual_seed(seed)
-        model = build_model(model_name, num_classes, method=method)
+        model = random_model(model_name, seed, method=method, num_classes=num_classes)
     else:
         model, ckpt = load_checkpoint(checkpoint)
         if ckpt.get("float_teacher"):
@@ -136,18 +134,38 @@ def export(checkpoint, model_name, method, random_init, num_classes, seed, out):
 @click.option("--backend", default="rtl", show_default=True, type=click.Choice(["rtl", "hls"]),
               help="rtl: bcnn's RTL where FINN+ has only HLS (simulable); hls: FINN+'s HLS layers.")
 @click.option("--fifo-depth", default=32, show_default=True, type=int, help="Minimum depth of the FIFOs between layers.")
+@click.option("--outputs", default="estimates,rtl", show_default=True,
+              help="Comma-separated: estimates, rtl, synth (Yosys synthesis, report/synth.json).")
 @click.option("--out", required=True, type=click.Path(), help="Build directory.")
-def build(model, board, folding, target_fps, clock_ns, verify_samples, backend, fifo_depth, out):
+def build(model, board, folding, target_fps, clock_ns, verify_samples, backend, fifo_depth, outputs, out):
     """Compile a QONNX model with FINN+ into a dataflow design: estimates and HLS/RTL sources."""
     from build_flows.config import BuildConfig
     from build_flows.flow import run_build
-    from build_flows.report import estimates_table, load_estimates
+    from build_flows.report import estimates_table, load_estimates, load_synth
 
     cfg = BuildConfig(model=model, out=out, board=board, clock_ns=clock_ns, folding=folding,
-                      target_fps=target_fps, verify_samples=verify_samples, backend=backend, fifo_depth=fifo_depth)
+                      target_fps=target_fps, verify_samples=verify_samples, backend=backend, fifo_depth=fifo_depth,
+                      outputs=outputs)
     path = run_build(cfg, keep_failed=click.get_current_context().find_root().params["debug"])
-    Console().print(estimates_table(load_estimates(path)))
+    Console().print(estimates_table(load_estimates(path), load_synth(path)))
     click.echo(f"build written to {path}")
+
+
+@main.command()
+@click.argument("build_dir", type=click.Path())
+@click.option("--jobs", default=None, type=int, help="Parallel Yosys runs [default: one per core].")
+@click.option("--layers-only", is_flag=True, help="Skip the whole top (per-layer and FIFO figures only).")
+def synth(build_dir, jobs, layers_only):
+    """Synthesize a build's RTL with open-source Yosys for its board's family: every layer, every FIFO
+    configuration and the whole top; report/synth.json beside FINN+'s estimates."""
+    from build_flows.report import estimates_table, load_estimates
+    from build_flows.synth.design import synthesize_build
+
+    if jobs is not None and jobs < 1:
+        raise BcnnError(f"--jobs must be at least 1, got {jobs}")
+    report = synthesize_build(build_dir, parallel=jobs, whole=not layers_only)
+    Console().print(estimates_table(load_estimates(Path(build_dir)), report))
+    click.echo(f"report: {Path(build_dir) / 'report' / 'synth.json'}")
 
 
 @main.command()
@@ -155,34 +173,47 @@ def build(model, board, folding, target_fps, clock_ns, verify_samples, backend, 
 @click.option("--frames", default=4, show_default=True, type=int, help="Frames to stream through the design.")
 @click.option("--input", "input_npy", default=None, type=click.Path(), help=".npy of integer pixels (N, ...); default random.")
 @click.option("--backpressure", is_flag=True, help="Randomly stall input valid and output ready.")
+@click.option("--probe", default="all", show_default=True, type=click.Choice(["all", "last"]),
+              help="all: compare every layer's output stream; last: only the accelerator's output (long runs).")
 @click.option("--seed", default=0, show_default=True, type=int)
-def sim(build_dir, frames, input_npy, backpressure, seed):
-    """Simulate the stitched RTL cycle by cycle (Verilator) and check it against QONNX execution."""
+def sim(build_dir, frames, input_npy, backpressure, probe, seed):
+    """Simulate the stitched RTL cycle by cycle (Verilator) and check every stream against the
+    python execution of the dataflow graph."""
     from build_flows.sim.simulate import simulate
 
-    r = simulate(build_dir, frames=frames, input_npy=input_npy, backpressure=backpressure, seed=seed)
+    r = simulate(build_dir, frames=frames, input_npy=input_npy, backpressure=backpressure, seed=seed, probe=probe)
     ratio = f" ({r['cycles_vs_analytic']:.4f} x analytic {r['analytic_cycles_per_frame']})" if r["cycles_per_frame"] else ""
-    click.echo(f"{r['frames']} frames, bit_exact={r['bit_exact']}, cycles/frame={r['cycles_per_frame']}{ratio}, "
-               f"latency={r['latency_cycles']} cycles, {r['sim_cycles_per_second'] or 0:,.0f} simulated cycles/s; "
-               f"report: {Path(build_dir) / 'sim' / 'report.json'}")
+    click.echo(f"{r['frames']} frames, {len(r['streams'])} stream(s) compared, bit_exact={r['bit_exact']}, "
+               f"cycles/frame={r['cycles_per_frame']}{ratio}, latency={r['latency_cycles']} cycles, "
+               f"{r['sim_cycles_per_second'] or 0:,.0f} simulated cycles/s; report: {Path(build_dir) / 'sim' / 'report.json'}")
     if not r["bit_exact"]:
-        raise BcnnError(f"{r['mismatches']} of {r['frames']} frames differ from QONNX execution (see sim/report.json)")
+        where = ""
+        if r["first_mismatch"]:
+            where = f"; first difference at {r['first_mismatch']['where']}"
+        if r["streams_with_lost_or_extra_beats"]:
+            where += f"; lost or extra beats on {', '.join(r['streams_with_lost_or_extra_beats'])}"
+        raise BcnnError(f"{r['mismatches']} of {r['frames']} frames differ from the python execution{where} "
+                        "(see sim/report.json)")
 
 
 @main.command()
 @click.argument("build_dir", type=click.Path())
-@click.option("--json", "as_json", is_flag=True, help="Print estimates.json instead of a table.")
+@click.option("--json", "as_json", is_flag=True, help="Print estimates.json and synth.json instead of a table.")
 def report(build_dir, as_json):
-    """Per-layer cycles, PE/SIMD and resources of a build, plus report/cycles.png."""
-    from build_flows.report import estimates_table, load_estimates, plot_cycles
+    """Per-layer cycles, PE/SIMD and resources of a build (estimated, and synthesized after
+    `bcnn synth`) against the board's budget, plus report/cycles.png and report/resources.png."""
+    from build_flows.report import estimates_table, load_estimates, load_synth, plot_cycles, plot_resources
 
     est = load_estimates(Path(build_dir))
-    png = plot_cycles(est, Path(build_dir) / "report" / "cycles.png")
+    synthesized = load_synth(Path(build_dir))
+    pngs = [plot_cycles(est, Path(build_dir) / "report" / "cycles.png")]
+    if synthesized:
+        pngs.append(plot_resources(est, synthesized, Path(build_dir) / "report" / "resources.png"))
     if as_json:
-        click.echo(json.dumps(est, indent=2))
+        click.echo(json.dumps({"estimates": est, "synth": synthesized}, indent=2))
     else:
-        Console().print(estimates_table(est))
-        click.echo(f"chart: {png}")
+        Console().print(estimates_table(est, synthesized))
+        click.echo(f"charts: {', '.join(map(str, pngs))}")
 
 
 @main.command()

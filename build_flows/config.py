@@ -7,6 +7,10 @@ import yaml
 from .boards import get_board
 from models.errors import BcnnError
 
+# What a build can produce: estimates (FINN+'s analytic cycles and resources), rtl (the stitched,
+# simulable RTL of the rtl backend), synth (Yosys synthesis of that RTL: report/synth.json).
+OUTPUTS = ("estimates", "rtl", "synth")
+DEFAULT_OUTPUTS = ("estimates", "rtl")
 # With neither a folding file nor a target, fold for this frame rate: small hardware that still
 # simulates in seconds (CNV at PE=SIMD=1 would take ~30 M cycles per frame).
 DEFAULT_TARGET_FPS = 1000.0
@@ -30,7 +34,8 @@ class BuildConfig:
     input_scale: float = 255.0  # the accelerator takes integers in [0, input_scale]; the model x / input_scale
     verify_samples: int = 3  # inputs executed after every step against the QONNX model
     seed: int = 0
-    steps: list = field(default_factory=list)  # empty: the default step list (flow.DEFAULT_STEPS)
+    outputs: list = field(default_factory=lambda: list(DEFAULT_OUTPUTS))  # what to produce, see OUTPUTS
+    steps: list = field(default_factory=list)  # empty: the default step list (flow.resolve_steps)
 
     def __post_init__(self):
         board = get_board(self.board)  # raises on an unknown board
@@ -48,6 +53,14 @@ class BuildConfig:
             raise BcnnError(f"unknown backend '{self.backend}'; valid: rtl, hls")
         if self.fifo_depth < 1:
             raise BcnnError(f"fifo_depth must be at least 1, got {self.fifo_depth}")
+        if isinstance(self.outputs, str):
+            self.outputs = [o.strip() for o in self.outputs.split(",") if o.strip()]
+        self.outputs = list(self.outputs)
+        unknown = [o for o in self.outputs if o not in OUTPUTS]
+        if unknown:
+            raise BcnnError(f"unknown output(s) {', '.join(unknown)}; valid outputs: {', '.join(OUTPUTS)}")
+        if "synth" in self.outputs and self.backend != "rtl":
+            raise BcnnError("output synth synthesizes the RTL backend's design: use --backend rtl")
         if self.verify_samples < 1:
             raise BcnnError(f"verify_samples must be at least 1, got {self.verify_samples}")
 

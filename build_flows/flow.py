@@ -17,17 +17,20 @@ from .config import BuildConfig
 from models.errors import BcnnError
 from .finn_env import use_build_dir
 from .relocate import rewrite_paths
-from .steps import DEFAULT_STEPS
+from .steps import DEFAULT_STEPS, OUTPUT_STEPS
 from .steps.dataflow import get_dataflow
 from .verify import Verifier
 
 
-def resolve_steps(names) -> list:
-    """Step names from DEFAULT_STEPS, or `package.module:function` for a user's own step."""
+def resolve_steps(cfg: BuildConfig) -> list:
+    """The config's step names (default: DEFAULT_STEPS, then the steps of the outputs it asks for);
+    a name is a step of ours or `package.module:function` for a user's own step."""
+    known = {**DEFAULT_STEPS, **OUTPUT_STEPS}
+    names = cfg.steps or [*DEFAULT_STEPS, *(o for o in cfg.outputs if o in OUTPUT_STEPS)]
     steps = []
-    for name in names or DEFAULT_STEPS:
-        if name in DEFAULT_STEPS:
-            steps.append((name, DEFAULT_STEPS[name]))
+    for name in names:
+        if name in known:
+            steps.append((name, known[name]))
         elif ":" in name:
             module, _, func = name.partition(":")
             try:
@@ -35,7 +38,7 @@ def resolve_steps(names) -> list:
             except (ImportError, AttributeError) as exc:
                 raise BcnnError(f"build step '{name}' could not be imported ({exc})") from exc
         else:
-            raise BcnnError(f"unknown build step '{name}'; valid: {', '.join(DEFAULT_STEPS)} or module:function")
+            raise BcnnError(f"unknown build step '{name}'; valid: {', '.join(known)} or module:function")
     return steps
 
 
@@ -45,7 +48,7 @@ def run_build(cfg: BuildConfig, show_progress: bool = True, keep_failed: bool = 
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "intermediate").mkdir(parents=True)
     work = replace(cfg, out=str(tmp))
-    steps = resolve_steps(cfg.steps)
+    steps = resolve_steps(cfg)
     try:
         use_build_dir(tmp / "finn_tmp")
         model = load_qonnx(cfg.model)

@@ -1,4 +1,6 @@
-"""`bcnn report`: the per-layer estimates of a build as a table and a bar chart of cycles."""
+"""`bcnn report`: per-layer estimates of a build (and, after `bcnn synth`, the synthesized
+resources beside them) as a table against the board's budget, and bar charts of cycles and
+resources."""
 import json
 from pathlib import Path
 
@@ -18,17 +20,54 @@ def load_estimates(build_dir: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def estimates_table(est: dict) -> Table:
+def load_synth(build_dir: Path) -> dict | None:
+    path = Path(build_dir) / "report" / "synth.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def estimates_table(est: dict, synth: dict | None = None) -> Table:
+    """Layers with FINN+'s estimates; with `synth`, the synthesized LUT (logic + LUT RAM), FF,
+    BRAM18 and logic levels beside them, FIFOs, the whole top and the board's budget."""
     table = Table(title=f"{est['board']} @ {est['clock_ns']} ns: {est['analytic_cycles_per_frame']} cycles/frame, "
                         f"{est['fps_at_clock']:.0f} FPS (bottleneck {est['bottleneck_layer']})")
-    for col in ("layer", "op", "cycles", "PE", "SIMD", "LUT", "BRAM18"):
+    columns = ["layer", "op", "cycles", "PE", "SIMD", "LUT est", "BRAM18 est"]
+    if synth:
+        columns += ["LUT synth", "FF synth", "BRAM18 synth", "levels"]
+    for col in columns:
         table.add_column(col, justify="left" if col in ("layer", "op") else "right")
+    synthesized = {layer["name"]: layer for layer in (synth or {}).get("layers", [])}
     for layer in est["layers"]:
-        table.add_row(layer["name"], layer["op_type"], str(layer["cycles"]), str(layer["PE"] or "-"),
-                      str(layer["SIMD"] or "-"), str(layer["lut"]), str(layer["bram_18k"]))
+        row = [layer["name"], layer["op_type"], str(layer["cycles"]), str(layer["PE"] or "-"),
+               str(layer["SIMD"] or "-"), str(layer["lut"]), str(layer["bram_18k"])]
+        if synth:
+            s = synthesized.get(layer["name"])
+            row += [str(s["lut_total"]), str(s["ff"]), str(s["bram_18k"]), str(s["logic_levels"])] if s else ["-"] * 4
+        table.add_row(*row)
     t = est["totals"]
-    table.add_row("total", "", "", "", "", str(t["lut"]), str(t["bram_18k"]), style="bold")
+    if synth:
+        f = synth["fifos"]["total"]
+        table.add_row("FIFOs", f"{sum(c['instances'] for c in synth['fifos']['configs'])} between layers", "", "", "",
+                      "-", "-", str(f["lut_total"]), str(f["ff"]), str(f["bram_18k"]),
+                      str(max((c["logic_levels"] for c in synth["fifos"]["configs"]), default=0)))
+        whole = synth.get("total")
+        table.add_row("total", "whole top" if whole else "sum of parts", "", "", "", str(t["lut"]), str(t["bram_18k"]),
+                      *([str(whole["lut_total"]), str(whole["ff"]), str(whole["bram_18k"]), str(whole["logic_levels"])]
+                        if whole else [str(synth["sum_of_parts"][k]) for k in ("lut_total", "ff", "bram_18k")] + ["-"]),
+                      style="bold")
+        b = synth["budget"]
+        table.add_row("board", synth["board"], "", "", "", str(b["lut"]), str(b["bram_18k"]), str(b["lut"]), "",
+                      str(b["bram_18k"]), "")
+    else:
+        table.add_row("total", "", "", "", "", str(t["lut"]), str(t["bram_18k"]), style="bold")
     return table
+
+
+def _save(fig, path: Path) -> Path:
+    tmp = path.with_name(path.stem + ".partial.png")
+    fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
 
 
 def plot_cycles(est: dict, path: Path) -> Path:
@@ -42,8 +81,29 @@ def plot_cycles(est: dict, path: Path) -> Path:
     ax.set_xlabel("estimated cycles per frame")
     ax.set_title(f"{est['board']}: {est['analytic_cycles_per_frame']} cycles/frame ({est['fps_at_clock']:.0f} FPS)")
     fig.tight_layout()
-    tmp = path.with_name(path.stem + ".partial.png")
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    return _save(fig, path)
+
+
+def plot_resources(est: dict, synth: dict, path: Path) -> Path:
+    """Per layer, LUT and BRAM18: FINN+'s estimate beside the synthesized figure; totals against
+    the board's budget in the titles."""
+    by_name = {layer["name"]: layer for layer in synth["layers"]}
+    layers = [layer for layer in est["layers"] if layer["name"] in by_name]
+    names = [layer["name"] for layer in layers]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 0.3 * len(layers) + 2), sharey=True)
+    whole = synth.get("total") or synth["sum_of_parts"]
+    for ax, (est_key, synth_key, label, budget) in zip(axes, [("lut", "lut_total", "LUT", synth["budget"]["lut"]),
+                                                              ("bram_18k", "bram_18k", "BRAM18",
+                                                               synth["budget"]["bram_18k"])]):
+        y = range(len(layers))
+        ax.barh([i - 0.2 for i in y], [layer[est_key] for layer in layers], height=0.4, label="FINN+ estimate")
+        ax.barh([i + 0.2 for i in y], [by_name[n][synth_key] for n in names], height=0.4, label="Yosys synthesis")
+        ax.set_yticks(list(y), names)
+        ax.invert_yaxis()
+        ax.set_xlabel(label)
+        ax.set_title(f"{label}: {whole[synth_key]:,} synthesized, {est['totals'][est_key]:,} estimated, "
+                     f"board {budget:,}", fontsize=9)
+        ax.legend(fontsize=8)
+    fig.suptitle(f"{synth['board']} ({synth['family']}): resources per layer")
+    fig.tight_layout()
+    return _save(fig, path)

@@ -1,7 +1,17 @@
-"""SystemVerilog sources of bcnn-fpga, findable from an installed package."""
+"""SystemVerilog sources of bcnn-fpga, findable from an installed package, and the Python side of
+their interfaces (parameter literals here, memory-file layouts in hw.memfiles)."""
 from importlib.resources import files
 
 
 def source_root():
     """Directory holding hw/<module>/<module>.sv."""
     return files(__name__)
+
+
+def sv_literal(value) -> str:
+    """A parameter value as SystemVerilog source: strings quoted, bools and ints as integers."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(int(value))

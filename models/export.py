@@ -9,6 +9,7 @@ import contextlib
 import copy
 import io
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -47,9 +48,11 @@ def export_model(model: torch.nn.Module, out: Path, in_shape=None, samples: int 
     in_shape = tuple(in_shape or getattr(model, "in_shape"))
     model = model.eval()
     x = sample_inputs(in_shape, samples, seed)
-    tmp = out.with_name(out.name + ".partial")
     out.parent.mkdir(parents=True, exist_ok=True)
-    try:
+    # The exporter may write external data beside its file (<name>.data): a private directory
+    # beside `out` holds every such file and goes away as a whole.
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as scratch:
+        tmp = Path(scratch) / out.name
         qmodel = _export(model, x[:1], tmp, out)
         with torch.no_grad():
             expected = model(x).numpy().reshape(samples, -1)
@@ -65,9 +68,7 @@ def export_model(model: torch.nn.Module, out: Path, in_shape=None, samples: int 
         exact = _check_integer_scores(model, x, tmp, out)
         qmodel.save(str(tmp))
         os.replace(tmp, out)
-        return {"samples": samples, "max_abs_diff": worst, "top1_agree": True, "scores_bit_exact": exact}
-    finally:
-        tmp.unlink(missing_ok=True)
+    return {"samples": samples, "max_abs_diff": worst, "top1_agree": True, "scores_bit_exact": exact}
 
 
 def _export(model, example, tmp: Path, out: Path) -> ModelWrapper:

@@ -3,25 +3,23 @@ reused by every test that needs them (CI time is dominated by these)."""
 from pathlib import Path
 
 import pytest
-import torch
 
 from build_flows.config import BuildConfig
 from build_flows.flow import run_build
 from models.export import export_model
-from models.registry import build_model
+from models.random_init import random_model
 
 
 @pytest.fixture(scope="session")
 def exported(tmp_path_factory):
-    """exported(name) -> path of a QONNX export of a random-init model (seed 0)."""
+    """exported(name) -> path of a QONNX export of a random-init model (seed 0, per-channel norms)."""
     root = tmp_path_factory.mktemp("exported")
     cache = {}
 
     def get(name: str) -> Path:
         if name not in cache:
-            torch.manual_seed(0)
             path = root / f"{name}.onnx"
-            export_model(build_model(name), path)
+            export_model(random_model(name), path)
             cache[name] = path
         return cache[name]
 

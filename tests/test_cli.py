@@ -61,11 +61,11 @@ def test_export_build_report_from_a_checkpoint(tmp_path):
     result = run_cli("build", onnx_path, "--target-fps", 50000, "--out", tmp_path / "b")
     assert result.exit_code == 0, result.output
     result = run_cli("report", tmp_path / "b")
-    assert result.exit_code == 0 and "MVAU_hls_0" in result.output
+    assert result.exit_code == 0 and "MVAU_bcnn_0" in result.output
     png = tmp_path / "b" / "report" / "cycles.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    est = json.loads(run_cli("report", tmp_path / "b", "--json").output)
-    assert est["analytic_cycles_per_frame"] <= 1e9 / (10 * 50000)
+    shown = json.loads(run_cli("report", tmp_path / "b", "--json").output)
+    assert shown["estimates"]["analytic_cycles_per_frame"] <= 1e9 / (10 * 50000) and shown["synth"] is None
 
 
 def test_export_random_init_and_its_argument_errors(tmp_path):

@@ -7,10 +7,19 @@ import pytest
 from build_flows.sim.verilator import VERILATOR
 from hw import source_root
 
+# A module's other hw/ modules it instantiates (linted together).
+NEEDS = {"mvau/bcnn_mvau.sv": ["memory/bcnn_rom.sv"], "thresholding/bcnn_thresholding.sv": ["memory/bcnn_rom.sv"]}
 VARIANTS = {
+    "memory/bcnn_rom.sv": ["", '-GSTYLE="distributed"', '-GSTYLE="distributed" -GDEPTH=1'],
+    "check/bcnn_axis_check.sv": ["", "-GWIDTH=1"],
+    "thresholding/bcnn_thresholding.sv": ["", "-GPE=1 -GCHANNELS=1 -GSTAGES=1", "-GIN_SIGNED=1 -GSTAGES=8 -GIN_BITS=8 "
+                                          "-GOUT_BITS=8 -GACT_VAL=-128 -GCHANNELS=3 -GPE=3"],
     "mvau/bcnn_mvau.sv": ["", "-GXNOR=0 -GIN_BITS=8 -GIN_SIGNED=1", "-GXNOR=0 -GW_BIPOLAR=0 -GW_BITS=2 -GIN_BITS=2 "
-                          "-GIN_SIGNED=1 -GN_THRES=2 -GOUT_BITS=2 -GACT_VAL=-1", "-GN_THRES=0", "-GMW=16 -GSIMD=16 -GMH=1 -GPE=1"],
+                          "-GIN_SIGNED=1 -GN_THRES=2 -GOUT_BITS=2 -GACT_VAL=-1", "-GN_THRES=0", "-GMW=16 -GSIMD=16 -GMH=1 -GPE=1",
+                          '-GWEIGHT_STYLE="distributed" -GTHRESH_STYLE="block"'],
     "fifo/bcnn_fifo.sv": ["", "-GDEPTH=1", "-GDEPTH=5 -GWIDTH=70"],
+    "dwc/bcnn_dwc.sv": ["", "-GIN_ELEMS=1 -GOUT_ELEMS=32", "-GBITS=11 -GIN_ELEMS=5 -GOUT_ELEMS=1",
+                        "-GIN_ELEMS=2 -GOUT_ELEMS=4", "-GIN_ELEMS=8 -GOUT_ELEMS=4"],
     "maxpool/bcnn_maxpool.sv": ["", "-GK2=1 -GPE=8", "-GSIGNED=1"],
     "label_select/bcnn_label_select.sv": ["", "-GK=3 -GPE=5", "-GLABELS=1 -GK=1"],
 }
@@ -23,6 +32,16 @@ def test_every_module_has_lint_variants():
 
 @pytest.mark.parametrize("source, params", [(s, p) for s, ps in VARIANTS.items() for p in ps])
 def test_lint_clean(source, params):
-    proc = subprocess.run([str(VERILATOR), "--lint-only", "-Wall", *params.split(), str(source_root() / source)],
+    files = [str(source_root() / f) for f in (*NEEDS.get(source, []), source)]
+    top = source.rsplit("/", 1)[1][:-3]
+    proc = subprocess.run([str(VERILATOR), "--lint-only", "-Wall", "--top-module", top, *params.split(), *files],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("source", sorted(VARIANTS))
+def test_every_module_declares_its_nets(source):
+    """`default_nettype none` catches a misspelt net; restoring `wire` at the end keeps it from
+    leaking into third-party files compiled after ours."""
+    lines = [line.strip() for line in (source_root() / source).read_text().splitlines() if line.strip()]
+    assert lines[0] == "`default_nettype none" and lines[-1] == "`default_nettype wire"

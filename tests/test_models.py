@@ -7,6 +7,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 
 from models.errors import BcnnError
 from models.export import execute_qonnx, export_model, sample_inputs
+from models.random_init import random_model
 from models.registry import BNN_PYNQ_MODELS, build_model, parse_name
 from tests.float_model import FloatHead
 
@@ -15,8 +16,7 @@ from tests.float_model import FloatHead
 def test_export_is_exact_against_torch(name, exported):
     """The written QONNX file agrees with torch on fresh inputs (not those export checked)."""
     model = ModelWrapper(str(exported(name)))
-    torch.manual_seed(0)
-    reference = build_model(name).eval()
+    reference = random_model(name).eval()
     x = sample_inputs(reference.in_shape, 4, seed=123)
     with torch.no_grad():
         want = reference(x).numpy()
@@ -62,4 +62,10 @@ def test_a_float_model_exports_and_is_left_for_the_build_to_reject(tmp_path):
     out = tmp_path / "float.onnx"
     # A float model exports fine to ONNX; it is the build that must reject it (test_bad_input).
     result = export_model(FloatHead(), out)
-    assert out.is_file() and not (tmp_path / "float.onnx.partial").exists() and result["top1_agree"]
+    assert [p.name for p in tmp_path.iterdir()] == ["float.onnx"] and result["top1_agree"]
+
+
+def test_export_leaves_only_its_output(exported):
+    """CNV's weights make the exporter write external data beside its file; none of it stays."""
+    out = exported("cnv_w1a1")
+    assert out.is_file() and not [p.name for p in out.parent.iterdir() if p.name.startswith(".") or "partial" in p.name]

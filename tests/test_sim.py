@@ -1,17 +1,24 @@
 """Cycle-accurate simulation of the stitched RTL (Verilator) against QONNX execution: bit-exact
 outputs, cycles per frame near FINN+'s analytic bound, backpressure, deadlock detection."""
 import json
+import shutil
 import subprocess
 
 import numpy as np
 import pytest
+import torch
+from brevitas.nn import QuantLinear
 from click.testing import CliRunner
 
 from build_flows.cli import main
+from build_flows.config import BuildConfig
+from build_flows.flow import run_build
 from build_flows.sim import verilator as vl
 from build_flows.sim.simulate import _stalled_stage, simulate
 from build_flows.sim.verilator import VERILATOR
 from hw import source_root
+from models.export import export_model, sample_inputs
+from models.registry import build_model
 
 CASES = [("tfc_w1a1", None), ("tfc_w2a2", None), ("cnv_w1a1", None), ("cnv_w1a2", None), ("cnv_w2a2", None),
          ("tfc_w1a1", "tfc_w1a1"), ("cnv_w1a1", "cnv_w1a1")]
@@ -44,7 +51,7 @@ def test_user_frames_from_npy_and_input_errors(built, tmp_path):
     pixels = np.random.default_rng(3).integers(0, 256, (5, 1, 28, 28)).astype(np.uint8)
     np.save(tmp_path / "frames.npy", pixels)
     result = CliRunner().invoke(main, ["sim", str(out), "--frames", "9", "--input", str(tmp_path / "frames.npy")])
-    assert result.exit_code == 0 and "5 frames, bit_exact=True" in result.output, result.output
+    assert result.exit_code == 0 and "5 frames, 8 stream(s) compared, bit_exact=True" in result.output, result.output
     np.save(tmp_path / "bad.npy", pixels[:, :, :10])
     result = CliRunner().invoke(main, ["sim", str(out), "--input", str(tmp_path / "bad.npy")])
     assert result.exit_code == 2 and "expected (N, 1, 28, 28)" in result.stderr
@@ -64,39 +71,47 @@ def test_a_design_that_stops_moving_is_reported_not_hung(tmp_path):
 def test_the_stalled_stage_is_named():
     stages = ["a", "b", "c", "d"]
     assert "stalled stage: c" in _stalled_stage(stages, [4, 4, 0], [4, 4, 4])
-    assert "FIFO occupancies" in _stalled_stage(stages, [1, 2, 3], [4, 4, 4])
+    assert "stalled stage: d, input waiting" in _stalled_stage(stages, [1, 2, 3], [4, 4, 4])
+    assert "stalled stage: b, input waiting" in _stalled_stage(stages, [2, 0, 0], [4, 4, 4])
+    assert "FIFO occupancies" in _stalled_stage(stages, [0, 0, 0], [4, 4, 4])
 
 
 @pytest.mark.parametrize("name, folding", [("tfc_w1a1", "tfc_w1a1"), ("cnv_w1a1", None)])
 def test_stitched_top_lints_clean_and_is_deterministic(built, exported, tmp_path, name, folding):
     out = built(name, folding=folding)
     info = json.loads((out / "rtl" / "stitch.json").read_text())
-    proc = subprocess.run([str(VERILATOR), "--lint-only", "-Wall", "-Wno-fatal", "--top-module", "bcnn_top",
-                           *info["sources"]], capture_output=True, text=True)
-    ours = [line for line in proc.stderr.splitlines() if line.startswith("%") and "bcnn_top.sv" in line]
-    assert proc.returncode == 0 and not ours, ours
-    from build_flows.config import BuildConfig
-    from build_flows.flow import run_build
-
+    for top in ("bcnn_core", "bcnn_top"):  # with and without the simulation-only checks
+        for defines in ([], ["-DSYNTHESIS"]):
+            proc = subprocess.run([str(VERILATOR), "--lint-only", "-Wall", "-Wno-fatal", *defines, "--top-module", top,
+                                   *info["sources"]], capture_output=True, text=True, cwd=out / "rtl")
+            ours = [line for line in proc.stderr.splitlines()
+                    if line.startswith("%") and ("bcnn_core.sv" in line or "bcnn_top.sv" in line)]
+            assert proc.returncode == 0 and not ours, ours
+    assert all("/" not in name for name in info["sources"] + info["memory_files"])  # all inside rtl/
     again = run_build(BuildConfig(model=str(exported(name)), out=str(tmp_path / "again"), folding=folding),
                       show_progress=False)
     for path in sorted((out / "rtl").iterdir()):
-        if path.name != "stitch.json":
-            assert (again / "rtl" / path.name).read_bytes() == path.read_bytes(), path.name
+        assert (again / "rtl" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_a_copied_build_simulates_its_own_sources(built, tmp_path):
+    """rtl/ is self-contained: a copy whose original is gone simulates, and a change to the copy's
+    memory files is what the simulation sees."""
+    copy = tmp_path / "copy"
+    shutil.copytree(built("tfc_w1a1", folding="tfc_w1a1"), copy)
+    assert simulate(copy, frames=2)["bit_exact"]
+    weights = copy / "rtl" / "MVAU_bcnn_3_weights.hex"
+    words = weights.read_text().split()
+    words[0] = format(int(words[0], 16) ^ 1, f"0{len(words[0])}x")
+    weights.write_text("\n".join(words) + "\n")
+    report = simulate(copy, frames=2)
+    assert not report["bit_exact"] and report["first_mismatch"]["stage"] == "MVAU_bcnn_3"
 
 
 def test_a_full_popcount_score_does_not_wrap(tmp_path):
     """A classifier row equal to the last hidden activation scores the maximum popcount (64 of
     64). FINN+ declares that accumulator INT7 (max 63); the flow widens it, so the RTL gives
     class 0 like torch instead of wrapping to -64 (12 of 200 MNIST test images differed)."""
-    import torch
-    from brevitas.nn import QuantLinear
-
-    from build_flows.config import BuildConfig
-    from build_flows.flow import run_build
-    from models.export import export_model, sample_inputs
-    from models.registry import build_model
-
     torch.manual_seed(0)
     model = build_model("tfc_w1a1").eval()
     x = sample_inputs(model.in_shape, 1, seed=5)

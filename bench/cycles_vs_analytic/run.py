@@ -14,13 +14,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
 
 from build_flows.config import BuildConfig  # noqa: E402
 from build_flows.flow import run_build  # noqa: E402
 from build_flows.sim.simulate import simulate  # noqa: E402
 from models.export import export_model  # noqa: E402
-from models.registry import BNN_PYNQ_MODELS, build_model  # noqa: E402
+from models.random_init import random_model  # noqa: E402
+from models.registry import BNN_PYNQ_MODELS  # noqa: E402
 
 HERE = Path(__file__).parent
 CASES = [(name, None) for name in BNN_PYNQ_MODELS] + [("tfc_w1a1", "tfc_w1a1"), ("cnv_w1a1", "cnv_w1a1")]
@@ -31,10 +31,9 @@ def main(frames: int) -> list:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for name, folding in CASES:
-            torch.manual_seed(0)
             onnx_path = tmp / f"{name}.onnx"
             if not onnx_path.exists():
-                export_model(build_model(name), onnx_path)
+                export_model(random_model(name), onnx_path)
             out = run_build(BuildConfig(model=str(onnx_path), out=str(tmp / f"{name}-{folding}"), folding=folding),
                             show_progress=False)
             r = simulate(out, frames=frames)

@@ -18,13 +18,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
 
 from build_flows.config import BuildConfig  # noqa: E402
 from build_flows.flow import run_build  # noqa: E402
 from build_flows.sim.simulate import simulate  # noqa: E402
 from models.export import export_model  # noqa: E402
-from models.registry import build_model  # noqa: E402
+from models.random_init import random_model  # noqa: E402
 
 HERE = Path(__file__).parent
 
@@ -32,8 +31,7 @@ HERE = Path(__file__).parent
 def main(frames: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        torch.manual_seed(0)
-        export_model(build_model("cnv_w1a1"), tmp / "cnv.onnx")
+        export_model(random_model("cnv_w1a1"), tmp / "cnv.onnx")
         out = run_build(BuildConfig(model=str(tmp / "cnv.onnx"), out=str(tmp / "build"), folding="cnv_w1a1"),
                         show_progress=False)
         cold = simulate(out, frames=frames, cache=tmp / "cache")  # empty cache: full Verilator build
@@ -42,7 +40,7 @@ def main(frames: int) -> dict:
         simulate(out, frames=frames, cache=tmp / "cache")
         end_to_end = time.perf_counter() - t0
     result = {
-        "design": "cnv_w1a1, finn-examples folding, Pynq-Z1 @ 100 MHz (random init)",
+        "design": "cnv_w1a1, finn-examples folding, Pynq-Z1 @ 100 MHz (random init, per-channel norms)",
         "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores",
         "frames": frames,
         "bit_exact": cold["bit_exact"] and warm["bit_exact"],

@@ -5,8 +5,11 @@ Each op subclasses the FINN+ abstract op, so shapes, folding, cycle estimates an
 execution (the reference the RTL is checked against) are FINN+'s own; resource estimates reuse
 FINN+'s models. What an op adds is its RTL instance: which hw/ module, with which parameters
 and memory files (base.BcnnRTLOp)."""
+from .dwc import StreamingDataWidthConverter_bcnn
 from .label_select import LabelSelect_bcnn
 from .mvau import MVAU_bcnn
 from .pool import Pool_bcnn
+from .thresholding import Thresholding_bcnn
 
-custom_op = {"MVAU_bcnn": MVAU_bcnn, "LabelSelect_bcnn": LabelSelect_bcnn, "Pool_bcnn": Pool_bcnn}
+custom_op = {"MVAU_bcnn": MVAU_bcnn, "LabelSelect_bcnn": LabelSelect_bcnn, "Pool_bcnn": Pool_bcnn,
+             "Thresholding_bcnn": Thresholding_bcnn, "StreamingDataWidthConverter_bcnn": StreamingDataWidthConverter_bcnn}

@@ -23,8 +23,8 @@ def hw_source(relative: str) -> Path:
 
 
 class BcnnRTLOp:
-    """Mixin: `rtl_instance(model, directory)` writes memory files into `directory` and returns
-    the instance description."""
+    """Mixin: `rtl_instance(model, directory, fpgapart)` writes memory files into `directory` and
+    returns the instance description (fpgapart: for choices that follow FINN+'s estimates)."""
 
-    def rtl_instance(self, model, directory: Path) -> RtlInstance:
+    def rtl_instance(self, model, directory: Path, fpgapart: str) -> RtlInstance:
         raise NotImplementedError

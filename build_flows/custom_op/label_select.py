@@ -8,7 +8,7 @@ from .base import BcnnRTLOp, RtlInstance, hw_source
 
 
 class LabelSelect_bcnn(LabelSelect, BcnnRTLOp):
-    def rtl_instance(self, model, directory: Path) -> RtlInstance:
+    def rtl_instance(self, model, directory: Path, fpgapart: str) -> RtlInstance:
         idt, odt = DataType[self.get_nodeattr("inputDataType")], DataType[self.get_nodeattr("outputDataType")]
         pe = self.get_nodeattr("PE")
         params = dict(LABELS=self.get_nodeattr("Labels"), PE=pe, K=self.get_nodeattr("K"), BITS=idt.bitwidth(),

@@ -6,7 +6,7 @@ from finn.custom_op.fpgadataflow.hls.matrixvectoractivation_hls import MVAU_hls
 from finn.custom_op.fpgadataflow.matrixvectoractivation import MVAU
 from qonnx.core.datatype import DataType
 
-from build_flows.sim.memfiles import write_thresholds, write_weights
+from hw.memfiles import write_thresholds, write_weights
 from models.errors import BcnnError
 
 from .base import BcnnRTLOp, RtlInstance, hw_source
@@ -34,7 +34,23 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
     def dsp_estimation(self, fpgapart):
         return MVAU_hls.dsp_estimation(self, fpgapart)
 
-    def rtl_instance(self, model, directory: Path) -> RtlInstance:
+    def weight_style(self, fpgapart: str) -> str:
+        """The weight memory's resource: FINN+'s ram_style; for "auto", block RAM exactly where
+        FINN+'s estimate counts block RAM, else LUT RAM, so the design is what the estimate says."""
+        style = self.get_nodeattr("ram_style")
+        if style == "ultra":
+            raise BcnnError(f"layer '{self.onnx_node.name}': ram_style ultra needs runtime-writable weights "
+                            "(UltraRAM starts empty); use auto, block or distributed")
+        if style != "auto":
+            return style
+        return "block" if self.bram_estimation(fpgapart) > 0 else "distributed"
+
+    def threshold_style(self) -> str:
+        """FINN+'s ram_style_thresholds; "auto" is LUT RAM (FINN+ estimates no block RAM for them)."""
+        style = self.get_nodeattr("ram_style_thresholds")
+        return "distributed" if style == "auto" else style
+
+    def rtl_instance(self, model, directory: Path, fpgapart: str) -> RtlInstance:
         reason = unsupported_reason(self)
         if reason:
             raise BcnnError(f"layer '{self.onnx_node.name}': bcnn_mvau does not support {reason}")
@@ -48,21 +64,21 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
         weights = np.asarray(model.get_initializer(node.input[1])).T  # (MW, MH) -> (MH, MW)
         prefix = node.name
         files = [write_weights(Path(directory) / f"{prefix}_weights.hex", weights, pe, simd, w_bits, bipolar or xnor)]
-        n_thres, out_bits, act_val = 0, acc_bits, 0
+        n_thres, act_val = 0, 0
+        out_bits = DataType[self.get_nodeattr("outputDataType")].bitwidth()
         if not self.get_nodeattr("noActivation"):
             thresholds = np.asarray(model.get_initializer(node.input[2]))
             thresholds = np.broadcast_to(thresholds, (mh, thresholds.shape[-1])).astype(np.int64)
-            files.append(write_thresholds(Path(directory) / f"{prefix}_thresholds.hex", thresholds, acc_bits))
+            files.append(write_thresholds(Path(directory) / f"{prefix}_thresholds.hex", thresholds, pe, acc_bits))
             n_thres = thresholds.shape[1]
-            out_bits = DataType[self.get_nodeattr("outputDataType")].bitwidth()
             act_val = self.get_nodeattr("ActVal")
         else:
-            out_bits = DataType[self.get_nodeattr("outputDataType")].bitwidth()
             acc_bits = out_bits  # raw accumulators leave at the width FINN+ declared
         params = dict(MW=mw, MH=mh, PE=pe, SIMD=simd, IN_BITS=idt.bitwidth(), IN_SIGNED=idt.signed(),
                       W_BITS=w_bits, W_BIPOLAR=bipolar or xnor, XNOR=xnor, ACC_BITS=acc_bits, N_THRES=n_thres,
                       OUT_BITS=out_bits, ACT_VAL=act_val, WEIGHT_FILE=f"{prefix}_weights.hex",
-                      THRESH_FILE=f"{prefix}_thresholds.hex")
-        return RtlInstance("bcnn_mvau", [hw_source("mvau/bcnn_mvau.sv")], params,
+                      THRESH_FILE=f"{prefix}_thresholds.hex", WEIGHT_STYLE=self.weight_style(fpgapart),
+                      THRESH_STYLE=self.threshold_style(), MUL_DSP=self.get_nodeattr("resType") == "dsp")
+        return RtlInstance("bcnn_mvau", [hw_source("memory/bcnn_rom.sv"), hw_source("mvau/bcnn_mvau.sv")], params,
                            in_bits=simd * idt.bitwidth(), out_bits=pe * (out_bits if n_thres else acc_bits),
                            memory_files=files)

@@ -12,7 +12,7 @@ from .base import BcnnRTLOp, RtlInstance, hw_source
 
 
 class Pool_bcnn(Pool, BcnnRTLOp):
-    def rtl_instance(self, model, directory: Path) -> RtlInstance:
+    def rtl_instance(self, model, directory: Path, fpgapart: str) -> RtlInstance:
         if self.get_nodeattr("Function") != "MaxPool":
             raise BcnnError(f"layer '{self.onnx_node.name}': bcnn_maxpool implements MaxPool only, "
                             f"not {self.get_nodeattr('Function')}")

@@ -1,16 +1,24 @@
-"""SpecializeBcnnRTL: FINN+ layers that have no RTL in FINN+ become bcnn ops implemented by hw/.
+"""SpecializeBcnnRTL: FINN+ layers become bcnn ops implemented by hw/ where FINN+ has no RTL, or
+none that open-source synthesis reads.
 
 MVAU_hls -> MVAU_bcnn (binary/few-bit matrix-vector-threshold unit), Pool_hls -> Pool_bcnn (max
-pool), LabelSelect_hls -> LabelSelect_bcnn. Node attributes carry over (the ops share FINN+'s abstract op), so folding,
-estimates and python execution are unchanged; only the implementation differs."""
+pool), LabelSelect_hls -> LabelSelect_bcnn, Thresholding_rtl/_hls -> Thresholding_bcnn,
+StreamingDataWidthConverter_rtl/_hls -> StreamingDataWidthConverter_bcnn. Node
+attributes carry over (the ops share FINN+'s abstract op), so folding, estimates and python
+execution are unchanged; only the implementation differs. Layers are then named by what they
+are (MVAU_hls_3 -> MVAU_bcnn_3: the same index, since names count per op type in graph order)."""
 from onnx import helper
 from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.base import Transformation
+from qonnx.transformation.general import GiveUniqueNodeNames
 
 from build_flows.custom_op import custom_op
 
 DOMAIN = "build_flows.custom_op"
-REPLACEMENTS = {"MVAU_hls": "MVAU_bcnn", "LabelSelect_hls": "LabelSelect_bcnn", "Pool_hls": "Pool_bcnn"}
+REPLACEMENTS = {"MVAU_hls": "MVAU_bcnn", "LabelSelect_hls": "LabelSelect_bcnn", "Pool_hls": "Pool_bcnn",
+                "Thresholding_rtl": "Thresholding_bcnn", "Thresholding_hls": "Thresholding_bcnn",
+                "StreamingDataWidthConverter_rtl": "StreamingDataWidthConverter_bcnn",
+                "StreamingDataWidthConverter_hls": "StreamingDataWidthConverter_bcnn"}
 
 
 class SpecializeBcnnRTL(Transformation):
@@ -27,4 +35,6 @@ class SpecializeBcnnRTL(Transformation):
             model.graph.node.remove(node)
             model.graph.node.insert(index, new)
             changed = True
-        return model, changed
+        if changed:
+            model = model.transform(GiveUniqueNodeNames())
+        return model, False

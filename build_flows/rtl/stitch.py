@@ -1,126 +1,64 @@
-"""Stitch a specialized dataflow model into one SystemVerilog top (`bcnn_top`).
+"""Stitch a specialized dataflow model into a self-contained RTL directory.
 
-Layers in graph order, a bcnn_fifo between every two, AXI-Stream in and out, and an extra output
-`fifo_count` (16 bits per FIFO) so the simulator can report occupancies and name a stalled stage.
-The top is only wiring: every piece of logic is a hw/ module or FINN+'s generated RTL. The same
-model gives byte-identical sources (no dates, no absolute paths inside the top)."""
+rtl/ receives every source the accelerator needs (hw/ modules, finn-rtllib files, FINN+'s
+generated wrappers), every memory file, the generated bcnn_core.sv and bcnn_top.sv (top_source.py),
+and stitch.json: sources in compile order, stages, FIFO depths, probe layout. Every path in it is
+a file name inside rtl/, so a build that is moved or copied simulates and synthesizes its own
+sources; memory files are read relative to the working directory, as FPGA tools do."""
+import filecmp
 import json
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
-from build_flows.custom_op.base import BcnnRTLOp, RtlInstance, hw_source
-from build_flows.sim.verilator import sv_literal
+from build_flows.custom_op.base import BcnnRTLOp, hw_source
 from models.errors import BcnnError
 
-FIFO_COUNT_BITS = 16
+from .top_source import FIFO_COUNT_BITS, Stage, core_source, probe_offsets, top_source
+
 DEFAULT_FIFO_DEPTH = 32
 FINN_RTL_DOMAIN = "finn.custom_op.fpgadataflow.rtl"
+SHARED_SOURCES = [hw_source("fifo/bcnn_fifo.sv"), hw_source("check/bcnn_axis_check.sv")]
 
 
-@dataclass
-class Stage:
-    name: str
-    op_type: str
-    module: str
-    params: dict
-    in_bits: int
-    out_bits: int
-    finn_ports: bool  # FINN+'s wrapper naming (ap_clk, in0_V_TDATA, ...) instead of hw/'s
+class SourceCollector:
+    """Copies sources into the rtl directory once each; two different files of one name are an error."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.order = []
+
+    def add(self, path: Path) -> str:
+        path = Path(path)
+        target = self.directory / path.name
+        if path.name in self.order:
+            if not filecmp.cmp(path, target, shallow=False):
+                raise BcnnError(f"two different RTL sources are named {path.name} ({path}); cannot stitch them")
+            return path.name
+        if path.resolve() != target.resolve():
+            shutil.copyfile(path, target)
+        self.order.append(path.name)
+        return path.name
 
 
-def finn_rtl_stage(node, inst, directory: Path) -> tuple:
+def finn_rtl_stage(node, inst, sources: SourceCollector) -> Stage:
     code_dir = Path(inst.get_nodeattr("code_gen_dir_ipgen"))
-    for dat in sorted(code_dir.glob("*.dat")):  # threshold memories, read relative to the run dir
-        shutil.copy(dat, directory / dat.name)
-    stage = Stage(node.name, node.op_type, inst.get_nodeattr("gen_top_module"), {},
-                  inst.get_instream_width_padded(), inst.get_outstream_width_padded(), True)
-    return stage, [Path(p) for p in inst.get_rtl_file_list(abspath=True)]
+    memories = []
+    for dat in sorted(code_dir.glob("*.dat")):  # memories, read relative to the working directory
+        memories.append(sources.add(dat))
+    files = [sources.add(p) for p in inst.get_rtl_file_list(abspath=True)]
+    return Stage(node.name, node.op_type, inst.get_nodeattr("gen_top_module"), {},
+                 inst.get_instream_width_padded(), inst.get_outstream_width_padded(), True, files, memories)
 
 
-def bcnn_stage(node, inst: BcnnRTLOp, model, directory: Path) -> tuple:
-    ri: RtlInstance = inst.rtl_instance(model, directory)
-    return Stage(node.name, node.op_type, ri.module, ri.params, ri.in_bits, ri.out_bits, False), ri.sources
-
-
-def _instance(stage: Stage, i: int) -> str:
-    params = ", ".join(f".{k}({sv_literal(v)})" for k, v in sorted(stage.params.items()))
-    head = f"  {stage.module}{f' #({params})' if params else ''} u{i}_{stage.name} ("
-    if not stage.finn_ports:
-        return (f"{head}\n    .clk(clk), .rst_n(rst_n),\n"
-                f"    .in_tdata(s{i}_in_tdata), .in_tvalid(s{i}_in_tvalid), .in_tready(s{i}_in_tready),\n"
-                f"    .out_tdata(s{i}_out_tdata), .out_tvalid(s{i}_out_tvalid), .out_tready(s{i}_out_tready)\n  );\n")
-    extra = ""
-    if stage.op_type.startswith("Thresholding"):
-        # No run-time threshold updates (AXI-Lite idle) and one fixed threshold set.
-        extra = ("    .s_axilite_AWVALID(1'b0), .s_axilite_AWREADY(), .s_axilite_AWADDR('0),\n"
-                 "    .s_axilite_WVALID(1'b0), .s_axilite_WREADY(), .s_axilite_WDATA('0), .s_axilite_WSTRB('0),\n"
-                 "    .s_axilite_BVALID(), .s_axilite_BREADY(1'b0), .s_axilite_BRESP(),\n"
-                 "    .s_axilite_ARVALID(1'b0), .s_axilite_ARREADY(), .s_axilite_ARADDR('0),\n"
-                 "    .s_axilite_RVALID(), .s_axilite_RREADY(1'b0), .s_axilite_RDATA(), .s_axilite_RRESP(),\n"
-                 "    .in1_V_TREADY(), .in1_V_TVALID(1'b1), .in1_V_TDATA('0),\n")
-    return (f"{head}\n    .ap_clk(clk), .ap_rst_n(rst_n),\n{extra}"
-            f"    .in0_V_TDATA(s{i}_in_tdata), .in0_V_TVALID(s{i}_in_tvalid), .in0_V_TREADY(s{i}_in_tready),\n"
-            f"    .out0_V_TDATA(s{i}_out_tdata), .out0_V_TVALID(s{i}_out_tvalid), .out0_V_TREADY(s{i}_out_tready)\n  );\n")
-
-
-def _resize(dst_bits: int, src: str, src_bits: int) -> str:
-    if dst_bits == src_bits:
-        return src
-    if dst_bits > src_bits:
-        return f"{{{dst_bits - src_bits}'d0, {src}}}"
-    return f"{src}[{dst_bits - 1}:0]"
-
-
-def top_source(stages: list, fifo_depths: list) -> str:
-    n = len(stages)
-    lines = [
-        "// Generated by bcnn-fpga (build_flows/rtl/stitch.py): structural wiring only.",
-        "/* verilator lint_off PINCONNECTEMPTY */  // FINN+ wrapper outputs we do not use",
-        "/* verilator lint_off UNUSEDSIGNAL */  // FINN+ pads streams to whole bytes; the padding is dropped",
-        "module bcnn_top (",
-        "  input  logic clk,",
-        "  input  logic rst_n,",
-        f"  input  logic [{stages[0].in_bits - 1}:0] in_tdata,",
-        "  input  logic in_tvalid,",
-        "  output logic in_tready,",
-        f"  output logic [{stages[-1].out_bits - 1}:0] out_tdata,",
-        "  output logic out_tvalid,",
-        "  input  logic out_tready,",
-        f"  output logic [{max(1, n - 1) * FIFO_COUNT_BITS - 1}:0] fifo_count",
-        ");",
-    ]
-    for i, s in enumerate(stages):
-        lines += [f"  logic [{s.in_bits - 1}:0] s{i}_in_tdata;", f"  logic s{i}_in_tvalid, s{i}_in_tready;",
-                  f"  logic [{s.out_bits - 1}:0] s{i}_out_tdata;", f"  logic s{i}_out_tvalid, s{i}_out_tready;"]
-    lines += ["  assign s0_in_tdata = in_tdata;", "  assign s0_in_tvalid = in_tvalid;", "  assign in_tready = s0_in_tready;",
-              f"  assign out_tdata = s{n - 1}_out_tdata;", f"  assign out_tvalid = s{n - 1}_out_tvalid;",
-              f"  assign s{n - 1}_out_tready = out_tready;"]
-    if n == 1:
-        lines.append("  assign fifo_count = '0;")
-    for i, s in enumerate(stages):
-        lines.append(_instance(s, i))
-    for i in range(n - 1):
-        width = max(stages[i].out_bits, stages[i + 1].in_bits)
-        cbits = max(1, (fifo_depths[i] - 1).bit_length()) + 1  # bcnn_fifo's count: $clog2(DEPTH) + 1
-        lines += [
-            f"  logic [{width - 1}:0] f{i}_out_tdata;",
-            f"  logic [{cbits - 1}:0] f{i}_count;",
-            f"  bcnn_fifo #(.WIDTH({width}), .DEPTH({fifo_depths[i]})) u_fifo{i} (",
-            "    .clk(clk), .rst_n(rst_n),",
-            f"    .in_tdata({_resize(width, f's{i}_out_tdata', stages[i].out_bits)}), .in_tvalid(s{i}_out_tvalid), "
-            f".in_tready(s{i}_out_tready),",
-            f"    .out_tdata(f{i}_out_tdata), .out_tvalid(s{i + 1}_in_tvalid), .out_tready(s{i + 1}_in_tready),",
-            f"    .count(f{i}_count)",
-            "  );",
-            f"  assign s{i + 1}_in_tdata = {_resize(stages[i + 1].in_bits, f'f{i}_out_tdata', width)};",
-            f"  assign fifo_count[{i * FIFO_COUNT_BITS} +: {FIFO_COUNT_BITS}] = {FIFO_COUNT_BITS}'(f{i}_count);",
-        ]
-    lines += ["endmodule", ""]
-    return "\n".join(lines)
+def bcnn_stage(node, inst: BcnnRTLOp, model, sources: SourceCollector, fpgapart: str) -> Stage:
+    ri = inst.rtl_instance(model, sources.directory, fpgapart)
+    files = [sources.add(p) for p in ri.sources]
+    return Stage(node.name, node.op_type, ri.module, ri.params, ri.in_bits, ri.out_bits, False, files,
+                 [Path(p).name for p in ri.memory_files])
 
 
 def vector_beats(consumer) -> int:
@@ -136,27 +74,36 @@ def vector_beats(consumer) -> int:
     return consumer.get_nodeattr("MW") // consumer.get_nodeattr("SIMD") if neuron_folds > 1 else 0
 
 
-def stitch(df: ModelWrapper, directory: Path, fifo_depth: int = DEFAULT_FIFO_DEPTH) -> dict:
-    """Write directory/bcnn_top.sv, memory files and directory/stitch.json (sources, stages)."""
+def stitch(df: ModelWrapper, directory: Path, fpgapart: str, fifo_depth: int = DEFAULT_FIFO_DEPTH) -> dict:
+    """Write the self-contained rtl directory and return stitch.json's content."""
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    stages, sources = [], [hw_source("fifo/bcnn_fifo.sv")]
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    sources = SourceCollector(directory)
+    for path in SHARED_SOURCES:
+        sources.add(path)
+    stages = []
     for node in df.graph.node:
         inst = getCustomOp(node)
         if isinstance(inst, BcnnRTLOp):
-            stage, files = bcnn_stage(node, inst, df, directory)
+            stages.append(bcnn_stage(node, inst, df, sources, fpgapart))
         elif node.domain == FINN_RTL_DOMAIN:
-            stage, files = finn_rtl_stage(node, inst, directory)
+            stages.append(finn_rtl_stage(node, inst, sources))
         else:
             raise BcnnError(f"layer '{node.name}' ({node.op_type}) has no RTL implementation yet; "
-                            "the RTL backend covers MVAU, LabelSelect and FINN+'s RTL layers "
-                            "(thresholding, sliding window, padding, width conversion)")
-        stages.append(stage)
-        sources += [f for f in files if f not in sources]
+                            "the RTL backend covers MVAU, thresholding, max pool, label select and FINN+'s "
+                            "RTL layers (sliding window, padding, width conversion)")
     depths = [max(fifo_depth, vector_beats(getCustomOp(node))) for node in list(df.graph.node)[1:]]
-    (directory / "bcnn_top.sv").write_text(top_source(stages, depths))
-    sources.append(directory / "bcnn_top.sv")
-    info = {"top": "bcnn_top", "sources": [str(s) for s in sources], "fifo_depths": depths,
-            "fifo_count_bits": FIFO_COUNT_BITS, "stages": [asdict(s) for s in stages]}
+    (directory / "bcnn_core.sv").write_text(core_source(stages, depths))
+    (directory / "bcnn_top.sv").write_text(top_source(stages))
+    memories = {m for s in stages for m in s.memory_files}
+    info = {
+        "top": "bcnn_top", "core": "bcnn_core",
+        "sources": [s for s in sources.order if s not in memories] + ["bcnn_core.sv", "bcnn_top.sv"],
+        "memory_files": sorted(memories),
+        "fifo_depths": depths, "fifo_count_bits": FIFO_COUNT_BITS,
+        "probe_words": [s.probe_words for s in stages], "probe_offsets": probe_offsets(stages),
+        "stages": [asdict(s) for s in stages],
+    }
     (directory / "stitch.json").write_text(json.dumps(info, indent=2))
     return info

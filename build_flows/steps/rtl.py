@@ -9,15 +9,16 @@ from .dataflow import get_dataflow, transform_dataflow
 
 
 def step_specialize_rtl(model: ModelWrapper, cfg) -> ModelWrapper:
-    """With backend rtl: MVAU and LabelSelect become bcnn ops (hw/ RTL); names are kept, so the
-    layers in the report are the ones the folding named."""
+    """With backend rtl: MVAU, thresholding, max pool and label select become bcnn ops (hw/ RTL),
+    named by what they are (MVAU_hls_3 -> MVAU_bcnn_3)."""
     if cfg.backend != "rtl":
         return model
     return transform_dataflow(model, cfg, "specialize_rtl", lambda df: df.transform(SpecializeBcnnRTL()))
 
 
 def step_stitch_rtl(model: ModelWrapper, cfg) -> ModelWrapper:
-    """With backend rtl: rtl/bcnn_top.sv, its memory files and rtl/stitch.json (sources, stages)."""
+    """With backend rtl: the self-contained rtl/ directory (sources, memory files, bcnn_core.sv,
+    bcnn_top.sv, stitch.json)."""
     if cfg.backend == "rtl":
-        stitch(get_dataflow(model), Path(cfg.out) / "rtl", cfg.fifo_depth)
+        stitch(get_dataflow(model), Path(cfg.out) / "rtl", cfg.fpga_part, cfg.fifo_depth)
     return model

@@ -1,3 +1,4 @@
+`default_nettype none
 // AXI-Stream FIFO: DEPTH entries, first-word fall-through, full rate (push and pop in one cycle).
 // `count` is the occupancy, so a simulation can report each FIFO's high-water mark.
 module bcnn_fifo #(
@@ -5,26 +6,28 @@ module bcnn_fifo #(
     parameter int DEPTH = 16,
     localparam int PTR_W = DEPTH > 1 ? $clog2(DEPTH) : 1
 ) (
-    input  logic             clk,
-    input  logic             rst_n,
-    input  logic [WIDTH-1:0] in_tdata,
-    input  logic             in_tvalid,
+    input  wire logic             clk,
+    input  wire logic             rst_n,
+    input  wire logic [WIDTH-1:0] in_tdata,
+    input  wire logic             in_tvalid,
     output logic             in_tready,
     output logic [WIDTH-1:0] out_tdata,
     output logic             out_tvalid,
-    input  logic             out_tready,
+    input  wire logic             out_tready,
     output logic [  PTR_W:0] count
 );
   logic [WIDTH-1:0] mem[DEPTH];
   logic [PTR_W-1:0] rd, wr;
 
-  // Ready does not depend on out_tready: no combinational path through the FIFO, which is what
-  // lets FIFOs break the ready chains of a stitched design.
-  assign in_tready = rst_n && int'(count) < DEPTH;
-  assign out_tvalid = count != '0;
+  // Ready and valid are registers: no combinational path through the FIFO, which is what lets
+  // FIFOs break the ready chains of a stitched design. Their next values come from comparisons
+  // of the current count, chosen by push and pop (no adder between a port and a flag).
+  logic not_full, not_empty;
+  assign in_tready = not_full;
+  assign out_tvalid = not_empty;
   assign out_tdata = mem[rd];
-  wire push = in_tvalid && in_tready;
-  wire pop = out_tvalid && out_tready;
+  wire push = in_tvalid && not_full;
+  wire pop = not_empty && out_tready;
 
   function automatic logic [PTR_W-1:0] next(input logic [PTR_W-1:0] p);
     return int'(p) == DEPTH - 1 ? '0 : p + 1'b1;
@@ -34,15 +37,30 @@ module bcnn_fifo #(
     if (push) mem[wr] <= in_tdata;
   end
 
+  wire almost_full = int'(count) >= DEPTH - 1;  // one push from full
+  wire almost_empty = int'(count) <= 1;  // one pop from empty
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       rd <= '0;
       wr <= '0;
       count <= '0;
+      not_full <= 1'b0;
+      not_empty <= 1'b0;
     end else begin
       if (push) wr <= next(wr);
       if (pop) rd <= next(rd);
       count <= count + (PTR_W + 1)'(push) - (PTR_W + 1)'(pop);
+      if (push && !pop) begin
+        not_full <= !almost_full;
+        not_empty <= 1'b1;
+      end else if (pop && !push) begin
+        not_full <= 1'b1;
+        not_empty <= !almost_empty;
+      end else begin
+        not_full <= int'(count) < DEPTH;
+        not_empty <= count != '0;
+      end
     end
   end
 endmodule
+`default_nettype wire

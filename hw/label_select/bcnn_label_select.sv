@@ -1,3 +1,4 @@
+`default_nettype none
 // Top-K label select: reads LABELS scores (PE per beat), then emits the indices of the K largest,
 // largest first, one index per beat. Ties go to the lower index (as ONNX TopK, FINN's reference).
 module bcnn_label_select #(
@@ -8,14 +9,14 @@ module bcnn_label_select #(
     parameter bit SIGNED = 1'b1,
     parameter int IDX_BITS = LABELS > 1 ? $clog2(LABELS) : 1
 ) (
-    input  logic                clk,
-    input  logic                rst_n,
-    input  logic [ PE*BITS-1:0] in_tdata,
-    input  logic                in_tvalid,
+    input  wire logic                clk,
+    input  wire logic                rst_n,
+    input  wire logic [ PE*BITS-1:0] in_tdata,
+    input  wire logic                in_tvalid,
     output logic                in_tready,
     output logic [IDX_BITS-1:0] out_tdata,
     output logic                out_tvalid,
-    input  logic                out_tready
+    input  wire logic                out_tready
 );
   localparam int FOLDS = LABELS / PE;
   localparam int F_W = FOLDS > 1 ? $clog2(FOLDS) : 1;
@@ -112,3 +113,4 @@ module bcnn_label_select #(
     end
   end
 endmodule
+`default_nettype wire

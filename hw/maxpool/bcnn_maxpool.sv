@@ -1,3 +1,4 @@
+`default_nettype none
 // Max pooling over windows that arrive as a stream (after a depthwise sliding-window unit).
 // Per output pixel the input is K2 window positions x CHANNELS, channel-fold outer:
 // for each group of PE channels, K2 consecutive beats of PE elements; the unit emits one beat of
@@ -9,14 +10,14 @@ module bcnn_maxpool #(
     parameter int BITS = 2,
     parameter bit SIGNED = 1'b0
 ) (
-    input  logic               clk,
-    input  logic               rst_n,
-    input  logic [PE*BITS-1:0] in_tdata,
-    input  logic               in_tvalid,
+    input  wire logic               clk,
+    input  wire logic               rst_n,
+    input  wire logic [PE*BITS-1:0] in_tdata,
+    input  wire logic               in_tvalid,
     output logic               in_tready,
     output logic [PE*BITS-1:0] out_tdata,
     output logic               out_tvalid,
-    input  logic               out_tready
+    input  wire logic               out_tready
 );
   localparam int K_W = K2 > 1 ? $clog2(K2) : 1;
 
@@ -64,3 +65,4 @@ module bcnn_maxpool #(
     end
   end
 endmodule
+`default_nettype wire

@@ -1,3 +1,4 @@
+`default_nettype none
 // Matrix-vector-threshold unit for binary and few-bit layers, with FINN's folding semantics.
 //
 // Computes y = act(W x) for an MH x MW weight matrix W, one input vector of MW elements at a time.
@@ -7,11 +8,24 @@
 // from a local buffer for the other neuron folds. Each finished neuron fold emits one beat of PE
 // outputs. Element i of a beat sits at bits [i*W +: W] (element 0 in the LSBs).
 //
+// A pipeline of four register stages, one fold per cycle each; it advances as a whole whenever
+// the output register is free (or being read):
+//   1 issue     : step the fold counters; read the fold's weights from a ROM with a registered read
+//                 (block RAM or LUTs, WEIGHT_STYLE as FINN+'s ram_style); register the input beat;
+//   2 reduce    : the fold's PE dot products over SIMD lanes (popcounts in XNOR mode), registered;
+//                 read the neuron fold's thresholds (THRESH_STYLE ROM, registered read);
+//   3 accumulate: add into the PE accumulators; a vector's last fold registers the finished sums;
+//   4 activate  : compare the sums with their thresholds into the output register.
+// Everything that leaves the unit comes from a register. The only combinational path from an
+// output to an input is out_tready -> in_tready; the stitched top puts a FIFO, whose ready is
+// registered, on both sides of every layer.
+//
 // Arithmetic modes (the product of one weight w and one input x):
 //   XNOR      : 1-bit weights and inputs; product = xnor(w, x) in {0, 1} (a popcount of matches,
 //               as FINN's XnorPopcountMatMul, whose thresholds already account for it)
 //   W_BIPOLAR : 1-bit weights meaning {-1, +1} (bit 1 = +1); product = +x or -x
-//   otherwise : W_BITS-bit signed weights times inputs
+//   otherwise : W_BITS-bit signed weights times inputs, in LUTs (shift and add) or, with MUL_DSP
+//               (FINN+'s resType "dsp"), as multiplications a synthesizer maps to DSP slices
 // Activation: with N_THRES > 0, out = ACT_VAL + #{i : acc >= threshold[channel][i]} (FINN's
 // MultiThreshold); with N_THRES = 0 the raw accumulator is the output (a last layer).
 module bcnn_mvau #(
@@ -30,114 +44,201 @@ module bcnn_mvau #(
     parameter int ACT_VAL = 0,
     parameter string WEIGHT_FILE = "weights.hex",
     parameter string THRESH_FILE = "thresholds.hex",
+    parameter string WEIGHT_STYLE = "block",
+    parameter string THRESH_STYLE = "distributed",
+    parameter bit MUL_DSP = 1'b0,
     localparam int OUT_W = N_THRES > 0 ? OUT_BITS : ACC_BITS
 ) (
-    input  logic                    clk,
-    input  logic                    rst_n,
-    input  logic [SIMD*IN_BITS-1:0] in_tdata,
-    input  logic                    in_tvalid,
-    output logic                    in_tready,
-    output logic [    PE*OUT_W-1:0] out_tdata,
-    output logic                    out_tvalid,
-    input  logic                    out_tready
+    input  wire logic                    clk,
+    input  wire logic                    rst_n,
+    input  wire logic [SIMD*IN_BITS-1:0] in_tdata,
+    input  wire logic                    in_tvalid,
+    output logic                         in_tready,
+    output logic      [    PE*OUT_W-1:0] out_tdata,
+    output logic                         out_tvalid,
+    input  wire logic                    out_tready
 );
   localparam int SF = MW / SIMD;
   localparam int NF = MH / PE;
+  localparam int WDEPTH = NF * SF;
   localparam int SF_W = SF > 1 ? $clog2(SF) : 1;
   localparam int NF_W = NF > 1 ? $clog2(NF) : 1;
+  localparam int WA_W = WDEPTH > 1 ? $clog2(WDEPTH) : 1;
   localparam int NT = N_THRES > 0 ? N_THRES : 1;
   localparam int WORD = PE * SIMD * W_BITS;
+  localparam int TWORD = PE * NT * ACC_BITS;
+  localparam int XW = SIMD * IN_BITS;
 
   initial begin
     if (MW % SIMD != 0 || MH % PE != 0) $fatal(1, "bcnn_mvau: SIMD must divide MW and PE must divide MH");
   end
 
-  // Weights: word nf*SF + sf holds PE x SIMD weights, channel-major (pe p, lane s at p*SIMD+s).
-  logic [WORD-1:0] weights[NF*SF];
-  logic signed [ACC_BITS-1:0] thresholds[MH*NT];
-  initial begin
-    $readmemh(WEIGHT_FILE, weights);
-    if (N_THRES > 0) $readmemh(THRESH_FILE, thresholds);
-  end
-
-  logic [SIMD*IN_BITS-1:0] ibuf[SF];
+  // ---- 1: issue ---------------------------------------------------------------------------
   logic [SF_W-1:0] sf;
   logic [NF_W-1:0] nf;
-  logic signed [ACC_BITS-1:0] acc[PE];
+  logic [WA_W-1:0] waddr;  // nf * SF + sf, counted rather than multiplied
 
   wire last_sf = int'(sf) == SF - 1;
   wire first_pass = nf == '0;
-  // The last synapse fold produces an output beat: it needs a free output register.
-  wire can_fire = !last_sf || !out_tvalid || out_tready;
-  assign in_tready = rst_n && first_pass && can_fire;
-  wire fire = rst_n && can_fire && (first_pass ? in_tvalid : 1'b1);
-  wire [SIMD*IN_BITS-1:0] x = first_pass ? in_tdata : ibuf[sf];
-  wire [WORD-1:0] w = weights[int'(nf)*SF+int'(sf)];
+  wire advance = !out_tvalid || out_tready;
+  assign in_tready = rst_n && first_pass && advance;
+  wire issue = rst_n && advance && (first_pass ? in_tvalid : 1'b1);
 
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      sf <= '0;
+      nf <= '0;
+      waddr <= '0;
+    end else if (issue) begin
+      waddr <= int'(waddr) == WDEPTH - 1 ? '0 : waddr + 1'b1;
+      if (last_sf) begin
+        sf <= '0;
+        nf <= int'(nf) == NF - 1 ? '0 : nf + 1'b1;
+      end else begin
+        sf <= sf + 1'b1;
+      end
+    end
+  end
+
+  // Per stage: the fold it holds is valid, and is a vector's last.
+  logic v1, v2, v3, last1, last2;
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      {v1, v2, v3, last1, last2} <= '0;
+    end else if (advance) begin
+      v1 <= issue;
+      last1 <= last_sf;
+      v2 <= v1;
+      last2 <= last1;
+      v3 <= v2 && last2;
+    end
+  end
+
+  // Weights: word nf*SF + sf holds PE x SIMD weights, channel-major (pe p, lane s at p*SIMD+s).
+  logic [WORD-1:0] w1;
+  bcnn_rom #(
+      .WIDTH(WORD),
+      .DEPTH(WDEPTH),
+      .INIT_FILE(WEIGHT_FILE),
+      .STYLE(WEIGHT_STYLE)
+  ) u_weights (
+      .clk (clk),
+      .en  (advance),
+      .addr(waddr),
+      .data(w1)
+  );
+
+  // The input vector, kept for the neuron folds after the first (LUT RAM, read asynchronously
+  // into the registered x1).
+  logic [XW-1:0] x1;
+  if (NF > 1) begin : g_replay
+    (* ram_style = "distributed" *) logic [XW-1:0] ibuf[SF];
+    always_ff @(posedge clk) begin
+      if (issue && first_pass) ibuf[sf] <= in_tdata;
+    end
+    always_ff @(posedge clk) begin
+      if (advance) x1 <= first_pass ? in_tdata : ibuf[sf];
+    end
+  end else begin : g_no_replay
+    always_ff @(posedge clk) begin
+      if (advance) x1 <= in_tdata;
+    end
+  end
+
+  // ---- 2: reduce ----------------------------------------------------------------------------
   function automatic logic signed [ACC_BITS-1:0] product(input logic [W_BITS-1:0] wv,
                                                           input logic [IN_BITS-1:0] xv);
-    logic signed [ACC_BITS-1:0] xs, ws;
-    logic match;
-    match = wv[0] ~^ xv[0];
+    logic signed [ACC_BITS-1:0] xs, ws, sum;
     xs = IN_SIGNED ? ACC_BITS'(signed'(xv)) : ACC_BITS'(xv);
     ws = ACC_BITS'(signed'(wv));
-    if (XNOR) return {{(ACC_BITS - 1) {1'b0}}, match};
     if (W_BIPOLAR) return wv[0] ? xs : -xs;
-    return ws * xs;
+    if (MUL_DSP) return ws * xs;
+    // two's complement weight: the top bit counts negative; shifts and adds map to LUTs
+    sum = wv[W_BITS-1] ? -(xs <<< (W_BITS - 1)) : '0;
+    for (int b = 0; b < W_BITS - 1; b++) if (wv[b]) sum += xs <<< b;
+    return sum;
   endfunction
 
   logic signed [ACC_BITS-1:0] partial[PE];
   if (XNOR) begin : g_xnor
-    // One popcount per PE over SIMD xnor'ed bits (the same sum as the product loop below, in the
-    // form synthesis maps to LUT popcount trees and Verilator to a machine popcount).
+    // One popcount per PE over SIMD xnor'ed bits (the form synthesis maps to LUT popcount trees
+    // and Verilator to a machine popcount).
     always_comb begin
-      for (int p = 0; p < PE; p++) partial[p] = ACC_BITS'($countones(~(w[p*SIMD+:SIMD] ^ x)));
+      for (int p = 0; p < PE; p++) partial[p] = ACC_BITS'($countones(~(w1[p*SIMD+:SIMD] ^ x1)));
     end
   end else begin : g_mul
     always_comb begin
       for (int p = 0; p < PE; p++) begin
         partial[p] = '0;
         for (int s = 0; s < SIMD; s++) begin
-          partial[p] += product(w[(p*SIMD+s)*W_BITS+:W_BITS], x[s*IN_BITS+:IN_BITS]);
+          partial[p] += product(w1[(p*SIMD+s)*W_BITS+:W_BITS], x1[s*IN_BITS+:IN_BITS]);
         end
       end
     end
   end
 
-  function automatic logic [OUT_W-1:0] activate(input logic signed [ACC_BITS-1:0] a, input int channel);
+  logic signed [ACC_BITS-1:0] partial2[PE];
+  always_ff @(posedge clk) begin
+    if (advance) partial2 <= partial;
+  end
+
+  // Thresholds: word nf holds the PE channels' thresholds, threshold i of pe p at p*NT+i; read
+  // in stage 2 (its neuron fold follows the fold down the pipeline) so that they arrive with
+  // stage 3's sums.
+  logic [TWORD-1:0] thr3;
+  if (N_THRES > 0) begin : g_thresholds
+    logic [NF_W-1:0] nf1, nf2;
+    always_ff @(posedge clk) begin
+      if (advance) begin
+        nf1 <= nf;
+        nf2 <= nf1;
+      end
+    end
+    bcnn_rom #(
+        .WIDTH(TWORD),
+        .DEPTH(NF),
+        .INIT_FILE(THRESH_FILE),
+        .STYLE(THRESH_STYLE)
+    ) u_thresholds (
+        .clk (clk),
+        .en  (advance),
+        .addr(nf2),
+        .data(thr3)
+    );
+  end else begin : g_no_thresholds
+    assign thr3 = '0;
+  end
+
+  // ---- 3: accumulate ------------------------------------------------------------------------
+  logic signed [ACC_BITS-1:0] acc[PE];
+  logic signed [ACC_BITS-1:0] sum3[PE];
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      for (int p = 0; p < PE; p++) acc[p] <= '0;
+    end else if (advance && v2) begin
+      for (int p = 0; p < PE; p++) begin
+        acc[p] <= last2 ? '0 : acc[p] + partial2[p];
+        sum3[p] <= acc[p] + partial2[p];
+      end
+    end
+  end
+
+  // ---- 4: activate --------------------------------------------------------------------------
+  function automatic logic [OUT_W-1:0] activate(input logic signed [ACC_BITS-1:0] a, input int p);
     int count;
     if (N_THRES == 0) return OUT_W'(a);
     count = ACT_VAL;
-    for (int i = 0; i < N_THRES; i++) count += int'(a >= thresholds[channel*NT+i]);
+    for (int i = 0; i < N_THRES; i++) count += int'(a >= signed'(thr3[(p*NT+i)*ACC_BITS+:ACC_BITS]));
     return OUT_W'(count);
   endfunction
 
   always_ff @(posedge clk) begin
-    if (fire && first_pass) ibuf[sf] <= in_tdata;
-  end
-
-  always_ff @(posedge clk) begin
     if (!rst_n) begin
-      sf <= '0;
-      nf <= '0;
       out_tvalid <= 1'b0;
-      for (int p = 0; p < PE; p++) acc[p] <= '0;
-    end else begin
-      if (out_tready) out_tvalid <= 1'b0;
-      if (fire) begin
-        if (last_sf) begin
-          for (int p = 0; p < PE; p++) begin
-            out_tdata[p*OUT_W+:OUT_W] <= activate(acc[p] + partial[p], int'(nf) * PE + p);
-            acc[p] <= '0;
-          end
-          out_tvalid <= 1'b1;
-          sf <= '0;
-          nf <= int'(nf) == NF - 1 ? '0 : nf + 1'b1;
-        end else begin
-          for (int p = 0; p < PE; p++) acc[p] <= acc[p] + partial[p];
-          sf <= sf + 1'b1;
-        end
-      end
+    end else if (advance) begin
+      out_tvalid <= v3;
+      for (int p = 0; p < PE; p++) out_tdata[p*OUT_W+:OUT_W] <= activate(sum3[p], p);
     end
   end
 endmodule
+`default_nettype wire

@@ -4,18 +4,21 @@ import numpy as np
 import pytest
 
 from build_flows.sim import verilator as vl
-from build_flows.sim.memfiles import write_thresholds, write_weights
+from hw.memfiles import write_thresholds, write_weights
 from hw import source_root
 
-SOURCE = source_root() / "mvau" / "bcnn_mvau.sv"
+SOURCES = [source_root() / "memory" / "bcnn_rom.sv", source_root() / "mvau" / "bcnn_mvau.sv"]
 ACC_BITS = 16
 
-# name: (MW, MH, PE, SIMD, mode, IN_BITS, W_BITS, N_THRES, OUT_BITS, ACT_VAL)
+# name: (MW, MH, PE, SIMD, mode, IN_BITS, W_BITS, N_THRES, OUT_BITS, ACT_VAL, weight/threshold memory style)
 CONFIGS = {
-    "xnor_binary_out": (32, 12, 3, 8, "xnor", 1, 1, 1, 1, 0),
-    "bipolar_w_int8_in": (27, 8, 4, 3, "bipolar", 8, 1, 1, 1, 0),
-    "ternary_int2_2bit_out": (24, 6, 2, 6, "int", 2, 2, 2, 2, -1),
-    "xnor_raw_accumulators": (16, 10, 5, 16, "xnor", 1, 1, 0, ACC_BITS, 0),
+    "xnor_binary_out": (32, 12, 3, 8, "xnor", 1, 1, 1, 1, 0, "block"),
+    "bipolar_w_int8_in": (27, 8, 4, 3, "bipolar", 8, 1, 1, 1, 0, "distributed"),
+    "ternary_int2_2bit_out": (24, 6, 2, 6, "int", 2, 2, 2, 2, -1, "block"),
+    "int3_weights_dsp": (12, 4, 2, 3, "dsp", 4, 3, 3, 2, 0, "distributed"),
+    "xnor_raw_accumulators": (16, 10, 5, 16, "xnor", 1, 1, 0, ACC_BITS, 0, "distributed"),
+    "xnor_one_neuron_fold": (16, 4, 4, 4, "xnor", 1, 1, 1, 1, 0, "block"),
+    "xnor_one_fold": (8, 3, 3, 8, "xnor", 1, 1, 1, 1, 0, "distributed"),
 }
 
 
@@ -34,8 +37,9 @@ def random_case(rng, mw, mh, mode, in_bits, w_bits, n_thres):
         weights, x_levels = rng.integers(0, 2, (mh, mw)), (0, 1)
     elif mode == "bipolar":
         weights, x_levels = rng.choice([-1, 1], (mh, mw)), (-(1 << (in_bits - 1)), 1 << (in_bits - 1))
-    else:
-        weights, x_levels = rng.integers(-(1 << (w_bits - 1)) + 1, 1 << (w_bits - 1), (mh, mw)), (-1, 2)
+    else:  # signed weights over their full range (the most negative one too)
+        weights = rng.integers(-(1 << (w_bits - 1)), 1 << (w_bits - 1), (mh, mw))
+        x_levels = (-(1 << (in_bits - 1)), 1 << (in_bits - 1))
     x = rng.integers(x_levels[0], x_levels[1] + (mode == "xnor"), (7, mw))
     acc = reference(weights, x, None, 0, mode)
     thresholds = None
@@ -47,16 +51,16 @@ def random_case(rng, mw, mh, mode, in_bits, w_bits, n_thres):
 @pytest.mark.parametrize("name", CONFIGS)
 @pytest.mark.parametrize("stalls", [(100, 100), (60, 45)], ids=["full_rate", "random_stalls"])
 def test_mvau_matches_numpy(name, stalls, tmp_path):
-    mw, mh, pe, simd, mode, in_bits, w_bits, n_thres, out_bits, act_val = CONFIGS[name]
-    rng = np.random.default_rng(abs(hash(name)) % 2**32)
+    mw, mh, pe, simd, mode, in_bits, w_bits, n_thres, out_bits, act_val, style = CONFIGS[name]
+    rng = np.random.default_rng(list(CONFIGS).index(name))  # the same data in every run
     weights, x, thresholds = random_case(rng, mw, mh, mode, in_bits, w_bits, n_thres)
     params = dict(MW=mw, MH=mh, PE=pe, SIMD=simd, IN_BITS=in_bits, IN_SIGNED=mode != "xnor", W_BITS=w_bits,
-                  W_BIPOLAR=mode != "int", XNOR=mode == "xnor", ACC_BITS=ACC_BITS, N_THRES=n_thres,
-                  OUT_BITS=out_bits, ACT_VAL=act_val)
-    binary = vl.build([SOURCE], "bcnn_mvau", params)
-    write_weights(tmp_path / "weights.hex", weights, pe, simd, w_bits, bipolar=mode != "int")
+                  W_BIPOLAR=mode in ("xnor", "bipolar"), XNOR=mode == "xnor", ACC_BITS=ACC_BITS, N_THRES=n_thres,
+                  OUT_BITS=out_bits, ACT_VAL=act_val, WEIGHT_STYLE=style, THRESH_STYLE=style, MUL_DSP=mode == "dsp")
+    binary = vl.build(SOURCES, "bcnn_mvau", params)
+    write_weights(tmp_path / "weights.hex", weights, pe, simd, w_bits, bipolar=mode in ("xnor", "bipolar"))
     if n_thres:
-        write_thresholds(tmp_path / "thresholds.hex", thresholds, ACC_BITS)
+        write_thresholds(tmp_path / "thresholds.hex", thresholds, pe, ACC_BITS)
     sf, nf = mw // simd, mh // pe
     beats_in = vl.pack(x.reshape(-1, simd), in_bits)
     result = vl.run(binary, tmp_path, beats_in, pe * out_bits, len(x) * nf,

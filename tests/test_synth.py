@@ -1,0 +1,96 @@
+"""Open-source synthesis (Yosys): resources and logic levels read off real netlists, memories in
+the resource FINN+'s ram_style (or its estimate) puts them, registered layer boundaries, and a
+whole small design synthesized as a build output beside FINN+'s estimates."""
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from build_flows.cli import main
+from build_flows.synth.netlist import Netlist, resource_counts
+from build_flows.synth.yosys import SynthJob, synthesize
+from hw import source_root
+from hw.memfiles import write_hex
+
+SYNTH_OUTPUTS = ("estimates", "rtl", "synth")
+
+
+def test_resources_are_counted_as_vendor_reports_count_them():
+    counts = resource_counts({"LUT6": 3, "LUT2": 1, "RAM64M": 2, "SRLC32E": 1, "FDRE": 5, "FDSE": 1,
+                              "RAMB36E1": 2, "RAMB18E1": 1, "CARRY4": 4, "MUXF7": 2, "DSP48E1": 1})
+    assert counts == {"lut": 4, "lutram": 9, "ff": 6, "bram_18k": 5, "uram": 0, "dsp": 1, "carry": 4, "muxf": 2,
+                      "lut_total": 13}
+
+
+def _cell(kind, inputs, outputs, directions=None):
+    conns = {**{p: b for p, b in inputs.items()}, **{p: b for p, b in outputs.items()}}
+    dirs = {p: "input" for p in inputs} | {p: "output" for p in outputs}
+    return {"type": kind, "connections": conns, "port_directions": directions or dirs, "parameters": {}}
+
+
+def test_logic_levels_and_port_paths_of_a_small_netlist():
+    """in -> LUT -> CARRY -> FF -> LUT -> out; LUT RAM written from `in` but read at a registered
+    address: only the first chain is a port-to-FF path, nothing joins a port to a port."""
+    module = {
+        "ports": {"clk": {"direction": "input", "bits": [1]}, "din": {"direction": "input", "bits": [2]},
+                  "dout": {"direction": "output", "bits": [7]}, "ram_out": {"direction": "output", "bits": [9]}},
+        "cells": {
+            "l1": _cell("LUT2", {"I0": [2], "I1": [2]}, {"O": [3]}),
+            "c1": _cell("CARRY4", {"S": [3]}, {"O": [4]}),
+            "ff": _cell("FDRE", {"D": [4], "C": [1]}, {"Q": [5]}),
+            "l2": _cell("LUT1", {"I0": [5]}, {"O": [7]}),
+            "addr": _cell("FDRE", {"D": [5], "C": [1]}, {"Q": [8]}),
+            "ram": _cell("RAM64X1D", {"D": [2], "WE": [2], "WCLK": [1], "DPRA0": [8]}, {"DPO": [9]}),
+        },
+    }
+    netlist = Netlist(module)
+    levels = netlist.logic_levels()
+    assert levels["levels"] == 2 and levels["path_cells"] == {"CARRY4": 1, "LUT2": 1}
+    assert netlist.port_paths() == []
+    module["cells"]["l3"] = _cell("LUT2", {"I0": [2], "I1": [5]}, {"O": [10]})
+    module["ports"]["flag"] = {"direction": "output", "bits": [10]}
+    assert Netlist(module).port_paths() == [("din", "flag")]
+
+
+@pytest.mark.parametrize("style, bram", [("block", 4), ("distributed", 0)])
+def test_a_rom_lands_in_the_resource_its_style_names(style, bram, tmp_path):
+    """2048 x 32 random bits (no constant column to optimize away): FINN+'s formula gives 4 BRAM18
+    (2048/1024 x 32/18 rounded up)."""
+    write_hex(tmp_path / "rom.hex", np.random.default_rng(1).integers(0, 1 << 32, 2048), 32)
+    job = SynthJob(f"rom_{style}", "bcnn_rom", [source_root() / "memory" / "bcnn_rom.sv"],
+                   {"WIDTH": 32, "DEPTH": 2048, "INIT_FILE": "rom.hex", "STYLE": style}, [tmp_path / "rom.hex"])
+    r = synthesize(job, "xc7", tmp_path / "work", cache=tmp_path / "cache")
+    assert r["resources"]["bram_18k"] == bram
+    assert (r["resources"]["lut"] > 2048 * 32 // 64) == (style == "distributed")  # 64 ROM bits per LUT6 at best
+    again = synthesize(job, "xc7", tmp_path / "work", cache=tmp_path / "cache")
+    assert again["cached"] and again["resources"] == r["resources"]
+
+
+@pytest.mark.parametrize("depth, memory", [(32, "lutram"), (72, "bram_18k")])
+def test_a_fifo_has_no_combinational_path_between_its_ports(depth, memory, tmp_path):
+    """What makes every layer boundary of the stitched core a registered one, whether the FIFO's
+    memory is LUT RAM or (deeper, Yosys' choice) block RAM."""
+    job = SynthJob("fifo", "bcnn_fifo", [source_root() / "fifo" / "bcnn_fifo.sv"], {"WIDTH": 32, "DEPTH": depth})
+    r = synthesize(job, "xc7", tmp_path / "work", cache=tmp_path / "cache")
+    assert r["port_paths"] == [] and r["resources"][memory] > 0
+
+
+@pytest.mark.slow
+def test_tfc_synthesizes_with_block_ram_where_finn_estimates_it(built):
+    out = built("tfc_w1a1", folding="tfc_w1a1", outputs=SYNTH_OUTPUTS)
+    synth = json.loads((out / "report" / "synth.json").read_text())
+    est = json.loads((out / "report" / "estimates.json").read_text())
+    assert [layer["name"] for layer in synth["layers"]] == [layer["name"] for layer in est["layers"]]
+    for layer in synth["layers"]:
+        if layer["op_type"] == "MVAU_bcnn":  # weights in block RAM exactly where FINN+ estimates it
+            assert (layer["bram_18k"] > 0) == (layer["estimate"]["bram_18k"] > 0), layer
+    whole = synth["total"]
+    assert whole["bram_18k"] == sum(layer["bram_18k"] for layer in synth["layers"]) + synth["fifos"]["total"]["bram_18k"]
+    assert abs(whole["bram_18k"] - est["totals"]["bram_18k"]) <= 0.2 * est["totals"]["bram_18k"]
+    assert 0 < whole["lut_total"] < synth["budget"]["lut"] and whole["ff"] > 0 and synth["fits_board"]
+    assert synth["registered_layer_boundaries"] and 0 < whole["logic_levels"] <= 16
+    result = CliRunner().invoke(main, ["report", str(out)])
+    assert result.exit_code == 0 and "resources.png" in result.output and (out / "report" / "resources.png").is_file()
+    shown = json.loads(CliRunner().invoke(main, ["report", str(out), "--json"]).output)
+    assert shown["synth"]["total"] == whole and shown["estimates"]["totals"] == est["totals"]
