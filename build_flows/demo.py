@@ -1,4 +1,5 @@
-"""`bcnn demo`, the main job on built-in data: train TFC-w1a1, export, build, simulate, report.
+"""`bcnn demo`, the main job on built-in data: train TFC-w1a1, export, build and synthesize,
+simulate every stream, report.
 
 Uses MNIST when scripts/setup.sh could fetch it, else scikit-learn's digits (always present).
 Every stage is idempotent: training resumes from its checkpoint (nothing to do when finished),
@@ -20,7 +21,7 @@ from models.train import CHECKPOINT, TrainConfig, train
 
 from .config import BuildConfig
 from .flow import run_build
-from .report import estimates_table, load_estimates, plot_cycles
+from .report import estimates_table, load_estimates, load_synth, plot_cycles, plot_resources
 from .sim.simulate import simulate
 from .verify import executable, run_model
 
@@ -61,16 +62,19 @@ def run_demo(out: Path, epochs: int, console: Console | None = None) -> dict:
     onnx_path = out / f"{MODEL}.onnx"
     export = export_model(model, onnx_path)
 
-    console.print(f"[bold]3/5 build[/] FINN+ flow for Pynq-Z1 with the finn-examples folding -> {out / 'build'}")
-    build_dir = run_build(BuildConfig(model=str(onnx_path), out=str(out / "build"), folding=MODEL))
-    est = load_estimates(build_dir)
+    console.print(f"[bold]3/5 build[/] FINN+ flow for Pynq-Z1 with the finn-examples folding, RTL synthesized "
+                  f"with Yosys -> {out / 'build'}")
+    build_dir = run_build(BuildConfig(model=str(onnx_path), out=str(out / "build"), folding=MODEL,
+                                      outputs=["estimates", "rtl", "synth"]))
+    est, synth = load_estimates(build_dir), load_synth(build_dir)
     plot_cycles(est, build_dir / "report" / "cycles.png")
+    plot_resources(est, synth, build_dir / "report" / "resources.png")
 
     console.print(f"[bold]4/5 check[/] built design (python execution) vs torch on {HW_CHECK_IMAGES} test images")
     test = load_dataset(dataset).test
     agree = hardware_agreement(build_dir, model, test.images[:HW_CHECK_IMAGES])
 
-    console.print(f"[bold]5/5 simulate[/] stitched RTL in Verilator on {SIM_IMAGES} test images")
+    console.print(f"[bold]5/5 simulate[/] stitched RTL in Verilator on {SIM_IMAGES} test images, every stream checked")
     frames_path = out / "sim_frames.npy"
     pixels = torch.round(test.images[:SIM_IMAGES] * 255).numpy().astype(np.uint8)
     np.save(frames_path, pixels)
@@ -90,18 +94,24 @@ def run_demo(out: Path, epochs: int, console: Console | None = None) -> dict:
         "analytic_cycles_per_frame": est["analytic_cycles_per_frame"], "fps_at_clock": est["fps_at_clock"],
         "simulated_cycles_per_frame": sim["cycles_per_frame"], "latency_cycles": sim["latency_cycles"],
         "sim_cycles_per_second": sim["sim_cycles_per_second"],
+        "sim_streams_compared": len(sim["streams"]),
         "resources": est["totals"], "fits_board": est["fits_board"],
+        "synthesized": {k: synth["total"][k] for k in ("lut_total", "lut", "lutram", "ff", "bram_18k", "dsp",
+                                                       "logic_levels")},
+        "synthesized_fits_board": synth["fits_board"],
         "build_dir": str(build_dir), "seconds": round(time.perf_counter() - t0, 1),
     }
     (out / "report.json").write_text(json.dumps(summary, indent=2))
-    console.print(estimates_table(est))
+    console.print(estimates_table(est, synth))
     table = Table(title=f"bcnn demo: {MODEL} on {dataset}", show_header=False)
     for key in ("test_accuracy_torch", "hw_graph_agreement", "sim_bit_exact", "sim_labels_equal_torch", "bit_exact",
                 "analytic_cycles_per_frame", "simulated_cycles_per_frame", "latency_cycles", "fps_at_clock",
                 "fits_board", "seconds"):
         value = summary[key]
         table.add_row(key, f"{value:.4g}" if isinstance(value, float) else str(value))
-    table.add_row("LUT / BRAM18", f"{est['totals']['lut']} / {est['totals']['bram_18k']}")
+    table.add_row("LUT / BRAM18 estimated", f"{est['totals']['lut']} / {est['totals']['bram_18k']}")
+    table.add_row("LUT / BRAM18 synthesized", f"{synth['total']['lut_total']} / {synth['total']['bram_18k']} "
+                                              f"({synth['total']['logic_levels']} logic levels)")
     console.print(table)
     console.print(f"report: {out / 'report.json'}")
     return summary

@@ -116,3 +116,19 @@ def test_installed_console_script_prints_one_line_without_traceback(tmp_path):
     debug = subprocess.run([str(bcnn), "--debug", "build", str(tmp_path / "x.onnx"), "--out", str(tmp_path / "b")],
                            capture_output=True, text=True, timeout=120)
     assert debug.returncode != 0 and "Traceback" in debug.stderr
+
+
+@pytest.mark.parametrize("options, fragments", [
+    (["--outputs", "estimates,bitstream"], ["unknown output(s) bitstream", "valid outputs: estimates, rtl, synth"]),
+    (["--outputs", "synth", "--backend", "hls"], ["output synth", "--backend rtl"]),
+])
+def test_bad_outputs_name_the_option(tmp_path, exported, options, fragments):
+    out = tmp_path / "b"
+    assert_clean_failure(run_cli("build", exported("tfc_w1a1"), *options, "--out", out), out, *fragments)
+
+
+def test_synth_of_a_build_without_rtl_says_what_is_missing(tmp_path):
+    result = run_cli("synth", tmp_path)
+    assert result.exit_code == 2 and "no stitched RTL (rtl/stitch.json)" in result.stderr
+    result = run_cli("synth", tmp_path, "--jobs", 0)
+    assert result.exit_code == 2 and "--jobs must be at least 1" in result.stderr

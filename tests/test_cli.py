@@ -84,6 +84,27 @@ def test_report_of_a_directory_that_is_not_a_build(tmp_path):
     assert result.exit_code == 2 and "not a finished build" in result.stderr
 
 
+def assert_synthesized_as_estimated(out):
+    """The build's synthesis (Yosys, a build output): the whole top and every layer, weights in
+    block RAM exactly where FINN+ estimates block RAM, registered layer boundaries, shown by
+    `bcnn report` beside the estimates."""
+    synth = json.loads((out / "report" / "synth.json").read_text())
+    est = json.loads((out / "report" / "estimates.json").read_text())
+    assert [layer["name"] for layer in synth["layers"]] == [layer["name"] for layer in est["layers"]]
+    for layer in synth["layers"]:
+        if layer["op_type"] == "MVAU_bcnn":
+            assert (layer["bram_18k"] > 0) == (layer["estimate"]["bram_18k"] > 0), layer
+    whole = synth["total"]
+    assert whole["bram_18k"] == sum(layer["bram_18k"] for layer in synth["layers"]) + synth["fifos"]["total"]["bram_18k"]
+    assert abs(whole["bram_18k"] - est["totals"]["bram_18k"]) <= 0.2 * est["totals"]["bram_18k"]
+    assert 0 < whole["lut_total"] < synth["budget"]["lut"] and whole["ff"] > 0 and synth["fits_board"]
+    assert synth["registered_layer_boundaries"] and 0 < whole["logic_levels"] <= 16
+    result = run_cli("report", out)
+    assert result.exit_code == 0 and (out / "report" / "resources.png").read_bytes()[:4] == b"\x89PNG"
+    shown = json.loads(run_cli("report", out, "--json").output)
+    assert shown["synth"]["total"] == whole and shown["estimates"]["totals"] == est["totals"]
+
+
 def test_demo_end_to_end(tmp_path):
     result = run_cli("demo", "--out", tmp_path / "demo", "--epochs", 1)
     assert result.exit_code == 0, result.output
@@ -91,8 +112,9 @@ def test_demo_end_to_end(tmp_path):
     assert report["bit_exact"] and report["mismatches"] == 0 and report["sim_bit_exact"]
     assert report["sim_labels_equal_torch"] and report["simulated_cycles_per_frame"] == 64.0
     assert report["analytic_cycles_per_frame"] == 64 and report["fits_board"]
-    assert report["test_accuracy_torch"] > 0.5
+    assert report["test_accuracy_torch"] > 0.5 and report["sim_streams_compared"] == 8
     assert (tmp_path / "demo" / "build" / "report" / "cycles.png").is_file()
+    assert_synthesized_as_estimated(tmp_path / "demo" / "build")
     from build_flows.sim.simulate import simulate  # the trained design under random stalls too
 
     unstalled = json.loads((tmp_path / "demo" / "build" / "sim" / "report.json").read_text())

@@ -22,7 +22,7 @@ from models.errors import BcnnError
 
 from ..finn_env import generic_view, use_build_dir
 from . import verilator as vl
-from .streams import codes, dataflow_input, dataflow_outputs, first_difference, layouts
+from .streams import codes, compare_streams, dataflow_input, layouts
 
 # FINN+'s generated RTL and finn-rtllib are third-party: build them without lint (our own hw/
 # modules and the stitched top are linted separately, with -Wall, in the tests).
@@ -103,27 +103,13 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
     sim_seconds = time.perf_counter() - start
 
     start = time.perf_counter()
-    checked = streams if probe == "all" else [last]
-    recorded = result.probes if probe == "all" else [result.out_words]
-    got_out = last.unpack(result.out_words).reshape(frames, -1, last.elems)
-    per_stream = [{"stage": s.name, "beats": len(words), "expected_beats": frames * s.beats_per_frame,
-                   "mismatched_frames": 0} for s, words in zip(checked, recorded)]
-    first, bad_frames = None, set()
-    for f, df_in in enumerate(df_inputs):
-        outputs = dataflow_outputs(view, df_in)
-        tensors = outputs if probe == "all" else outputs[-1:]
-        for entry, layout, words, tensor in zip(per_stream, checked, recorded, tensors):
-            bpf = layout.beats_per_frame
-            if entry["beats"] != entry["expected_beats"]:
-                bad_frames.add(f)
-                continue
-            diff = first_difference(layout, f, layout.beats(tensor), layout.unpack(words[f * bpf:(f + 1) * bpf]))
-            if diff:
-                entry["mismatched_frames"] += 1
-                bad_frames.add(f)
-                first = first or diff
+    if probe == "all":
+        per_stream, first, bad_frames = compare_streams(view, df_inputs, streams, result.probes)
+    else:
+        per_stream, first, bad_frames = compare_streams(view, df_inputs, [last], [result.out_words], last_only=True)
     reference_seconds = time.perf_counter() - start
     lost = [e["stage"] for e in per_stream if e["beats"] != e["expected_beats"]]
+    got_out = last.unpack(result.out_words).reshape(frames, -1, last.elems)
 
     done = result.out_cycles[last.beats_per_frame - 1::last.beats_per_frame].astype(np.int64)
     interval = float(np.mean(np.diff(done))) if frames > 1 else None

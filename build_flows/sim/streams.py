@@ -103,3 +103,29 @@ def first_difference(layout: StreamLayout, frame: int, want: np.ndarray, got: np
     lo = max(0, element - MAX_ELEMENTS_SHOWN // 2)
     window = slice(lo, lo + MAX_ELEMENTS_SHOWN)
     return Mismatch(layout.name, frame, beat, element, lo, want[beat, window].tolist(), got[beat, window].tolist())
+
+
+def compare_streams(view: ModelWrapper, df_inputs: list, checked: list, recorded: list, last_only: bool = False):
+    """Compare recorded streams ((beats, words) per layout in `checked`: every layer's, or with
+    `last_only` the accelerator's output alone) with the python execution of each frame.
+
+    -> (per-stream results, the first Mismatch in frame then stage order or None, frames that
+    differ). A stream with lost or extra beats fails every frame without a beat comparison."""
+    frames = len(df_inputs)
+    per_stream = [{"stage": s.name, "beats": len(words), "expected_beats": frames * s.beats_per_frame,
+                   "mismatched_frames": 0} for s, words in zip(checked, recorded)]
+    first, bad_frames = None, set()
+    for f, df_in in enumerate(df_inputs):
+        outputs = dataflow_outputs(view, df_in)
+        tensors = outputs[-1:] if last_only else outputs
+        for entry, layout, words, tensor in zip(per_stream, checked, recorded, tensors):
+            if entry["beats"] != entry["expected_beats"]:
+                bad_frames.add(f)
+                continue
+            bpf = layout.beats_per_frame
+            diff = first_difference(layout, f, layout.beats(tensor), layout.unpack(words[f * bpf:(f + 1) * bpf]))
+            if diff:
+                entry["mismatched_frames"] += 1
+                bad_frames.add(f)
+                first = first or diff
+    return per_stream, first, bad_frames

