@@ -52,7 +52,8 @@ def test_user_frames_from_npy_and_input_errors(built, tmp_path):
     np.save(tmp_path / "frames.npy", pixels)
     result = CliRunner().invoke(main, ["sim", str(out), "--frames", "9", "--input", str(tmp_path / "frames.npy")])
     assert result.exit_code == 0 and "5 frames, 8 stream(s) compared, bit_exact=True" in result.output, result.output
-    result = CliRunner().invoke(main, ["sim", str(out), "--input", str(tmp_path / "frames.npy"), "--probe", "last"])
+    result = CliRunner().invoke(main, ["sim", str(out), "--frames", "9", "--input", str(tmp_path / "frames.npy"),
+                                       "--probe", "last"])
     assert result.exit_code == 0 and "5 frames, 1 stream(s) compared, bit_exact=True" in result.output, result.output
     np.save(tmp_path / "bad.npy", pixels[:, :, :10])
     result = CliRunner().invoke(main, ["sim", str(out), "--input", str(tmp_path / "bad.npy")])
