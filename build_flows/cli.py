@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 
 from models.errors import BcnnError
-from models.methods.registry import METHOD_NAMES
+from models.recipes import METHOD_NAMES
 from models.registry import MODEL_NAMES
 
 console = Console(stderr=True)
@@ -73,10 +73,10 @@ def main(debug):
 def train(method, model_name, dataset, epochs, batch_size, lr, seed, limit, data_root, teacher, teacher_epochs,
           float_teacher, augment, distill, stop_after, out):
     """Train a model; rerunning with more --epochs resumes from the checkpoint in --out."""
-    from models.methods.registry import get_method
+    from models.recipes import get_recipe
     from models.train import TrainConfig, train as run_train
 
-    model_name = model_name or get_method(method).default_model
+    model_name = model_name or get_recipe(method).default_model
     metrics = run_train(TrainConfig(model_name, dataset, out, epochs, batch_size, lr, seed, limit, data_root,
                                     method=method, teacher=teacher, teacher_epochs=teacher_epochs,
                                     float_teacher=float_teacher, stop_after=stop_after, augment=augment,
@@ -88,9 +88,9 @@ def train(method, model_name, dataset, epochs, batch_size, lr, seed, limit, data
 @main.command()
 def methods():
     """List the training methods and their default models."""
-    from models.methods.registry import METHODS
+    from models.recipes import RECIPES
 
-    for name, cls in METHODS.items():
+    for name, cls in RECIPES.items():
         click.echo(f"{name:8s} {cls.default_model:18s} {cls.summary}")
 
 

@@ -21,7 +21,7 @@ from qonnx.transformation.infer_shapes import InferShapes
 from qonnx.util.cleanup import cleanup_model
 
 from .errors import BcnnError
-from .layers import ScalarNorm
+from .blocks.layers import ScalarNorm
 
 
 def sample_inputs(in_shape, count: int, seed: int = 0, levels: int = 255) -> torch.Tensor:

@@ -10,7 +10,7 @@ ScalarNorm gets a non-trivial positive gain and offset."""
 import torch
 from torch import nn
 
-from .layers import ScalarNorm
+from .blocks.layers import ScalarNorm
 from .registry import build_model
 
 CALIBRATION_SAMPLES = 32

@@ -10,7 +10,7 @@ import re
 from torch import nn
 
 from .errors import BcnnError
-from .methods.registry import get_method
+from .recipes import get_recipe
 from .topologies import CNV, FC, DRFDenseNet, ResNet, RFResNet
 from .topologies.fc import HIDDEN
 
@@ -43,7 +43,7 @@ def build_model(name: str, num_classes: int = 10, in_shape=None, method: str = "
     `float_teacher` builds the float model of the same structure (a distillation teacher).
     """
     topology, wbits, abits = parse_name(name)
-    m = get_method(method)
+    m = get_recipe(method)
     if topology not in m.topologies:
         raise UnknownModel(f"method {method} does not apply to model {name}; it applies to "
                            f"{', '.join(m.topologies)} (default: {m.default_model})")
@@ -56,7 +56,7 @@ def build_model(name: str, num_classes: int = 10, in_shape=None, method: str = "
     if topology in CONV_MODELS:
         model = CONV_MODELS[topology](parts, num_classes=num_classes, in_shape=in_shape)
     elif topology == "cnv":
-        model = CNV(wbits, abits, num_classes=num_classes, in_shape=in_shape)
+        model = CNV(wbits, abits, num_classes=num_classes, in_shape=in_shape, parts=parts)
     else:
         model = FC(HIDDEN[topology], wbits, abits, in_bits=abits, num_classes=num_classes, in_shape=in_shape,
                    parts=parts)

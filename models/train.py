@@ -3,10 +3,12 @@
 Each epoch reseeds from (seed, epoch) and the learning rate follows a cosine schedule over
 `epochs`, computed from the step index, so a run interrupted (or stopped with `stop_after`) after
 epoch k and resumed with the same `epochs` continues exactly as an uninterrupted one would.
-Resuming with more epochs continues from the checkpoint on the longer schedule. The method
-(models/methods) supplies the model's Parts and its hooks: extra loss terms,
-schedules (EDE), a teacher (DGRL). With the STE, latent weights are clipped to [-1, 1] after
-every step (outside that range they get no gradient).
+Resuming with more epochs continues from the checkpoint on the longer schedule. The method's
+recipe (models/recipes.py) gives the model its blocks; its hooks (models/methods) add loss terms
+and schedules (EDE). A method that distills from a float teacher (DGRL) gets one from here: the
+checkpoint given with `teacher`, or one trained on the fly into the run's teacher/ directory.
+With the STE, latent weights are clipped to [-1, 1] after every step (outside that range they
+get no gradient).
 """
 import json
 import math
@@ -26,16 +28,17 @@ from rich.progress import (
 )
 
 from .augment import random_shift
-from .checkpoint import save_checkpoint
+from .checkpoint import frozen, load_checkpoint, save_checkpoint
 from .curves import plot_history
 from .data import load_dataset
 from .distill import OutputDistillation
 from .errors import BcnnError
 from .methods.base import Method
-from .methods.dgrl import TEACHER_EPOCHS
 from .methods.registry import get_method
 from .registry import build_model
 
+TEACHER_EPOCHS = 3
+TEACHER_DIR = "teacher"
 CHECKPOINT = "checkpoint.pt"
 METRICS = "metrics.json"
 CURVES = "curves.png"
@@ -53,7 +56,7 @@ class TrainConfig:
     limit: int | None = None  # use only the first N samples of each split
     data_root: str | None = None
     method: str = "ste"
-    teacher: str | None = None  # a float teacher's checkpoint (DGRL); trained on the fly if None
+    teacher: str | None = None  # a float teacher's checkpoint (methods that need one); trained on the fly if None
     teacher_epochs: int = TEACHER_EPOCHS
     float_teacher: bool = False  # train the float model of this structure (a teacher)
     stop_after: int | None = None  # stop after this epoch of the `epochs` schedule (resume later)
@@ -65,6 +68,22 @@ class _FloatTraining(Method):
     """A teacher trains with the plain task loss and unclipped weights."""
 
     clip_latent = False
+
+
+def float_teacher(cfg: TrainConfig, show_progress: bool) -> torch.nn.Module:
+    """The float model of the student's structure a method distills from, frozen: cfg.teacher, or
+    trained now (cfg.teacher_epochs, the student's data and schedule) into <out>/teacher."""
+    if cfg.teacher:
+        teacher, ckpt = load_checkpoint(Path(cfg.teacher))
+        if ckpt["model_name"] != cfg.model or not ckpt.get("float_teacher"):
+            raise BcnnError(f"{cfg.teacher}: a {cfg.method.upper()} teacher must be a float {cfg.model} trained with "
+                            f"`bcnn train --method {cfg.method} --float-teacher`, got {ckpt['model_name']}")
+        return frozen(teacher)
+    out = Path(cfg.out) / TEACHER_DIR
+    train(TrainConfig(cfg.model, cfg.dataset, str(out), epochs=cfg.teacher_epochs, batch_size=cfg.batch_size,
+                      lr=cfg.lr, seed=cfg.seed, limit=cfg.limit, data_root=cfg.data_root, method=cfg.method,
+                      float_teacher=True, augment=cfg.augment), show_progress=show_progress)
+    return frozen(load_checkpoint(out / CHECKPOINT)[0])
 
 
 def clip_latent_weights(model: torch.nn.Module) -> None:
@@ -116,7 +135,7 @@ def train(cfg: TrainConfig, show_progress: bool = True) -> dict:
         history, start = ckpt["history"], ckpt["epoch"]
     last = min(cfg.epochs, cfg.stop_after or cfg.epochs)
     if start < last:
-        hooks.start(model, cfg, show_progress)
+        hooks.start(model, float_teacher(cfg, show_progress) if hooks.needs_teacher else None)
     loss_fn = torch.nn.CrossEntropyLoss()
     distiller = (OutputDistillation.from_checkpoint(cfg.distill, data.num_classes, data.in_shape)
                  if cfg.distill and start < last else None)

@@ -2,15 +2,10 @@
 import torch
 from torch import nn
 
+from models.blocks.fracbnn import FractionalActivation, GatedLsb, Thermometer, gate_rate
+from models.blocks.parts import Parts
 from models.data import load_dataset
-from models.methods.fracbnn import (
-    FracBNN,
-    FractionalActivation,
-    GatedLsb,
-    Thermometer,
-    gate_rate,
-)
-from models.parts import Parts
+from models.methods.fracbnn import FracBNN
 from models.registry import build_model
 
 

@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from models.methods.irnet import (
+from models.blocks.irnet import (
     T_MAX,
     T_MIN,
     EDESign,
@@ -66,7 +66,7 @@ def test_libra_pb_brevitas_layer_exports_balanced_power_of_two_weights(tmp_path)
     from qonnx.core.modelwrapper import ModelWrapper
     from qonnx.core.onnx_exec import execute_onnx
 
-    from models.methods.irnet import LibraPBWeightQuant, apply_libra_pb
+    from models.blocks.irnet import LibraPBWeightQuant, apply_libra_pb
 
     torch.manual_seed(0)
     layer = apply_libra_pb(QuantLinear(64, 16, bias=False, weight_quant=LibraPBWeightQuant, weight_bit_width=1))
@@ -89,7 +89,7 @@ def test_libra_pb_brevitas_layer_exports_balanced_power_of_two_weights(tmp_path)
 def test_ede_reaches_activation_gradients_through_brevitas():
     from brevitas.nn import QuantIdentity
 
-    from models.methods.irnet import EDEActQuant, set_ede_progress
+    from models.blocks.irnet import EDEActQuant, set_ede_progress
 
     quant = QuantIdentity(act_quant=EDEActQuant, bit_width=1)
     for progress in (0.0, 0.5, 1.0):

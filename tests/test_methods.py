@@ -12,7 +12,7 @@ from build_flows.cli import main
 from models.checkpoint import load_checkpoint
 from models.errors import BcnnError
 from models.export import execute_qonnx, export_model, sample_inputs
-from models.methods.registry import METHOD_NAMES, METHODS
+from models.recipes import METHOD_NAMES, RECIPES
 from models.registry import build_model
 
 
@@ -41,7 +41,7 @@ def test_train_every_method_on_digits(method, trained):
     out = trained(method)
     assert (out / "checkpoint.pt").is_file() and (out / "curves.png").stat().st_size > 1000
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["method"] == method and metrics["model"] == METHODS[method].default_model
+    assert metrics["method"] == method and metrics["model"] == RECIPES[method].default_model
     assert 0.0 <= metrics["test_accuracy"] <= 1.0 and len(metrics["history"]) == 1
     model, ckpt = load_checkpoint(out / "checkpoint.pt")
     assert ckpt["method"] == method

@@ -3,12 +3,13 @@ import pytest
 import torch
 from torch import nn
 
-from models.methods.dgrl import DGRL, SqueezeInteraction
-from models.parts import SHORTCUT_BITS, Parts, taps
+from models.blocks.parts import SHORTCUT_BITS, Parts, taps
+from models.blocks.si import SqueezeInteraction
+from models.methods.dgrl import DGRL
 from models.quantizers import ShortcutQuant
 from models.registry import build_model
+from models.blocks.units import BinaryUnit
 from models.topologies.sofar import DenseFractalBlock, FractalBlock
-from models.units import BinaryUnit
 
 GRID = 2.0 ** -4
 
@@ -57,10 +58,7 @@ def test_dgrl_teacher_mirrors_the_student_and_its_loss_is_blockwise_mse():
     assert len(taps(student)) == len(taps(teacher)) == 5
     assert not any("Quant" in type(m).__name__ for m in teacher.modules())
     method = DGRL(weight=0.5)
-    method.teacher = teacher.eval()
-    from models.methods.dgrl import _Recorder
-
-    method.student_taps, method.teacher_taps = _Recorder(student), _Recorder(teacher, always=True)
+    method.start(student, teacher.eval())
     x = torch.rand(6, 1, 28, 28)
     logits = student.train()(x)
     feats = list(method.student_taps.outputs)

@@ -1,46 +1,24 @@
-"""Distillation-guided residual learning (Ye, Zhang, Wang 2020), written from the paper's idea.
+"""Distillation-guided residual learning (Ye, Zhang, Wang 2020), written from the paper's idea:
+the training hook. Its model (Bi-Real shortcuts, Squeeze-and-Interaction) is models/recipes.py and
+models/blocks/si.py; its teacher, a float model with the student's block structure, is provided by
+training (models/train.py: given with --teacher, or trained on the fly).
 
-- A float teacher with the student's block structure (same topology, `Parts.as_float()`).
-- Every binary block is pulled towards the teacher's feature map at the same block on top of the
-  task loss: mean squared error between the two maps, each scaled to unit RMS per sample (the
-  binary student's 8-bit features and the float teacher's differ in scale). The distillation
-  weight decays linearly to 0 over the run, so training starts distillation-guided and ends on
-  the task loss alone (the paper's two stages, blended). With a constant weight of 1 on raw
-  MSE the small ResNet fell from 96.2 % after epoch 1 to 90.1 % (STE: 96.8 %).
-- A Squeeze-and-Interaction (SI) shortcut beside every residual block: sum-pool the block input
-  (exact: a power-of-two rescale, no division), then binary FC -> BN -> sign -> binary FC -> BN
-  on the integer shortcut grid, broadcast-added to the block's output. With a reduction of 2
-  it costs C^2 weights against the 9 C^2 of the 3x3 convolution (~11 %).
+Every binary block is pulled towards the teacher's feature map at the same block on top of the
+task loss: mean squared error between the two maps, each scaled to unit RMS per sample (the
+binary student's 8-bit features and the float teacher's differ in scale). The distillation
+weight decays linearly to 0 over the run, so training starts distillation-guided and ends on
+the task loss alone (the paper's two stages, blended). With a constant weight of 1 on raw MSE
+the small ResNet fell from 96.2 % after epoch 1 to 90.1 % (STE: 96.8 %).
 """
-import math
-from pathlib import Path
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..blocks.parts import taps
 from ..errors import BcnnError
-from ..parts import Parts, act, linear, shortcut_quant, taps
-from .base import FC_TOPOLOGIES, Method
+from .base import Method
 
-SI_REDUCTION = 2
 DISTILL_WEIGHT = 1.0
-TEACHER_EPOCHS = 3
-TEACHER_DIR = "teacher"
-
-
-class SqueezeInteraction(nn.Module):
-    def __init__(self, parts: Parts, cin: int, cout: int, reduction: int = SI_REDUCTION):
-        super().__init__()
-        hidden = max(cout // reduction, 1)
-        self.squeeze_quant = shortcut_quant(parts)
-        self.interact = nn.Sequential(act(parts), linear(parts, cin, hidden), nn.BatchNorm1d(hidden),
-                                      act(parts), linear(parts, hidden, cout), nn.BatchNorm1d(cout),
-                                      shortcut_quant(parts))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pooled = x.sum((2, 3)) * 2.0 ** -round(math.log2(x.shape[2] * x.shape[3]))
-        return self.interact(self.squeeze_quant(pooled))[:, :, None, None]
 
 
 class _Recorder:
@@ -64,42 +42,20 @@ class _Recorder:
 
 
 class DGRL(Method):
-    name = "dgrl"
-    summary = "DGRL: block-wise distillation from a float teacher, Squeeze-and-Interaction shortcuts"
-    default_model = "resnet_small"
-    topologies = FC_TOPOLOGIES + ("resnet_small",)
+    needs_teacher = True
 
     def __init__(self, weight: float = DISTILL_WEIGHT):
         self.weight = self.current_weight = weight
         self.teacher = None
 
-    def parts(self, topology: str) -> Parts:
-        return Parts(shortcut=True, si=topology == "resnet_small")
-
-    def start(self, model, cfg, show_progress):
-        from ..checkpoint import frozen
-
-        self.teacher = frozen(self._teacher(cfg, show_progress))
-        self.student_taps, self.teacher_taps = _Recorder(model), _Recorder(self.teacher, always=True)
+    def start(self, model: nn.Module, teacher: nn.Module | None = None) -> None:
+        if teacher is None:
+            raise BcnnError("DGRL distills from a float teacher; none was given")
+        self.teacher = teacher
+        self.student_taps, self.teacher_taps = _Recorder(model), _Recorder(teacher, always=True)
         if len(self.student_taps.handles) != len(self.teacher_taps.handles):
             raise BcnnError(f"teacher has {len(self.teacher_taps.handles)} blocks, the student "
                             f"{len(self.student_taps.handles)}: a teacher must have the student's topology")
-
-    def _teacher(self, cfg, show_progress) -> nn.Module:
-        from ..checkpoint import load_checkpoint
-        from ..train import CHECKPOINT, TrainConfig, train
-
-        if cfg.teacher:
-            teacher, ckpt = load_checkpoint(Path(cfg.teacher))
-            if ckpt["model_name"] != cfg.model or not ckpt.get("float_teacher"):
-                raise BcnnError(f"{cfg.teacher}: a DGRL teacher must be a float {cfg.model} trained with "
-                                f"`bcnn train --method dgrl --float-teacher`, got {ckpt['model_name']}")
-            return teacher
-        out = Path(cfg.out) / TEACHER_DIR
-        train(TrainConfig(cfg.model, cfg.dataset, str(out), epochs=cfg.teacher_epochs, batch_size=cfg.batch_size,
-                          lr=cfg.lr, seed=cfg.seed, limit=cfg.limit, data_root=cfg.data_root, method=self.name,
-                          float_teacher=True, augment=cfg.augment), show_progress=show_progress)
-        return load_checkpoint(out / CHECKPOINT)[0]
 
     def on_step(self, model, progress):
         self.current_weight = self.weight * (1.0 - progress)

@@ -1,22 +1,16 @@
-"""Method names (`bcnn train --method NAME`) to their Method objects."""
-from ..errors import BcnnError
+"""Method names (`bcnn train --method NAME`) to their training hooks. Every method's model is a
+recipe (models/recipes.py) of the same name; Bi-Real and SoFAr train with the STE's hooks."""
+from ..recipes import get_recipe
 from .base import Method
-from .bireal import BiReal
 from .dgrl import DGRL
 from .fracbnn import FracBNN
 from .irnet import IRNet
-from .sofar import SoFAr
 
-METHODS = {m.name: m for m in (Method, IRNet, BiReal, DGRL, SoFAr, FracBNN)}
-METHOD_NAMES = tuple(METHODS)
-
-
-class UnknownMethod(BcnnError):
-    pass
+HOOKS = {"ste": Method, "irnet": IRNet, "bireal": Method, "dgrl": DGRL, "sofar": Method, "fracbnn": FracBNN}
 
 
 def get_method(name: str) -> Method:
-    """A fresh Method object (methods keep per-run state such as a teacher)."""
-    if name not in METHODS:
-        raise UnknownMethod(f"unknown method '{name}'; valid methods: {', '.join(METHOD_NAMES)}")
-    return METHODS[name]()
+    """Fresh hooks (methods keep per-run state such as a teacher); unknown names are refused with
+    the valid ones."""
+    get_recipe(name)
+    return HOOKS[name]()

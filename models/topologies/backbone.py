@@ -9,10 +9,10 @@ inputs: stages at 14x14 and 7x7, which keeps CPU training of the small variants 
 import torch
 from torch import nn
 
-from ..layers import ScalarNorm
-from ..methods.fracbnn import Thermometer
-from ..parts import Parts, act, conv, linear, pixel_quant
-from ..units import BinaryUnit
+from ..blocks.fracbnn import Thermometer
+from ..blocks.layers import ScalarNorm
+from ..blocks.parts import Parts, act, conv, linear, pixel_quant
+from ..blocks.units import BinaryUnit
 
 POOL = 2
 

@@ -11,10 +11,10 @@ import math
 import torch
 from torch import nn
 
-from ..layers import ScalarNorm
-from ..methods.fracbnn import Thermometer
-from ..parts import Parts, act, linear
-from ..units import BinaryUnit
+from ..blocks.fracbnn import Thermometer
+from ..blocks.layers import ScalarNorm
+from ..blocks.parts import Parts, act, linear
+from ..blocks.units import BinaryUnit
 
 HIDDEN = {"tfc": (64, 64, 64), "sfc": (256, 256, 256), "lfc": (1024, 1024, 1024)}
 DROPOUT = 0.2

@@ -5,9 +5,9 @@ identity shortcut (Bi-Real); a stage that widens repeats the input channels on t
 """
 from torch import nn
 
-from ..methods.dgrl import SqueezeInteraction
-from ..parts import Parts, conv
-from ..units import BinaryUnit
+from ..blocks.parts import Parts, conv
+from ..blocks.si import SqueezeInteraction
+from ..blocks.units import BinaryUnit
 from .backbone import ConvBackbone
 
 STAGES = ((16, 2), (32, 2))  # (channels, units) per stage; a 2x2 max pool between stages

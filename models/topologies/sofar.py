@@ -12,8 +12,8 @@ connections: a plain binary FractalNet.
 import torch
 from torch import nn
 
-from ..parts import Parts, conv, shortcut_quant
-from ..units import BinaryUnit, match_channels
+from ..blocks.parts import Parts, conv, shortcut_quant
+from ..blocks.units import BinaryUnit, match_channels
 from .backbone import ConvBackbone
 
 RF_STAGES = ((16, 2), (32, 2))  # (channels, fractal columns) per stage

@@ -3,12 +3,12 @@
 With a shortcut (Bi-Real) the unit adds its input back, both operands on the ShortcutQuant
 integer grid, so the residual stays real-valued (8-bit) while the layer itself stays binary.
 With fractional activations (FracBNN) the activation is split into a binary MSB and LSB pass
-(see methods/fracbnn.py). A Tap marks the unit's output for block-wise distillation.
+(see blocks/fracbnn.py). A Tap marks the unit's output for block-wise distillation.
 """
 import torch
 from torch import nn
 
-from .methods.fracbnn import FractionalActivation, GatedLsb
+from .fracbnn import FractionalActivation, GatedLsb
 from .parts import Parts, Tap, act, shortcut_quant
 
 
