@@ -12,10 +12,10 @@ COMPUTE_OPS = {"MatMul", "Gemm", "Conv"}
 # Ops that the flow knows how to streamline or map to hardware.
 SUPPORTED_OPS = QUANT_OPS | COMPUTE_OPS | {
     "BatchNormalization", "MaxPool", "Mul", "Add", "Sub", "Div", "Reshape", "Flatten",
-    "Transpose", "Identity", "Constant", "Squeeze", "Unsqueeze",
+    "Transpose", "Identity", "Constant", "Squeeze", "Unsqueeze", "Pad",
 }
 # Ops through which a quantized tensor stays quantized.
-PASS_THROUGH_OPS = {"Reshape", "Flatten", "Transpose", "MaxPool", "Identity", "Squeeze", "Unsqueeze"}
+PASS_THROUGH_OPS = {"Reshape", "Flatten", "Transpose", "MaxPool", "Identity", "Squeeze", "Unsqueeze", "Pad"}
 
 
 def load_qonnx(path) -> ModelWrapper:
@@ -47,7 +47,7 @@ def check_supported(model: ModelWrapper, path) -> None:
     for index, node in enumerate(model.graph.node):
         if not node.name:
             node.name = f"{node.op_type}_#{index}"
-    _check_no_fork(model, path)
+    _check_binary_padding(model, path)
     for node in model.graph.node:
         if node.op_type not in SUPPORTED_OPS:
             raise BcnnError(
@@ -70,21 +70,23 @@ def check_supported(model: ModelWrapper, path) -> None:
                 )
 
 
-def _check_no_fork(model: ModelWrapper, path) -> None:
-    """A tensor read by two nodes is a stream fork: residual, SI, fractal or dense joins, FracBNN's
-    two passes. The dataflow has no fork/join unit yet, so say so instead of failing later."""
-    constants = {t.name for t in model.graph.initializer}
-    constants |= {o for n in model.graph.node if n.op_type == "Constant" for o in n.output}
+def _check_binary_padding(model: ModelWrapper, path) -> None:
+    """Zero padding around a bipolar (+-1) input has no code on a 1-bit stream, and its effect at
+    the border depends on the weights, so no threshold can correct it: refuse it here, by name,
+    rather than let a later step change the model's function."""
     for node in model.graph.node:
-        for out in node.output:
-            readers = [r.name for r in model.find_consumers(out) or []]
-            if out not in constants and len(readers) > 1:
-                raise BcnnError(
-                    f"{path}: the output of node '{node.name}' feeds {len(readers)} nodes ({', '.join(readers[:3])}): "
-                    "a stream fork (a shortcut, Squeeze-and-Interaction, fractal or dense join, or FracBNN's "
-                    "gated pass), which the hardware flow cannot map yet; models that build today are "
-                    "tfc/sfc/lfc/cnv trained with --method ste or irnet"
-                )
+        pads = next((list(a.ints) for a in node.attribute if a.name == "pads"), [])
+        if node.op_type != "Conv" or not any(pads):
+            continue
+        producer = model.find_producer(node.input[0])
+        while producer is not None and producer.op_type in PASS_THROUGH_OPS:
+            producer = model.find_producer(producer.input[0])
+        if producer is not None and producer.op_type == "BipolarQuant":
+            raise BcnnError(
+                f"{path}: convolution '{node.name}' zero-pads a binary (+-1) input (pads {pads}); a 1-bit "
+                "stream has no zero, so the hardware cannot compute it. Use padding=0 (as CNV does) or pad "
+                "with -1 or +1 before the convolution"
+            )
 
 
 def _is_quantized(model: ModelWrapper, tensor: str) -> bool:

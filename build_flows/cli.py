@@ -124,6 +124,17 @@ def export(checkpoint, model_name, method, random_init, num_classes, seed, out):
     click.echo(f"wrote {out} (QONNX == torch on {result['samples']} samples, max abs diff {result['max_abs_diff']:.3g})")
 
 
+def parse_fifo_depths(items) -> dict:
+    depths = {}
+    for item in items:
+        name, _, depth = item.rpartition("=")
+        if not name or not depth.isdigit():
+            raise BcnnError(f"--fifo {item}: expected PRODUCER->CONSUMER=DEPTH, e.g. "
+                            "DuplicateStreams_bcnn_0->ElementwiseAdd_bcnn_0=63")
+        depths[name] = int(depth)
+    return depths
+
+
 @main.command()
 @click.argument("model", type=click.Path())
 @click.option("--board", default="Pynq-Z1", show_default=True, help="Target board (see build_flows/boards.yaml).")
@@ -134,20 +145,24 @@ def export(checkpoint, model_name, method, random_init, num_classes, seed, out):
 @click.option("--backend", default="rtl", show_default=True, type=click.Choice(["rtl", "hls"]),
               help="rtl: bcnn's RTL where FINN+ has only HLS (simulable); hls: FINN+'s HLS layers.")
 @click.option("--fifo-depth", default=32, show_default=True, type=int, help="Minimum depth of the FIFOs between layers.")
+@click.option("--fifo", "fifos", multiple=True, metavar="PRODUCER->CONSUMER=DEPTH",
+              help="Set one FIFO's depth (names as in rtl/stitch.json fifo_names), e.g. a shortcut's; repeatable.")
 @click.option("--outputs", default="estimates,rtl", show_default=True,
               help="Comma-separated: estimates, rtl, synth (Yosys synthesis, report/synth.json).")
 @click.option("--out", required=True, type=click.Path(), help="Build directory.")
-def build(model, board, folding, target_fps, clock_ns, verify_samples, backend, fifo_depth, outputs, out):
+def build(model, board, folding, target_fps, clock_ns, verify_samples, backend, fifo_depth, fifos, outputs, out):
     """Compile a QONNX model with FINN+ into a dataflow design: estimates and HLS/RTL sources."""
     from build_flows.config import BuildConfig
     from build_flows.flow import run_build
-    from build_flows.report import estimates_table, load_estimates, load_synth
+    from build_flows.report import estimates_table, load_estimates, load_shortcuts, load_synth, shortcuts_line
 
     cfg = BuildConfig(model=model, out=out, board=board, clock_ns=clock_ns, folding=folding,
                       target_fps=target_fps, verify_samples=verify_samples, backend=backend, fifo_depth=fifo_depth,
-                      outputs=outputs)
+                      fifo_depths=parse_fifo_depths(fifos), outputs=outputs)
     path = run_build(cfg, keep_failed=click.get_current_context().find_root().params["debug"])
     Console().print(estimates_table(load_estimates(path), load_synth(path)))
+    if load_shortcuts(path):
+        click.echo(shortcuts_line(load_shortcuts(path)))
     click.echo(f"build written to {path}")
 
 
@@ -202,7 +217,8 @@ def sim(build_dir, frames, input_npy, backpressure, probe, seed):
 def report(build_dir, as_json):
     """Per-layer cycles, PE/SIMD and resources of a build (estimated, and synthesized after
     `bcnn synth`) against the board's budget, plus report/cycles.png and report/resources.png."""
-    from build_flows.report import estimates_table, load_estimates, load_synth, plot_cycles, plot_resources
+    from build_flows.report import (estimates_table, load_estimates, load_shortcuts, load_synth, plot_cycles,
+                                    plot_resources, shortcuts_line)
 
     est = load_estimates(Path(build_dir))
     synthesized = load_synth(Path(build_dir))
@@ -210,9 +226,12 @@ def report(build_dir, as_json):
     if synthesized:
         pngs.append(plot_resources(est, synthesized, Path(build_dir) / "report" / "resources.png"))
     if as_json:
-        click.echo(json.dumps({"estimates": est, "synth": synthesized}, indent=2))
+        click.echo(json.dumps({"estimates": est, "synth": synthesized, "shortcuts": load_shortcuts(Path(build_dir))},
+                              indent=2))
     else:
         Console().print(estimates_table(est, synthesized))
+        if load_shortcuts(Path(build_dir)):
+            click.echo(shortcuts_line(load_shortcuts(Path(build_dir))))
         click.echo(f"charts: {', '.join(map(str, pngs))}")
 
 

@@ -31,6 +31,9 @@ class BuildConfig:
     target_fps: float | None = None
     backend: str = "rtl"  # rtl: bcnn's hw/ for what FINN+ has only in HLS, stitched and simulable; hls: FINN+'s HLS layers
     fifo_depth: int = 32  # depth of each FIFO between layers in the stitched top
+    # FIFO (named producer->consumer, as in rtl/stitch.json) -> depth, replacing the default or a
+    # shortcut's computed depth
+    fifo_depths: dict = field(default_factory=dict)
     input_scale: float = 255.0  # the accelerator takes integers in [0, input_scale]; the model x / input_scale
     verify_samples: int = 3  # inputs executed after every step against the QONNX model
     seed: int = 0
@@ -53,6 +56,9 @@ class BuildConfig:
             raise BcnnError(f"unknown backend '{self.backend}'; valid: rtl, hls")
         if self.fifo_depth < 1:
             raise BcnnError(f"fifo_depth must be at least 1, got {self.fifo_depth}")
+        bad = {k: v for k, v in self.fifo_depths.items() if not isinstance(v, int) or v < 1}
+        if bad:
+            raise BcnnError(f"fifo_depths: depths must be integers >= 1, got {bad}")
         if isinstance(self.outputs, str):
             self.outputs = [o.strip() for o in self.outputs.split(",") if o.strip()]
         self.outputs = list(self.outputs)

@@ -25,6 +25,20 @@ def load_synth(build_dir: Path) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+def load_shortcuts(build_dir: Path) -> list:
+    """The residual shortcuts' FIFOs of an rtl build (rtl/stitch.json), [] for none or an hls build."""
+    path = Path(build_dir) / "rtl" / "stitch.json"
+    return json.loads(path.read_text()).get("shortcuts", []) if path.is_file() else []
+
+
+def shortcuts_line(shortcuts: list) -> str:
+    if not shortcuts:
+        return ""
+    each = "; ".join(f"{s['fifo']}: {s['depth']} x {s['width']} bit (deadlock-free from {s['deadlock_free_depth']})"
+                     for s in shortcuts)
+    return f"shortcut FIFOs: {sum(s['bits'] for s in shortcuts):,} bits in {len(shortcuts)} ({each})"
+
+
 def estimates_table(est: dict, synth: dict | None = None) -> Table:
     """Layers with FINN+'s estimates; with `synth`, the synthesized LUT (logic + LUT RAM), FF,
     BRAM18 and logic levels beside them, FIFOs, the whole top and the board's budget."""

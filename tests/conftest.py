@@ -12,31 +12,32 @@ from models.random_init import random_model
 
 @pytest.fixture(scope="session")
 def exported(tmp_path_factory):
-    """exported(name) -> path of a QONNX export of a random-init model (seed 0, per-channel norms)."""
+    """exported(name, method="ste") -> path of a QONNX export of a random-init model (seed 0,
+    per-channel norms) built as `method` builds it (e.g. bireal: with shortcuts)."""
     root = tmp_path_factory.mktemp("exported")
     cache = {}
 
-    def get(name: str) -> Path:
-        if name not in cache:
-            path = root / f"{name}.onnx"
-            export_model(random_model(name), path)
-            cache[name] = path
-        return cache[name]
+    def get(name: str, method: str = "ste") -> Path:
+        if (name, method) not in cache:
+            path = root / f"{name}-{method}.onnx"
+            export_model(random_model(name, method=method), path)
+            cache[name, method] = path
+        return cache[name, method]
 
     return get
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory, exported):
-    """built(name, folding=None, **options) -> finished build directory."""
+    """built(name, folding=None, method="ste", **options) -> finished build directory."""
     root = tmp_path_factory.mktemp("built")
     cache = {}
 
-    def get(name: str, folding: str | None = None, **options) -> Path:
-        key = (name, folding, tuple(sorted(options.items())))
+    def get(name: str, folding: str | None = None, method: str = "ste", **options) -> Path:
+        key = (name, folding, method, repr(sorted(options.items())))
         if key not in cache:
-            out = root / f"{name}-{folding or 'default'}-{len(cache)}"
-            cfg = BuildConfig(model=str(exported(name)), out=str(out), folding=folding, **options)
+            out = root / f"{name}-{method}-{folding or 'default'}-{len(cache)}"
+            cfg = BuildConfig(model=str(exported(name, method)), out=str(out), folding=folding, **options)
             cache[key] = run_build(cfg, show_progress=False)
         return cache[key]
 

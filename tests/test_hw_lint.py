@@ -8,7 +8,8 @@ from build_flows.sim.verilator import VERILATOR
 from hw import source_root
 
 # A module's other hw/ modules it instantiates (linted together).
-NEEDS = {"mvau/bcnn_mvau.sv": ["memory/bcnn_rom.sv"], "thresholding/bcnn_thresholding.sv": ["memory/bcnn_rom.sv"]}
+NEEDS = {"mvau/bcnn_mvau.sv": ["memory/bcnn_rom.sv"], "thresholding/bcnn_thresholding.sv": ["memory/bcnn_rom.sv"],
+         "join/tb_bcnn_fork_add.sv": ["fork/bcnn_fork.sv", "join/bcnn_add.sv", "fifo/bcnn_fifo.sv"]}
 VARIANTS = {
     "memory/bcnn_rom.sv": ["", '-GSTYLE="distributed"', '-GSTYLE="distributed" -GDEPTH=1'],
     "check/bcnn_axis_check.sv": ["", "-GWIDTH=1"],
@@ -20,6 +21,9 @@ VARIANTS = {
     "fifo/bcnn_fifo.sv": ["", "-GDEPTH=1", "-GDEPTH=5 -GWIDTH=70"],
     "dwc/bcnn_dwc.sv": ["", "-GIN_ELEMS=1 -GOUT_ELEMS=32", "-GBITS=11 -GIN_ELEMS=5 -GOUT_ELEMS=1",
                         "-GIN_ELEMS=2 -GOUT_ELEMS=4", "-GIN_ELEMS=8 -GOUT_ELEMS=4"],
+    "fork/bcnn_fork.sv": ["", "-GOUTPUTS=1 -GWIDTH=1", "-GOUTPUTS=3 -GWIDTH=17"],
+    "join/bcnn_add.sv": ["", "-GPE=3 -GA_BITS=1 -GB_BITS=9 -GOUT_BITS=10 -GA_SIGNED=0", "-GA_BITS=32 -GB_BITS=32 -GOUT_BITS=33"],
+    "join/tb_bcnn_fork_add.sv": ["", "-GPE=1 -GA_BITS=4 -GB_BITS=9 -GOUT_BITS=11 -GB_SIGNED=0"],
     "maxpool/bcnn_maxpool.sv": ["", "-GK2=1 -GPE=8", "-GSIGNED=1"],
     "label_select/bcnn_label_select.sv": ["", "-GK=3 -GPE=5", "-GLABELS=1 -GK=1"],
 }

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from qonnx.core.modelwrapper import ModelWrapper
 
 from build_flows.cli import main
+from models.blocks.parts import Parts, act, conv, linear, pixel_quant
 from models.checkpoint import load_checkpoint
 from models.errors import BcnnError
 from models.export import execute_qonnx, export_model, sample_inputs
@@ -111,15 +112,17 @@ def test_methods_command_lists_every_method():
     assert result.exit_code == 0 and [line.split()[0] for line in result.output.splitlines()] == list(METHOD_NAMES)
 
 
-def test_irnet_tfc_runs_bit_exact_in_rtl_simulation(tmp_path):
-    """Libra-PB's per-channel power-of-two scales go through FINN+ streamlining into thresholds:
-    a trained IR-Net TFC builds, and the stitched RTL gives torch's labels on real images."""
+@pytest.mark.parametrize("method", ["irnet", "bireal"])
+def test_trained_tfc_runs_bit_exact_in_rtl_simulation(tmp_path, method):
+    """Libra-PB's per-channel power-of-two scales go through FINN+ streamlining into thresholds,
+    Bi-Real's shortcuts into a fork and an adding join: a trained TFC of either builds, and the
+    stitched RTL gives torch's labels on real images, every stream bit-exact."""
     from build_flows.config import BuildConfig
     from build_flows.flow import run_build
     from build_flows.sim.simulate import simulate
     from models.data import load_dataset
 
-    assert run_cli("train", "--method", "irnet", "--model", "tfc_w1a1", "--dataset", "digits", "--epochs", 2,
+    assert run_cli("train", "--method", method, "--model", "tfc_w1a1", "--dataset", "digits", "--epochs", 2,
                    "--out", tmp_path / "run").exit_code == 0
     model, _ = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
     export_model(model, tmp_path / "m.onnx")
@@ -132,9 +135,23 @@ def test_irnet_tfc_runs_bit_exact_in_rtl_simulation(tmp_path):
     assert sim["bit_exact"] and [row[0] for row in sim["labels_sim"]] == want
 
 
-def test_models_with_stream_forks_are_refused_by_the_build_with_the_node_named(tmp_path):
+class ZeroPaddedBinaryConv(torch.nn.Module):
+    """A binary convolution that pads its +-1 input with zeros (ours pad with -1: PadBinary)."""
+
+    in_shape = (1, 8, 8)
+
+    def __init__(self):
+        super().__init__()
+        self.pixels, self.binarize = pixel_quant(Parts()), act(Parts())
+        self.conv, self.head = conv(Parts(), 1, 4), linear(Parts(), 4 * 8 * 8, 10)
+
+    def forward(self, x):
+        return self.head(self.conv(self.binarize(self.pixels(x))).flatten(1))
+
+
+def test_a_zero_padded_binary_convolution_is_refused_with_the_node_named(tmp_path):
     torch.manual_seed(0)
-    export_model(build_model("tfc_w1a1", method="bireal"), tmp_path / "m.onnx")
+    export_model(ZeroPaddedBinaryConv(), tmp_path / "m.onnx")
     result = run_cli("build", tmp_path / "m.onnx", "--out", tmp_path / "build")
-    assert result.exit_code == 2 and "feeds 2 nodes" in result.output and "stream fork" in result.output
-    assert not (tmp_path / "build").exists()
+    assert result.exit_code == 2 and "convolution 'Conv_" in result.output and "zero-pads a binary" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "build").exists()

@@ -103,9 +103,9 @@ def test_one_flipped_output_bit_is_caught_at_its_layer(design):
     core = out / "rtl" / "bcnn_core.sv"
     text = core.read_text()
     stage = re.search(rf"u(\d+)_{LAYER} \(", text).group(1)
-    width = re.search(rf"logic \[(\d+):0\] s{stage}_out_tdata;", text).group(1)
-    text = text.replace(f".out_tdata(s{stage}_out_tdata)", f".out_tdata(s{stage}_raw)")
-    text = text.replace("endmodule", f"  logic [{width}:0] s{stage}_raw;\n  assign s{stage}_out_tdata = s{stage}_raw ^ "
+    width = re.search(rf"logic \[(\d+):0\] s{stage}_out0_tdata;", text).group(1)
+    text = text.replace(f".out_tdata(s{stage}_out0_tdata)", f".out_tdata(s{stage}_raw)")
+    text = text.replace("endmodule", f"  logic [{width}:0] s{stage}_raw;\n  assign s{stage}_out0_tdata = s{stage}_raw ^ "
                                      f"{int(width) + 1}'(4);  // bit 2 of every beat inverted\nendmodule")
     core.write_text(text)
     report = assert_caught(out, 0)
@@ -117,7 +117,7 @@ def test_a_layer_that_ignores_ready_is_caught_by_its_beat_counts(design):
     that is a valid stream of wrong length, which the per-stream beat counts expose."""
     out, *_ = design
     core = out / "rtl" / "bcnn_core.sv"
-    core.write_text(re.sub(r"assign (s\d+_out_tready) = out_tready;", r"assign \1 = 1'b0;", core.read_text()))
+    core.write_text(re.sub(r"assign (s\d+_out0_tready) = out_tready;", r"assign \1 = 1'b0;", core.read_text()))
     report = simulate(out, frames=2)
     assert not report["bit_exact"] and "LabelSelect_bcnn_0" in report["streams_with_lost_or_extra_beats"]
 
@@ -128,8 +128,8 @@ def test_a_deadlock_replaces_the_previous_verdict(design, monkeypatch):
     core = out / "rtl" / "bcnn_core.sv"
     text = core.read_text()
     stage = re.search(r"u(\d+)_LabelSelect_bcnn_0 \(", text).group(1)  # the label head never takes a beat
-    text = text.replace(f".in_tvalid(s{stage}_in_tvalid), .in_tready(s{stage}_in_tready)", ".in_tvalid(1'b0), .in_tready()")
-    core.write_text(text.replace("endmodule", f"  assign s{stage}_in_tready = 1'b0;\nendmodule"))
+    text = text.replace(f".in_tvalid(s{stage}_in0_tvalid), .in_tready(s{stage}_in0_tready)", ".in_tvalid(1'b0), .in_tready()")
+    core.write_text(text.replace("endmodule", f"  assign s{stage}_in0_tready = 1'b0;\nendmodule"))
     monkeypatch.setattr(sim_module, "MAX_IDLE_CYCLES", 2000)
     with pytest.raises(BcnnError, match="deadlock.*stalled stage: LabelSelect_bcnn_0"):
         simulate(out, frames=2)

@@ -14,7 +14,7 @@ from build_flows.cli import main
 from build_flows.config import BuildConfig
 from build_flows.flow import run_build
 from build_flows.sim import verilator as vl
-from build_flows.sim.simulate import _stalled_stage, simulate
+from build_flows.sim.simulate import simulate, stalled_stage
 from build_flows.sim.verilator import VERILATOR
 from hw import source_root
 from models.export import export_model, sample_inputs
@@ -71,12 +71,20 @@ def test_a_design_that_stops_moving_is_reported_not_hung(tmp_path):
         vl.run(binary, tmp_path, vl.pack(np.ones((10, 1)), 8), 8, 10, ready_percent=0, max_idle=500)
 
 
+def fifo_info(edges, depth=4):
+    streams = [{"src": a, "dst": b, "depth": depth, "shortcut": b == "add" and a == "fork"} for a, b in edges]
+    return {"streams": streams, "fifo_names": [f"{a}->{b}" for a, b in edges]}
+
+
 def test_the_stalled_stage_is_named():
-    stages = ["a", "b", "c", "d"]
-    assert "stalled stage: c" in _stalled_stage(stages, [4, 4, 0], [4, 4, 4])
-    assert "stalled stage: d, input waiting" in _stalled_stage(stages, [1, 2, 3], [4, 4, 4])
-    assert "stalled stage: b, input waiting" in _stalled_stage(stages, [2, 0, 0], [4, 4, 4])
-    assert "FIFO occupancies" in _stalled_stage(stages, [0, 0, 0], [4, 4, 4])
+    chain = fifo_info([("a", "b"), ("b", "c"), ("c", "d")])
+    assert "stalled stage: c" in stalled_stage(chain, [4, 4, 0])
+    assert "stalled stage: d, input waiting" in stalled_stage(chain, [1, 2, 3])
+    assert "stalled stage: b, input waiting" in stalled_stage(chain, [2, 0, 0])
+    assert "FIFO occupancies" in stalled_stage(chain, [0, 0, 0])
+    residual = fifo_info([("fork", "mvau"), ("fork", "add"), ("mvau", "add")])
+    said = stalled_stage(residual, [0, 4, 0])
+    assert "stalled stage: add" in said and "from fork full" in said and "the shortcut" in said
 
 
 @pytest.mark.parametrize("name, folding", [("tfc_w1a1", "tfc_w1a1"), ("cnv_w1a1", None)])

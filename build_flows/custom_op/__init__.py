@@ -6,10 +6,13 @@ execution (the reference the RTL is checked against) are FINN+'s own; resource e
 FINN+'s models. What an op adds is its RTL instance: which hw/ module, with which parameters
 and memory files (base.BcnnRTLOp)."""
 from .dwc import StreamingDataWidthConverter_bcnn
+from .fork import DuplicateStreams_bcnn
+from .join import ElementwiseAdd_bcnn
 from .label_select import LabelSelect_bcnn
 from .mvau import MVAU_bcnn
 from .pool import Pool_bcnn
 from .thresholding import Thresholding_bcnn
 
 custom_op = {"MVAU_bcnn": MVAU_bcnn, "LabelSelect_bcnn": LabelSelect_bcnn, "Pool_bcnn": Pool_bcnn,
-             "Thresholding_bcnn": Thresholding_bcnn, "StreamingDataWidthConverter_bcnn": StreamingDataWidthConverter_bcnn}
+             "Thresholding_bcnn": Thresholding_bcnn, "StreamingDataWidthConverter_bcnn": StreamingDataWidthConverter_bcnn,
+             "DuplicateStreams_bcnn": DuplicateStreams_bcnn, "ElementwiseAdd_bcnn": ElementwiseAdd_bcnn}

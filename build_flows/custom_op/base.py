@@ -10,12 +10,17 @@ class RtlInstance:
     """One module instance in the stitched top: AXI-Stream ports `in_*`/`out_*`, clock `clk`,
     active-low reset `rst_n` (the hw/ convention)."""
 
+
     module: str
     sources: list
     params: dict
     in_bits: int
     out_bits: int
     memory_files: list = field(default_factory=list)  # paths copied next to the simulation
+    # A fork or join packs its streams into in_*/out_* (stream 0 in the low bits, one valid and
+    # ready bit each); these are the streams' widths, None for one stream of in_bits/out_bits.
+    in_widths: list | None = None
+    out_widths: list | None = None
 
 
 def hw_source(relative: str) -> Path:
@@ -28,3 +33,16 @@ class BcnnRTLOp:
 
     def rtl_instance(self, model, directory: Path, fpgapart: str) -> RtlInstance:
         raise NotImplementedError
+
+
+class LogicOnly:
+    """Mixin for a layer of registers and LUTs only (a fork, a join): no memory, no DSP."""
+
+    def bram_estimation(self, fpgapart):
+        return 0
+
+    def uram_estimation(self, fpgapart):
+        return 0
+
+    def dsp_estimation(self, fpgapart):
+        return 0

@@ -3,7 +3,8 @@ none that open-source synthesis reads.
 
 MVAU_hls -> MVAU_bcnn (binary/few-bit matrix-vector-threshold unit), Pool_hls -> Pool_bcnn (max
 pool), LabelSelect_hls -> LabelSelect_bcnn, Thresholding_rtl/_hls -> Thresholding_bcnn,
-StreamingDataWidthConverter_rtl/_hls -> StreamingDataWidthConverter_bcnn. Node
+StreamingDataWidthConverter_rtl/_hls -> StreamingDataWidthConverter_bcnn, DuplicateStreams_hls ->
+DuplicateStreams_bcnn (fork), ElementwiseAdd_hls/_rtl -> ElementwiseAdd_bcnn (join). Node
 attributes carry over (the ops share FINN+'s abstract op), so folding, estimates and python
 execution are unchanged; only the implementation differs. Layers are then named by what they
 are (MVAU_hls_3 -> MVAU_bcnn_3: the same index, since names count per op type in graph order)."""
@@ -18,7 +19,9 @@ DOMAIN = "build_flows.custom_op"
 REPLACEMENTS = {"MVAU_hls": "MVAU_bcnn", "LabelSelect_hls": "LabelSelect_bcnn", "Pool_hls": "Pool_bcnn",
                 "Thresholding_rtl": "Thresholding_bcnn", "Thresholding_hls": "Thresholding_bcnn",
                 "StreamingDataWidthConverter_rtl": "StreamingDataWidthConverter_bcnn",
-                "StreamingDataWidthConverter_hls": "StreamingDataWidthConverter_bcnn"}
+                "StreamingDataWidthConverter_hls": "StreamingDataWidthConverter_bcnn",
+                "DuplicateStreams_hls": "DuplicateStreams_bcnn", "ElementwiseAdd_hls": "ElementwiseAdd_bcnn",
+                "ElementwiseAdd_rtl": "ElementwiseAdd_bcnn"}
 
 
 class SpecializeBcnnRTL(Transformation):

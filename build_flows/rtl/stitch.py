@@ -7,7 +7,11 @@ a file name inside rtl/, so a build that is moved or copied simulates and synthe
 sources; memory files are read relative to the working directory, as FPGA tools do."""
 import filecmp
 import json
+import math
+import re
 import shutil
+
+import numpy as np
 from dataclasses import asdict
 from pathlib import Path
 
@@ -17,7 +21,8 @@ from qonnx.custom_op.registry import getCustomOp
 from build_flows.custom_op.base import BcnnRTLOp, hw_source
 from models.errors import BcnnError
 
-from .top_source import FIFO_COUNT_BITS, Stage, core_source, probe_offsets, top_source
+from .shortcut_depth import shortcut_buffer, window_fill
+from .top_source import FIFO_COUNT_BITS, Stage, Stream, core_source, probe_offsets, top_source
 
 DEFAULT_FIFO_DEPTH = 32
 FINN_RTL_DOMAIN = "finn.custom_op.fpgadataflow.rtl"
@@ -44,21 +49,33 @@ class SourceCollector:
         return path.name
 
 
+def control_ports(wrapper: Path, direction: str) -> list:
+    """`direction` ("input", "output") ports of a FINN+ wrapper's AXI-Lite configuration interface
+    (e.g. FMPadding_rtl's runtime-writable dimensions). The stitched core ties the inputs to 0, so
+    the layer keeps the configuration it was generated with (left open, they float and rewrite it
+    at random), and leaves the outputs open."""
+    if not wrapper.is_file():
+        return []
+    return re.findall(rf"^\s*{direction}\s+(?:wire\s+)?(?:\[[^\]]*\]\s*)?(s_axilite_\w+)", wrapper.read_text(), re.M)
+
+
 def finn_rtl_stage(node, inst, sources: SourceCollector) -> Stage:
     code_dir = Path(inst.get_nodeattr("code_gen_dir_ipgen"))
     memories = []
     for dat in sorted(code_dir.glob("*.dat")):  # memories, read relative to the working directory
         memories.append(sources.add(dat))
     files = [sources.add(p) for p in inst.get_rtl_file_list(abspath=True)]
-    return Stage(node.name, node.op_type, inst.get_nodeattr("gen_top_module"), {},
-                 inst.get_instream_width_padded(), inst.get_outstream_width_padded(), True, files, memories)
+    in_bits, out_bits = inst.get_instream_width_padded(), inst.get_outstream_width_padded()
+    top = inst.get_nodeattr("gen_top_module")
+    return Stage(node.name, node.op_type, top, {}, in_bits, out_bits, True, files, memories, [in_bits], [out_bits],
+                 control_ports(code_dir / f"{top}.v", "input"), control_ports(code_dir / f"{top}.v", "output"))
 
 
 def bcnn_stage(node, inst: BcnnRTLOp, model, sources: SourceCollector, fpgapart: str) -> Stage:
     ri = inst.rtl_instance(model, sources.directory, fpgapart)
     files = [sources.add(p) for p in ri.sources]
     return Stage(node.name, node.op_type, ri.module, ri.params, ri.in_bits, ri.out_bits, False, files,
-                 [Path(p).name for p in ri.memory_files])
+                 [Path(p).name for p in ri.memory_files], ri.in_widths or [ri.in_bits], ri.out_widths or [ri.out_bits])
 
 
 def vector_beats(consumer) -> int:
@@ -74,8 +91,98 @@ def vector_beats(consumer) -> int:
     return consumer.get_nodeattr("MW") // consumer.get_nodeattr("SIMD") if neuron_folds > 1 else 0
 
 
-def stitch(df: ModelWrapper, directory: Path, fpgapart: str, fifo_depth: int = DEFAULT_FIFO_DEPTH) -> dict:
-    """Write the self-contained rtl directory and return stitch.json's content."""
+def stream_inputs(df: ModelWrapper, node) -> list:
+    """A layer's streamed inputs (weights and thresholds are initializers, not streams)."""
+    return [t for t in node.input if df.get_initializer(t) is None]
+
+
+def streams_of(df: ModelWrapper, stages: list, fifo_depth: int) -> list:
+    """Every stream, in producer order; FIFOs at the default depth (a matrix-vector unit's input
+    one whole vector at least, a sliding window's its first window's rows)."""
+    index = {n.name: i for i, n in enumerate(df.graph.node)}
+    outputs = {o.name for o in df.graph.output}
+    streams = []
+    for i, node in enumerate(df.graph.node):
+        for port, tensor in enumerate(node.output):
+            consumers = df.find_consumers(tensor) or []
+            if tensor in outputs:
+                streams.append(Stream(tensor, i, port, None, 0, stages[i].out_widths[port]))
+                continue
+            if len(consumers) != 1:
+                raise BcnnError(f"layer '{node.name}': output {tensor} feeds {len(consumers)} layers; a stream "
+                                "fork needs a DuplicateStreams layer (InferDuplicateStreamsLayer)")
+            dst = index[consumers[0].name]
+            dst_port = stream_inputs(df, consumers[0]).index(tensor)
+            width = max(stages[i].out_widths[port], stages[dst].in_widths[dst_port])
+            consumer = getCustomOp(consumers[0])
+            fill = math.ceil(window_fill(df, consumers[0]) / consumer.get_folded_input_shape()[-1])
+            depth = max(fifo_depth, vector_beats(consumer), fill)
+            streams.append(Stream(tensor, i, port, dst, dst_port, width, depth))
+    return streams
+
+
+def branch_to_fork(df: ModelWrapper, tensor: str) -> tuple:
+    """Walk back from a join's input to the fork it starts at -> (fork node, branch layers in
+    stream order), or (None, []) when the branch starts elsewhere (a join, the input)."""
+    layers = []
+    producer = df.find_producer(tensor)
+    while producer is not None and not producer.op_type.startswith("DuplicateStreams"):
+        if len(stream_inputs(df, producer)) != 1:
+            return None, []
+        layers.insert(0, producer)
+        producer = df.find_producer(stream_inputs(df, producer)[0])
+    return producer, layers
+
+
+def branch_buffering(long_branch: list, by_tensor: dict, fork_frame: int) -> int:
+    """What the FIFOs into the long branch's layers hold, in the fork's elements (a FIFO after a
+    sliding window holds windows: each element stands for fewer of the fork's)."""
+    total = 0
+    for node in long_branch:
+        inst = getCustomOp(node)
+        stream = by_tensor[node.input[0]]
+        elems = inst.get_folded_input_shape()[-1]
+        frame = int(np.prod(inst.get_normal_input_shape()[1:]))
+        total += stream.depth * elems * fork_frame // frame
+    return total
+
+
+def size_shortcuts(df: ModelWrapper, streams: list) -> list:
+    """Give each residual's shortcut FIFO the depth that keeps the block deadlock-free
+    (shortcut_depth.py); -> what each shortcut buffers, for stitch.json."""
+    by_tensor = {s.tensor: s for s in streams}
+    sized = []
+    for join in df.graph.node:
+        inputs = stream_inputs(df, join)
+        if not join.op_type.startswith("ElementwiseAdd") or len(inputs) != 2:
+            continue
+        (fork_a, branch_a), (fork_b, branch_b) = (branch_to_fork(df, t) for t in inputs)
+        if fork_a is None or fork_b is None or fork_a.name != fork_b.name:
+            continue
+        fork = getCustomOp(fork_a)
+        fork_elems = fork.get_folded_output_shape()[-1]
+        candidates = []
+        frame = int(np.prod(fork.get_normal_output_shape()[1:]))
+        for short_input, long_branch in ((inputs[1], branch_a), (inputs[0], branch_b)):
+            short = by_tensor[short_input]
+            fifo_elems = getCustomOp(join).get_folded_input_shape(short.dst_port)[-1]
+            ahead = branch_buffering(long_branch, by_tensor, frame)
+            candidates.append((shortcut_buffer(long_branch, fork_elems, fifo_elems, ahead), short, long_branch))
+        buffer, short, long_branch = max(candidates, key=lambda c: c[0].lead_elements)
+        short.depth, short.shortcut = buffer.depth, True
+        sized.append({"join": join.name, "fork": fork_a.name, "fifo": f"{df.find_producer(short.tensor).name}->{join.name}",
+                      "depth": buffer.depth, "deadlock_free_depth": buffer.deadlock_free_depth,
+                      "width": short.width, "bits": buffer.depth * short.width,
+                      "long_branch": [n.name for n in long_branch], "lead_elements": buffer.lead_elements,
+                      "branch_buffer_elements": buffer.branch_buffer_elements, "exact": buffer.exact})
+    return sized
+
+
+def stitch(df: ModelWrapper, directory: Path, fpgapart: str, fifo_depth: int = DEFAULT_FIFO_DEPTH,
+           depth_overrides: dict | None = None) -> dict:
+    """Write the self-contained rtl directory and return stitch.json's content. `depth_overrides`:
+    FIFO name (producer->consumer) -> depth, replacing the default or computed one (e.g. to show
+    that a shortcut one entry smaller deadlocks)."""
     directory = Path(directory)
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
@@ -91,18 +198,33 @@ def stitch(df: ModelWrapper, directory: Path, fpgapart: str, fifo_depth: int = D
             stages.append(finn_rtl_stage(node, inst, sources))
         else:
             raise BcnnError(f"layer '{node.name}' ({node.op_type}) has no RTL implementation yet; "
-                            "the RTL backend covers MVAU, thresholding, max pool, label select and FINN+'s "
-                            "RTL layers (sliding window, padding, width conversion)")
-    depths = [max(fifo_depth, vector_beats(getCustomOp(node))) for node in list(df.graph.node)[1:]]
-    (directory / "bcnn_core.sv").write_text(core_source(stages, depths))
-    (directory / "bcnn_top.sv").write_text(top_source(stages))
+                            "the RTL backend covers MVAU, thresholding, max pool, label select, stream forks "
+                            "and adding joins, and FINN+'s RTL layers (sliding window, padding, width conversion)")
+    streams = streams_of(df, stages, fifo_depth)
+    shortcuts = size_shortcuts(df, streams)
+    names = [s.name for s in stages]
+    fifos = [s for s in streams if s.dst is not None]
+    fifo_names = [f"{names[s.src]}->{names[s.dst]}" for s in fifos]
+    for name, depth in (depth_overrides or {}).items():
+        if name not in fifo_names or depth < 1:
+            raise BcnnError(f"FIFO depth {name}={depth}: FIFOs are named producer->consumer, here "
+                            f"{', '.join(fifo_names)}; depths are at least 1")
+        fifos[fifo_names.index(name)].depth = depth
+    (directory / "bcnn_core.sv").write_text(core_source(stages, streams))
+    (directory / "bcnn_top.sv").write_text(top_source(stages, streams))
     memories = {m for s in stages for m in s.memory_files}
     info = {
         "top": "bcnn_top", "core": "bcnn_core",
         "sources": [s for s in sources.order if s not in memories] + ["bcnn_core.sv", "bcnn_top.sv"],
         "memory_files": sorted(memories),
-        "fifo_depths": depths, "fifo_count_bits": FIFO_COUNT_BITS,
-        "probe_words": [s.probe_words for s in stages], "probe_offsets": probe_offsets(stages),
+        "fifo_depths": [s.depth for s in fifos], "fifo_count_bits": FIFO_COUNT_BITS,
+        "fifo_names": fifo_names,
+        "probe_words": [s.probe_words for s in streams], "probe_offsets": probe_offsets(streams),
+        # tensor names are FINN+'s random ones: left out, so equal designs give equal files
+        "streams": [{**{k: v for k, v in asdict(s).items() if k != "tensor"}, "src": names[s.src],
+                     "dst": names[s.dst] if s.dst is not None else None} for s in streams],
+        "shortcuts": shortcuts,
+        "shortcut_fifo_bits": sum(s.depth * s.width for s in fifos if s.shortcut),
         "stages": [asdict(s) for s in stages],
     }
     (directory / "stitch.json").write_text(json.dumps(info, indent=2))

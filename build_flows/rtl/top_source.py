@@ -1,10 +1,11 @@
-"""SystemVerilog text of the stitched accelerator: `bcnn_core` (every layer, a FIFO between every
-two, probe and FIFO-occupancy outputs for simulation, AXI-Stream protocol checks) and `bcnn_top`
+"""SystemVerilog text of the stitched accelerator: `bcnn_core` (every layer, a FIFO on every stream
+between two, forks and joins included, probe and FIFO-occupancy outputs for simulation,
+AXI-Stream protocol checks) and `bcnn_top`
 (the core with only its two streams: what synthesis and a block design see).
 
 Only wiring: every piece of logic is a hw/ module or FINN+'s generated RTL. The same stages give
 byte-identical text (no dates, no paths)."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hw import sv_literal
 
@@ -17,27 +18,61 @@ class Stage:
     op_type: str
     module: str
     params: dict
-    in_bits: int
+    in_bits: int  # all input streams together (a join packs its inputs)
     out_bits: int
     finn_ports: bool  # FINN+'s wrapper naming (ap_clk, in0_V_TDATA, ...) instead of hw/'s
     sources: list  # file names (in the rtl directory) this stage needs, in compile order
     memory_files: list  # file names its memories read at elaboration
+    in_widths: list  # width of each input stream (one for every layer but a join)
+    out_widths: list  # width of each output stream (one for every layer but a fork)
+    tied_off: list = field(default_factory=list)  # input ports held at 0 (a FINN+ layer's AXI-Lite)
+    left_open: list = field(default_factory=list)  # its output ports, unused
+
+
+@dataclass
+class Stream:
+    """A stream between two stages (`dst` None: the accelerator's output), with the FIFO before
+    its consumer. Streams are numbered in producer order; the probes and FIFO counts follow it."""
+
+    tensor: str
+    src: int
+    src_port: int
+    dst: int | None
+    dst_port: int
+    width: int  # the wider of the producer's and the consumer's port (FINN+ pads to bytes)
+    depth: int | None = None  # FIFO entries (None: the output)
+    shortcut: bool = False  # the buffer a residual's shortcut needs (see shortcut_depth.py)
 
     @property
     def probe_words(self) -> int:
-        return (self.out_bits + 31) // 32
+        return (self.width + 31) // 32
+
+
+def _port(i: int, direction: str, p: int) -> str:
+    return f"s{i}_{direction}{p}"
+
+
+def _ports(stage: Stage, i: int, direction: str) -> str:
+    count = len(stage.in_widths if direction == "in" else stage.out_widths)
+    signals = [_port(i, direction, p) for p in range(count)]
+    if stage.finn_ports:
+        return ", ".join(f".{direction}{p}_V_TDATA({s}_tdata), .{direction}{p}_V_TVALID({s}_tvalid), "
+                         f".{direction}{p}_V_TREADY({s}_tready)" for p, s in enumerate(signals))
+
+    def packed(field: str) -> str:  # stream 0 in the low bits
+        return signals[0] + field if count == 1 else "{" + ", ".join(s + field for s in reversed(signals)) + "}"
+
+    return (f".{direction}_tdata({packed('_tdata')}), .{direction}_tvalid({packed('_tvalid')}), "
+            f".{direction}_tready({packed('_tready')})")
 
 
 def _instance(stage: Stage, i: int) -> str:
     params = ", ".join(f".{k}({sv_literal(v)})" for k, v in sorted(stage.params.items()))
     head = f"  {stage.module}{f' #({params})' if params else ''} u{i}_{stage.name} ("
-    if not stage.finn_ports:
-        return (f"{head}\n    .clk(clk), .rst_n(rst_n),\n"
-                f"    .in_tdata(s{i}_in_tdata), .in_tvalid(s{i}_in_tvalid), .in_tready(s{i}_in_tready),\n"
-                f"    .out_tdata(s{i}_out_tdata), .out_tvalid(s{i}_out_tvalid), .out_tready(s{i}_out_tready)\n  );\n")
-    return (f"{head}\n    .ap_clk(clk), .ap_rst_n(rst_n),\n"
-            f"    .in0_V_TDATA(s{i}_in_tdata), .in0_V_TVALID(s{i}_in_tvalid), .in0_V_TREADY(s{i}_in_tready),\n"
-            f"    .out0_V_TDATA(s{i}_out_tdata), .out0_V_TVALID(s{i}_out_tvalid), .out0_V_TREADY(s{i}_out_tready)\n  );\n")
+    clock = ".ap_clk(clk), .ap_rst_n(rst_n)" if stage.finn_ports else ".clk(clk), .rst_n(rst_n)"
+    tied = "".join(f",\n    .{port}('0)" for port in stage.tied_off)
+    tied += "".join(f",\n    .{port}()" for port in stage.left_open)
+    return f"{head}\n    {clock},\n    {_ports(stage, i, 'in')},\n    {_ports(stage, i, 'out')}{tied}\n  );\n"
 
 
 def _resize(dst_bits: int, src: str, src_bits: int) -> str:
@@ -54,19 +89,24 @@ def _check(name: str, stream: str, width: int) -> str:
             "  );\n")
 
 
-def probe_offsets(stages: list) -> list:
-    """Bit offset of each stage's output in `probe_tdata` (32-bit aligned)."""
+def probe_offsets(streams: list) -> list:
+    """Bit offset of each stream's data in `probe_tdata` (32-bit aligned)."""
     offsets, at = [], 0
-    for s in stages:
+    for s in streams:
         offsets.append(at)
         at += 32 * s.probe_words
     return offsets
 
 
-def core_source(stages: list, fifo_depths: list) -> str:
-    n = len(stages)
-    offsets = probe_offsets(stages)
-    probe_bits = offsets[-1] + 32 * stages[-1].probe_words
+def fifo_count_bits(depth: int) -> int:
+    return max(1, (depth - 1).bit_length()) + 1  # bcnn_fifo's count: $clog2(DEPTH) + 1
+
+
+def core_source(stages: list, streams: list) -> str:
+    offsets = probe_offsets(streams)
+    probe_bits = offsets[-1] + 32 * streams[-1].probe_words
+    fifos = [s for s in streams if s.dst is not None]
+    output = next(s for s in streams if s.dst is None)
     lines = [
         "// Generated by bcnn-fpga (build_flows/rtl/top_source.py): structural wiring only.",
         "`default_nettype none",
@@ -75,61 +115,74 @@ def core_source(stages: list, fifo_depths: list) -> str:
         "module bcnn_core (",
         "  input  wire logic clk,",
         "  input  wire logic rst_n,",
-        f"  input  wire logic [{stages[0].in_bits - 1}:0] in_tdata,",
+        f"  input  wire logic [{stages[0].in_widths[0] - 1}:0] in_tdata,",
         "  input  wire logic in_tvalid,",
         "  output logic in_tready,",
-        f"  output logic [{stages[-1].out_bits - 1}:0] out_tdata,",
+        f"  output logic [{stages[output.src].out_widths[output.src_port] - 1}:0] out_tdata,",
         "  output logic out_tvalid,",
         "  input  wire logic out_tready,",
-        f"  output logic [{max(1, n - 1) * FIFO_COUNT_BITS - 1}:0] fifo_count,  // FIFO i's occupancy at 16*i",
-        f"  output logic [{n - 1}:0] probe_fire,  // stage i's output beat transfers",
-        f"  output logic [{probe_bits - 1}:0] probe_tdata  // stage i's output data (see stitch.json)",
+        f"  output logic [{max(1, len(fifos)) * FIFO_COUNT_BITS - 1}:0] fifo_count,  // FIFO i's occupancy at 16*i",
+        f"  output logic [{len(streams) - 1}:0] probe_fire,  // stream i's beat transfers",
+        f"  output logic [{probe_bits - 1}:0] probe_tdata  // stream i's data (see stitch.json)",
         ");",
     ]
     for i, s in enumerate(stages):
-        lines += [f"  logic [{s.in_bits - 1}:0] s{i}_in_tdata;", f"  logic s{i}_in_tvalid, s{i}_in_tready;",
-                  f"  logic [{s.out_bits - 1}:0] s{i}_out_tdata;", f"  logic s{i}_out_tvalid, s{i}_out_tready;"]
-    lines += ["  assign s0_in_tdata = in_tdata;", "  assign s0_in_tvalid = in_tvalid;", "  assign in_tready = s0_in_tready;",
-              f"  assign out_tdata = s{n - 1}_out_tdata;", f"  assign out_tvalid = s{n - 1}_out_tvalid;",
-              f"  assign s{n - 1}_out_tready = out_tready;"]
-    if n == 1:
+        for direction, widths in (("in", s.in_widths), ("out", s.out_widths)):
+            for p, width in enumerate(widths):
+                lines += [f"  logic [{width - 1}:0] {_port(i, direction, p)}_tdata;",
+                          f"  logic {_port(i, direction, p)}_tvalid, {_port(i, direction, p)}_tready;"]
+    src = _port(output.src, "out", output.src_port)
+    lines += [f"  assign {_port(0, 'in', 0)}_tdata = in_tdata;", f"  assign {_port(0, 'in', 0)}_tvalid = in_tvalid;",
+              f"  assign in_tready = {_port(0, 'in', 0)}_tready;", f"  assign out_tdata = {src}_tdata;",
+              f"  assign out_tvalid = {src}_tvalid;", f"  assign {src}_tready = out_tready;"]
+    if not fifos:
         lines.append("  assign fifo_count = '0;")
     for i, s in enumerate(stages):
         lines.append(_instance(s, i))
-        lines.append(f"  assign probe_fire[{i}] = s{i}_out_tvalid && s{i}_out_tready;")
-        pad = 32 * s.probe_words - s.out_bits
-        data = f"{{{pad}'d0, s{i}_out_tdata}}" if pad else f"s{i}_out_tdata"
-        lines.append(f"  assign probe_tdata[{offsets[i]} +: {32 * s.probe_words}] = {data};")
-    for i in range(n - 1):
-        width = max(stages[i].out_bits, stages[i + 1].in_bits)
-        cbits = max(1, (fifo_depths[i] - 1).bit_length()) + 1  # bcnn_fifo's count: $clog2(DEPTH) + 1
+    for k, st in enumerate(streams):
+        src, src_bits = _port(st.src, "out", st.src_port), stages[st.src].out_widths[st.src_port]
+        lines.append(f"  assign probe_fire[{k}] = {src}_tvalid && {src}_tready;")
+        lines.append(f"  assign probe_tdata[{offsets[k]} +: {32 * st.probe_words}] = "
+                     f"{_resize(32 * st.probe_words, f'{src}_tdata', src_bits)};")
+    for k, st in enumerate(fifos):
+        src, src_bits = _port(st.src, "out", st.src_port), stages[st.src].out_widths[st.src_port]
+        dst, dst_bits = _port(st.dst, "in", st.dst_port), stages[st.dst].in_widths[st.dst_port]
         lines += [
-            f"  logic [{width - 1}:0] f{i}_out_tdata;",
-            f"  logic [{cbits - 1}:0] f{i}_count;",
-            f"  bcnn_fifo #(.WIDTH({width}), .DEPTH({fifo_depths[i]})) u_fifo{i} (",
+            f"  logic [{st.width - 1}:0] f{k}_out_tdata;",
+            f"  logic [{fifo_count_bits(st.depth) - 1}:0] f{k}_count;",
+            f"  bcnn_fifo #(.WIDTH({st.width}), .DEPTH({st.depth})) u_fifo{k} (  // {stages[st.src].name} -> "
+            f"{stages[st.dst].name}{' (shortcut)' if st.shortcut else ''}",
             "    .clk(clk), .rst_n(rst_n),",
-            f"    .in_tdata({_resize(width, f's{i}_out_tdata', stages[i].out_bits)}), .in_tvalid(s{i}_out_tvalid), "
-            f".in_tready(s{i}_out_tready),",
-            f"    .out_tdata(f{i}_out_tdata), .out_tvalid(s{i + 1}_in_tvalid), .out_tready(s{i + 1}_in_tready),",
-            f"    .count(f{i}_count)",
+            f"    .in_tdata({_resize(st.width, f'{src}_tdata', src_bits)}), .in_tvalid({src}_tvalid), "
+            f".in_tready({src}_tready),",
+            f"    .out_tdata(f{k}_out_tdata), .out_tvalid({dst}_tvalid), .out_tready({dst}_tready),",
+            f"    .count(f{k}_count)",
             "  );",
-            f"  assign s{i + 1}_in_tdata = {_resize(stages[i + 1].in_bits, f'f{i}_out_tdata', width)};",
-            f"  assign fifo_count[{i * FIFO_COUNT_BITS} +: {FIFO_COUNT_BITS}] = {FIFO_COUNT_BITS}'(f{i}_count);",
+            f"  assign {dst}_tdata = {_resize(dst_bits, f'f{k}_out_tdata', st.width)};",
+            f"  assign fifo_count[{k * FIFO_COUNT_BITS} +: {FIFO_COUNT_BITS}] = {FIFO_COUNT_BITS}'(f{k}_count);",
         ]
     lines.append("`ifndef SYNTHESIS")
-    lines.append(_check("accelerator input", "s0_in", stages[0].in_bits))
-    for i, s in enumerate(stages):
-        lines.append(_check(f"{s.name} output", f"s{i}_out", s.out_bits))
-        if i:
-            lines.append(_check(f"FIFO into {s.name}", f"s{i}_in", s.in_bits))
+    lines.append(_check("accelerator input", _port(0, "in", 0), stages[0].in_widths[0]))
+    for st in streams:
+        src = _port(st.src, "out", st.src_port)
+        producer = stages[st.src]
+        out_name = f"{producer.name} output" + (f" {st.src_port}" if len(producer.out_widths) > 1 else "")
+        lines.append(_check(out_name, src, producer.out_widths[st.src_port]))
+        if st.dst is not None:
+            dst = _port(st.dst, "in", st.dst_port)
+            consumer = stages[st.dst]
+            in_name = f"FIFO into {consumer.name}" + (f" input {st.dst_port}" if len(consumer.in_widths) > 1 else "")
+            lines.append(_check(in_name, dst,
+                                stages[st.dst].in_widths[st.dst_port]))
     lines.append("`endif")
     lines += ["endmodule", "`default_nettype wire", ""]
     return "\n".join(lines)
 
 
-def top_source(stages: list) -> str:
+def top_source(stages: list, streams: list) -> str:
     """bcnn_top: the accelerator with its two AXI-Stream ports only."""
-    in_bits, out_bits = stages[0].in_bits, stages[-1].out_bits
+    output = next(s for s in streams if s.dst is None)
+    in_bits, out_bits = stages[0].in_widths[0], stages[output.src].out_widths[output.src_port]
     return "\n".join([
         "// Generated by bcnn-fpga (build_flows/rtl/top_source.py): the accelerator's two streams.",
         "`default_nettype none",

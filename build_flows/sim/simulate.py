@@ -85,16 +85,16 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
     binary = vl.build([rtl_dir / s for s in info["sources"]], info["core"], {}, cache=cache,
                       lint_flags=THIRD_PARTY_LINT, fifo_fields=len(info["fifo_depths"]), probe_words=probe_words)
     build_seconds = time.perf_counter() - start
-    names = [s["name"] for s in info["stages"]]
     last = streams[-1]
+    output = next(s for s in info["streams"] if s["dst"] is None)
     valid, ready = (70, 60) if backpressure else (100, 100)
     start = time.perf_counter()
     try:
         result = vl.run(binary, run_dir, vl.pack(codes(stimulus, in_dt), in_dt.bitwidth()),
-                        info["stages"][-1]["out_bits"], frames * last.beats_per_frame, valid, ready, seed,
+                        output["width"], frames * last.beats_per_frame, valid, ready, seed,
                         MAX_IDLE_CYCLES, probe_words=probe_words)
     except vl.SimulationStopped as exc:
-        detail = _stalled_stage(names, exc.fifo_now, info["fifo_depths"]) if isinstance(exc, vl.Deadlock) else ""
+        detail = stalled_stage(info, exc.fifo_now) if isinstance(exc, vl.Deadlock) else ""
         counts = {s.name: {"beats": len(p), "expected_beats": frames * s.beats_per_frame}
                   for s, p in zip(streams, exc.probes)}
         _write_report(sim_dir, {"bit_exact": False, "frames": frames, "error": f"{exc} {detail}".strip(),
@@ -108,7 +108,7 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
     else:
         per_stream, first, bad_frames = compare_streams(view, df_inputs, [last], [result.out_words], last_only=True)
     reference_seconds = time.perf_counter() - start
-    lost = [e["stage"] for e in per_stream if e["beats"] != e["expected_beats"]]
+    lost = [e["stage"] for e in per_stream if not e["count_ok"]]
     got_out = last.unpack(result.out_words).reshape(frames, -1, last.elems)
 
     done = result.out_cycles[last.beats_per_frame - 1::last.beats_per_frame].astype(np.int64)
@@ -129,7 +129,7 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
         "cycles_vs_analytic": interval / analytic if interval else None,
         "fps_at_clock": 1e9 / (estimates["clock_ns"] * interval) if interval else None,
         "total_cycles": result.cycles,
-        "max_fifo_occupancy": dict(zip([f"{a}->{b}" for a, b in zip(names, names[1:])], result.fifo_max)),
+        "max_fifo_occupancy": dict(zip(info["fifo_names"], result.fifo_max)),
         "fifo_depths": info["fifo_depths"],
         "sim_seconds": round(sim_seconds, 3),
         "reference_seconds": round(reference_seconds, 3),
@@ -145,17 +145,30 @@ def _write_report(sim_dir: Path, report: dict) -> None:
     write_json(sim_dir / "report.json", report)
 
 
-def _stalled_stage(stages: list, fifo_now: list, depths: list) -> str:
-    """Name where the data stopped: the first stage whose input FIFO is full while its output FIFO
-    is empty, else the last stage with input waiting (nothing after it holds any)."""
+def stalled_stage(info: dict, fifo_now: list) -> str:
+    """Name where the data stopped: a stage that has a full input FIFO while another of its inputs
+    is empty (a join waiting on a starved branch: the other FIFO is too small), else a stage whose
+    input FIFO is full while every output FIFO is empty, else the last stage with input waiting."""
     if not fifo_now:
         return ""
-    for i in range(1, len(stages)):
-        in_full = fifo_now[i - 1] >= depths[i - 1]
-        out_empty = i == len(stages) - 1 or fifo_now[i] == 0
-        if in_full and out_empty:
-            return f"(stalled stage: {stages[i]}, input FIFO full, output empty)"
-    waiting = [i for i in range(1, len(stages)) if fifo_now[i - 1] > 0]
+    fifos = [s for s in info["streams"] if s["dst"] is not None]
+    depth = {i: s["depth"] for i, s in enumerate(fifos)}
+    inputs, outputs = {}, {}
+    for i, s in enumerate(fifos):
+        inputs.setdefault(s["dst"], []).append(i)
+        outputs.setdefault(s["src"], []).append(i)
+    for stage, ins in inputs.items():
+        full = [i for i in ins if fifo_now[i] >= depth[i]]
+        empty = [i for i in ins if fifo_now[i] == 0]
+        if full and empty:
+            f = fifos[full[0]]
+            return (f"(stalled stage: {stage}, its input from {f['src']} full ({depth[full[0]]} words"
+                    f"{', the shortcut' if f['shortcut'] else ''}) while its input from {fifos[empty[0]]['src']} "
+                    "is empty: the long branch needs more than that FIFO holds)")
+    for stage, ins in inputs.items():
+        if any(fifo_now[i] >= depth[i] for i in ins) and all(fifo_now[o] == 0 for o in outputs.get(stage, [])):
+            return f"(stalled stage: {stage}, input FIFO full, output empty)"
+    waiting = [fifos[i]["dst"] for i in range(len(fifos)) if fifo_now[i] > 0]
     if waiting:
-        return f"(stalled stage: {stages[waiting[-1]]}, input waiting, every FIFO after it empty)"
-    return f"(FIFO occupancies: {dict(zip(stages[1:], fifo_now))})"
+        return f"(stalled stage: {waiting[-1]}, input waiting, every FIFO after it empty)"
+    return f"(FIFO occupancies: {dict(zip(info['fifo_names'], fifo_now))})"

@@ -27,6 +27,7 @@ FOLDED_DIMENSIONS = {
     "Pool": (("PE", "Channels"),),
     "LabelSelect": (("PE", "Labels"),),
     "FMPadding": (("SIMD", "NumChannels"),),
+    "DuplicateStreams": (("PE", "NumChannels"),),
 }
 
 

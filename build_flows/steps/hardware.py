@@ -3,6 +3,10 @@ from finn.transformation.fpgadataflow.convert_to_hw.binary_matrix_vector_activat
     InferBinaryMatrixVectorActivation,
 )
 from finn.transformation.fpgadataflow.convert_to_hw.conv_inp_gen import InferConvInpGen
+from finn.transformation.fpgadataflow.convert_to_hw.duplicate_streams import InferDuplicateStreamsLayer
+from finn.transformation.fpgadataflow.convert_to_hw.elementwise_binary_operation import (
+    InferElementwiseBinaryOperation,
+)
 from finn.transformation.fpgadataflow.convert_to_hw.label_select import InferLabelSelectLayer
 from finn.transformation.fpgadataflow.convert_to_hw.pool import InferPool
 from finn.transformation.fpgadataflow.convert_to_hw.quantized_matrix_vector_activation import (
@@ -29,7 +33,7 @@ HOST_OPS = {"Transpose", "Reshape", "Flatten"}
 
 def step_convert_to_hw(model: ModelWrapper, cfg) -> ModelWrapper:
     """Map each streamlined op to a FINN+ hardware layer (MVAU, Thresholding, sliding window,
-    Pool, LabelSelect)."""
+    Pool, LabelSelect; a residual's fork to DuplicateStreams, its join to ElementwiseAdd)."""
     for t in (
         InferBinaryMatrixVectorActivation(),
         InferQuantizedMatrixVectorActivation(),
@@ -37,6 +41,8 @@ def step_convert_to_hw(model: ModelWrapper, cfg) -> ModelWrapper:
         InferThresholdingLayer(),
         InferPool(),
         InferConvInpGen(),
+        InferElementwiseBinaryOperation(is_stream_join),
+        InferDuplicateStreamsLayer(),
         RemoveCNVtoFCFlatten(),
         absorb.AbsorbConsecutiveTransposes(),
         GiveUniqueNodeNames(),
@@ -55,6 +61,11 @@ def step_convert_to_hw(model: ModelWrapper, cfg) -> ModelWrapper:
             f"Unmapped: {', '.join(f'{u.name} ({u.op_type})' for u in unmapped)}"
         )
     return model
+
+
+def is_stream_join(model: ModelWrapper, node) -> bool:
+    """An Add of two computed streams (a residual's join); constant Adds are absorbed into thresholds."""
+    return node.op_type == "Add" and all(model.get_initializer(t) is None for t in node.input)
 
 
 def step_create_dataflow_partition(model: ModelWrapper, cfg) -> ModelWrapper:

@@ -4,7 +4,13 @@ from finn.transformation.fpgadataflow.minimize_weight_bit_width import MinimizeW
 from finn.transformation.qonnx.convert_qonnx_to_finn import ConvertQONNXtoFINN
 from finn.transformation.streamline import Streamline
 from finn.transformation.streamline import absorb
-from finn.transformation.streamline.reorder import MakeMaxPoolNHWC
+from finn.transformation.streamline.reorder import (
+    MakeMaxPoolNHWC,
+    MoveLinearPastEltwiseAdd,
+    MoveLinearPastFork,
+    MoveTransposePastFork,
+    MoveTransposePastJoinAdd,
+)
 from finn.transformation.streamline.round_thresholds import RoundAndClipThresholds
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.transformation.bipolar_to_xnor import ConvertBipolarMatMulToXnorPopcount
@@ -12,9 +18,13 @@ from qonnx.transformation.general import RemoveUnusedTensors
 from qonnx.transformation.infer_data_layouts import InferDataLayouts
 from qonnx.transformation.lower_convs_to_matmul import LowerConvsToMatMul
 
+from ..binary_padding import AbsorbPadIntoIm2Col, BinaryIm2ColPadValue
+from ..collapse_thresholds import CollapseConsecutiveThresholds
 from ..xnor_accumulators import WidenXnorAccumulators
 from .dataflow import transform_dataflow
 from .prepare import tidy
+
+MAX_LAYOUT_ROUNDS = 20  # transposes move one fork or join per round
 
 
 def step_qonnx_to_finn(model: ModelWrapper, cfg) -> ModelWrapper:
@@ -30,15 +40,38 @@ def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
     model = model.transform(Streamline())
     if model.get_nodes_by_op_type("Conv"):
         model = model.transform(LowerConvsToMatMul())
+        model = model.transform(AbsorbPadIntoIm2Col())
         model = model.transform(MakeMaxPoolNHWC())
         model = model.transform(absorb.AbsorbTransposeIntoMultiThreshold())
         model = model.transform(MakeMaxPoolNHWC())
         model = model.transform(absorb.AbsorbConsecutiveTransposes())
     model = model.transform(ConvertBipolarMatMulToXnorPopcount())
+    model = model.transform(BinaryIm2ColPadValue())
     model = model.transform(Streamline())
+    model = streamline_shortcuts(model)
     model = model.transform(absorb.AbsorbScalarMulAddIntoTopK())
     model = model.transform(InferDataLayouts())
     return model.transform(RemoveUnusedTensors())
+
+
+def streamline_shortcuts(model: ModelWrapper) -> ModelWrapper:
+    """Through a residual: a scale before a fork is copied into each branch, the shortcut's grid
+    step on both operands of a join Add moves past it ((x*s) + (y*s) -> (x + y)*s), and every such
+    scale is absorbed into the thresholds that follow; in a convolutional model the layout
+    transposes move through forks and joins until the residual streams NHWC; consecutive
+    thresholds (requantize the sum, then binarize it) become one. A no-op without forks."""
+    model = model.transform(MoveLinearPastFork())
+    model = model.transform(MoveLinearPastEltwiseAdd())
+    model = model.transform(absorb.AbsorbMulIntoMultiThreshold())
+    for _ in range(MAX_LAYOUT_ROUNDS):
+        before = model.model.SerializeToString()
+        for t in (MoveTransposePastFork(), absorb.AbsorbTransposeIntoMultiThreshold(), MoveTransposePastJoinAdd(),
+                  absorb.AbsorbConsecutiveTransposes(), MakeMaxPoolNHWC()):
+            model = model.transform(t)
+        if model.model.SerializeToString() == before:
+            break
+    model = model.transform(Streamline())
+    return model.transform(CollapseConsecutiveThresholds())
 
 
 def step_minimize_bit_widths(model: ModelWrapper, cfg) -> ModelWrapper:

@@ -27,11 +27,11 @@ RESOURCE_KEYS = ("lut", "lutram", "lut_total", "ff", "bram_18k", "uram", "dsp", 
 
 def fifo_configs(info: dict) -> dict:
     """(width, depth) -> instances, for the FIFOs of the stitched core."""
-    stages = info["stages"]
     configs = {}
-    for i, depth in enumerate(info["fifo_depths"]):
-        key = (max(stages[i]["out_bits"], stages[i + 1]["in_bits"]), depth)
-        configs[key] = configs.get(key, 0) + 1
+    for stream in info["streams"]:
+        if stream["dst"] is not None:
+            key = (stream["width"], stream["depth"])
+            configs[key] = configs.get(key, 0) + 1
     return configs
 
 

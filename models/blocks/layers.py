@@ -1,6 +1,22 @@
 """Small layers shared by the topologies."""
 import torch
+import torch.nn.functional as F
 from torch import nn
+
+
+class PadBinary(nn.Module):
+    """Pads a +-1 feature map with -1 (the code 0 of a 1-bit stream), for a binary convolution's
+    border. Zero padding has no 1-bit code, and its effect at the border depends on the weights,
+    so no threshold can stand in for it; -1 padding streams exactly (FINN+'s padding layer fills
+    with code 0)."""
+
+    def __init__(self, padding):
+        super().__init__()
+        self.padding = tuple(padding)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ph, pw = self.padding
+        return F.pad(x, (pw, pw, ph, ph), value=-1.0)
 
 
 class ScalarNorm(nn.Module):

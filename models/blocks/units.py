@@ -1,5 +1,8 @@
 """The binary unit every topology is built from: activation -> binary layer -> BatchNorm.
 
+A padded convolution of binary activations pads with -1 (layers.PadBinary), which hardware
+streams exactly; zero padding would need a third input value.
+
 With a shortcut (Bi-Real) the unit adds its input back, both operands on the ShortcutQuant
 integer grid, so the residual stays real-valued (8-bit) while the layer itself stays binary.
 With fractional activations (FracBNN) the activation is split into a binary MSB and LSB pass
@@ -9,6 +12,7 @@ import torch
 from torch import nn
 
 from .fracbnn import FractionalActivation, GatedLsb
+from .layers import PadBinary
 from .parts import Parts, Tap, act, shortcut_quant
 
 
@@ -23,6 +27,9 @@ class BinaryUnit(nn.Module):
         else:
             self.act = act(parts, act_bits) if quantize_input else nn.Identity()
         self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
+        self.pad = nn.Identity()
+        if quantize_input and isinstance(layer, nn.Conv2d) and any(layer.padding):
+            self.pad, layer.padding = PadBinary(layer.padding), (0, 0)  # a binary input's border: -1
         self.layer, self.norm, self.si = layer, norm, si
         self.shortcut = shortcut
         if shortcut:
@@ -34,9 +41,9 @@ class BinaryUnit(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.fractional:
             msb, lsb = self.act(x)
-            y = self.gate(self.layer(self.dropout(msb)), self.layer(self.dropout(lsb)))
+            y = self.gate(self.layer(self.dropout(self.pad(msb))), self.layer(self.dropout(self.pad(lsb))))
         else:
-            y = self.layer(self.dropout(self.act(x)))
+            y = self.layer(self.dropout(self.pad(self.act(x))))
         y = self.norm(y)
         if self.shortcut:
             y = self.branch_quant(y) + match_channels(x, y.shape[1])

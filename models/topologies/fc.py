@@ -38,7 +38,8 @@ class FC(nn.Module):
         for i, out in enumerate(hidden):
             units.append(BinaryUnit(parts, linear(parts, width, out, weight_bits), nn.BatchNorm1d(out),
                                     quantize_input=i > 0, act_bits=act_bits, dropout=DROPOUT if i else 0.0,
-                                    shortcut=parts.shortcut and width == out, grid_output=parts.shortcut))
+                                    shortcut=parts.shortcut and i > 0 and width == out,
+                                    grid_output=parts.shortcut))
             width = out
         self.units = nn.Sequential(*units)
         self.head = nn.Sequential(act(parts, act_bits), nn.Dropout(DROPOUT),

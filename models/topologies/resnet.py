@@ -1,7 +1,7 @@
 """Small binary ResNet for 28x28 inputs (Bi-Real / IR-Net / DGRL / FracBNN backbone).
 
-Two stages of residual units; with shortcuts each binary 3x3 convolution has an integer
-identity shortcut (Bi-Real); a stage that widens repeats the input channels on the shortcut.
+Two stages of residual units; with shortcuts each binary 3x3 convolution of equal input and
+output shape has an integer identity shortcut (Bi-Real); the unit that widens a stage has none.
 """
 from torch import nn
 
@@ -20,9 +20,9 @@ class ResNet(ConvBackbone):
         for channels, units in stages:
             stage = []
             for _ in range(units):
-                si = SqueezeInteraction(parts, cin, channels) if parts.si else None
+                si = SqueezeInteraction(parts, cin, channels) if parts.si and cin == channels else None
                 stage.append(BinaryUnit(parts, conv(parts, cin, channels), nn.BatchNorm2d(channels),
-                                        shortcut=parts.shortcut, grid_output=True, si=si))
+                                        shortcut=parts.shortcut and cin == channels, grid_output=True, si=si))
                 cin = channels
             modules.append(nn.Sequential(*stage))
         self.stages = nn.ModuleList(modules)
