@@ -8,4 +8,4 @@ demo: setup
 	@.venv/bin/bcnn demo
 
 test: setup
-	@.venv/bin/python -m pytest -q --durations=25
+	@.venv/bin/python -m pytest -q -n auto --dist loadfile --durations=25
