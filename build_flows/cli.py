@@ -161,8 +161,8 @@ def build(model, board, folding, target_fps, clock_ns, verify_samples, backend, 
                       fifo_depths=parse_fifo_depths(fifos), outputs=outputs)
     path = run_build(cfg, keep_failed=click.get_current_context().find_root().params["debug"])
     Console().print(estimates_table(load_estimates(path), load_synth(path)))
-    if load_shortcuts(path):
-        click.echo(shortcuts_line(load_shortcuts(path)))
+    if shortcuts := load_shortcuts(path):
+        click.echo(shortcuts_line(shortcuts))
     click.echo(f"build written to {path}")
 
 
@@ -222,16 +222,16 @@ def report(build_dir, as_json):
 
     est = load_estimates(Path(build_dir))
     synthesized = load_synth(Path(build_dir))
+    shortcuts = load_shortcuts(Path(build_dir))
     pngs = [plot_cycles(est, Path(build_dir) / "report" / "cycles.png")]
     if synthesized:
         pngs.append(plot_resources(est, synthesized, Path(build_dir) / "report" / "resources.png"))
     if as_json:
-        click.echo(json.dumps({"estimates": est, "synth": synthesized, "shortcuts": load_shortcuts(Path(build_dir))},
-                              indent=2))
+        click.echo(json.dumps({"estimates": est, "synth": synthesized, "shortcuts": shortcuts}, indent=2))
     else:
         Console().print(estimates_table(est, synthesized))
-        if load_shortcuts(Path(build_dir)):
-            click.echo(shortcuts_line(load_shortcuts(Path(build_dir))))
+        if shortcuts:
+            click.echo(shortcuts_line(shortcuts))
         click.echo(f"charts: {', '.join(map(str, pngs))}")
 
 
