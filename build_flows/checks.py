@@ -13,6 +13,8 @@ COMPUTE_OPS = {"MatMul", "Gemm", "Conv"}
 SUPPORTED_OPS = QUANT_OPS | COMPUTE_OPS | {
     "BatchNormalization", "MaxPool", "Mul", "Add", "Sub", "Div", "Reshape", "Flatten",
     "Transpose", "Identity", "Constant", "Squeeze", "Unsqueeze", "Pad",
+    # only inside FracBNN's thermometer and gate subgraphs (build_flows/fracbnn.py names any other)
+    "Greater", "Less", "Abs", "Cast",
 }
 # Ops through which a quantized tensor stays quantized.
 PASS_THROUGH_OPS = {"Reshape", "Flatten", "Transpose", "MaxPool", "Identity", "Squeeze", "Unsqueeze", "Pad"}

@@ -194,13 +194,16 @@ def synth(build_dir, jobs, layers_only):
 def sim(build_dir, frames, input_npy, backpressure, probe, seed):
     """Simulate the stitched RTL cycle by cycle (Verilator) and check every stream against the
     python execution of the dataflow graph."""
+    from build_flows.sim.gating import gate_line
     from build_flows.sim.simulate import simulate
 
     r = simulate(build_dir, frames=frames, input_npy=input_npy, backpressure=backpressure, seed=seed, probe=probe)
-    ratio = f" ({r['cycles_vs_analytic']:.4f} x analytic {r['analytic_cycles_per_frame']})" if r["cycles_per_frame"] else ""
+    ratio = f" ({r['cycles_vs_analytic']:.4f} x analytic {r['analytic_cycles_per_frame']:.0f})" if r["cycles_per_frame"] else ""
     click.echo(f"{r['frames']} frames, {len(r['streams'])} stream(s) compared, bit_exact={r['bit_exact']}, "
                f"cycles/frame={r['cycles_per_frame']}{ratio}, latency={r['latency_cycles']} cycles, "
                f"{r['sim_cycles_per_second'] or 0:,.0f} simulated cycles/s; report: {Path(build_dir) / 'sim' / 'report.json'}")
+    if r["fractional_gating"]:
+        click.echo(f"FracBNN gates on these frames: {gate_line(r['fractional_gating'])}")
     if not r["bit_exact"]:
         where = ""
         if r["first_mismatch"]:

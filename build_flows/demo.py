@@ -22,7 +22,7 @@ from models.train import CHECKPOINT, TrainConfig, train
 from .config import BuildConfig
 from .flow import run_build
 from .report import estimates_table, load_estimates, load_synth, plot_cycles, plot_resources
-from .sim.simulate import simulate
+from .sim.images import simulate_images
 from .verify import executable, run_model
 
 MODEL = "tfc_w1a1"
@@ -75,21 +75,15 @@ def run_demo(out: Path, epochs: int, console: Console | None = None) -> dict:
     agree = hardware_agreement(build_dir, model, test.images[:HW_CHECK_IMAGES])
 
     console.print(f"[bold]5/5 simulate[/] stitched RTL in Verilator on {SIM_IMAGES} test images, every stream checked")
-    frames_path = out / "sim_frames.npy"
-    pixels = torch.round(test.images[:SIM_IMAGES] * 255).numpy().astype(np.uint8)
-    np.save(frames_path, pixels)
-    sim = simulate(build_dir, frames=SIM_IMAGES, input_npy=frames_path)
-    with torch.no_grad():
-        torch_labels = model(torch.from_numpy(pixels.astype(np.float32) / 255)).argmax(1).tolist()
-    sim_labels = [row[0] for row in sim["labels_sim"]]
+    sim, labels_equal = simulate_images(build_dir, model, test.images[:SIM_IMAGES], out / "sim_frames.npy")
 
     summary = {
         "model": MODEL, "dataset": dataset, "epochs": epochs,
         "test_accuracy_torch": metrics["test_accuracy"],
         "hw_graph_agreement": f"{agree['images'] - agree['mismatches']}/{agree['images']}",
-        "bit_exact": agree["mismatches"] == 0 and export["top1_agree"] and sim["bit_exact"] and sim_labels == torch_labels,
+        "bit_exact": agree["mismatches"] == 0 and export["top1_agree"] and sim["bit_exact"] and labels_equal,
         "mismatches": agree["mismatches"],
-        "sim_frames": SIM_IMAGES, "sim_bit_exact": sim["bit_exact"], "sim_labels_equal_torch": sim_labels == torch_labels,
+        "sim_frames": SIM_IMAGES, "sim_bit_exact": sim["bit_exact"], "sim_labels_equal_torch": labels_equal,
         "board": est["board"], "clock_ns": est["clock_ns"],
         "analytic_cycles_per_frame": est["analytic_cycles_per_frame"], "fps_at_clock": est["fps_at_clock"],
         "simulated_cycles_per_frame": sim["cycles_per_frame"], "latency_cycles": sim["latency_cycles"],

@@ -47,6 +47,12 @@ def write_thresholds(path: Path, thresholds, pe: int, acc_bits: int) -> Path:
     return write_hex(path, threshold_words(thresholds, pe, acc_bits), pe * thresholds.shape[1] * acc_bits)
 
 
+def write_gates(path: Path, low, high, pe: int, bits: int) -> Path:
+    """bcnn_frac_mvau's gate intervals: per channel [low, high] on the MSB popcount, laid out as
+    two thresholds per channel (low at t = 0, high at t = 1), `bits`-bit two's complement."""
+    return write_thresholds(path, np.stack([np.asarray(low), np.asarray(high)], axis=1), pe, bits)
+
+
 def search_stages(n_thresholds: int) -> int:
     """Binary-search stages of bcnn_thresholding for n thresholds: ceil(log2(n + 1))."""
     return max(1, int(n_thresholds).bit_length())

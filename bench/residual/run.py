@@ -17,12 +17,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
 
 from build_flows.config import BuildConfig  # noqa: E402
 from build_flows.flow import run_build  # noqa: E402
-from build_flows.sim.simulate import simulate  # noqa: E402
+from build_flows.sim.images import simulate_images  # noqa: E402
 from build_flows.synth.design import synthesize_build  # noqa: E402
 from models.checkpoint import load_checkpoint  # noqa: E402
 from models.data import load_dataset  # noqa: E402
@@ -41,20 +39,16 @@ def run_case(tmp: Path, name: str, method: str, epochs: int, frames: int, jobs: 
     model, _ = load_checkpoint(tmp / "train" / "checkpoint.pt")
     export_model(model, tmp / "m.onnx")
     build = run_build(BuildConfig(model=str(tmp / "m.onnx"), out=str(tmp / "build")), show_progress=False)
-    test = load_dataset("mnist").test
-    pixels = torch.round(test.images[:frames] * 255).numpy().astype(np.uint8)
-    np.save(tmp / "frames.npy", pixels)
-    with torch.no_grad():
-        torch_labels = model(torch.from_numpy(pixels.astype(np.float32) / 255)).argmax(1).tolist()
-    sim = simulate(build, frames=frames, input_npy=tmp / "frames.npy")
-    pressed = simulate(build, frames=min(frames, 5), input_npy=tmp / "frames.npy", backpressure=True)
+    images = load_dataset("mnist").test.images
+    sim, labels_equal = simulate_images(build, model, images[:frames], tmp / "frames.npy")
+    pressed, _ = simulate_images(build, model, images[:min(frames, 5)], tmp / "pressed.npy", backpressure=True)
     synth = synthesize_build(build, parallel=jobs, show_progress=False)
     info = json.loads((build / "rtl" / "stitch.json").read_text())
     return {
         "model": name, "method": method, "epochs": epochs, "test_accuracy": metrics["test_accuracy"],
         "train_seconds": round(train_seconds),
         "sim_frames": frames, "bit_exact": sim["bit_exact"], "streams_compared": len(sim["streams"]),
-        "labels_equal_torch": [row[0] for row in sim["labels_sim"]] == torch_labels,
+        "labels_equal_torch": labels_equal,
         "backpressure_bit_exact": pressed["bit_exact"],
         "analytic_cycles_per_frame": sim["analytic_cycles_per_frame"], "simulated_cycles_per_frame": sim["cycles_per_frame"],
         "cycles_vs_analytic": sim["cycles_vs_analytic"], "fps_at_100mhz": sim["fps_at_clock"],

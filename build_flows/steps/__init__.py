@@ -4,7 +4,7 @@ from .codegen import step_codegen
 from .estimates import step_estimates
 from .fold import step_fold, step_insert_width_converters
 from .hardware import step_convert_to_hw, step_create_dataflow_partition, step_specialize
-from .prepare import step_add_pixel_input, step_insert_label_select, step_tidy
+from .prepare import step_add_pixel_input, step_infer_fracbnn, step_insert_label_select, step_tidy
 from .rtl import step_specialize_rtl, step_stitch_rtl
 from .streamline import step_minimize_bit_widths, step_qonnx_to_finn, step_streamline
 from .synth import step_synth
@@ -14,6 +14,7 @@ DEFAULT_STEPS = {
     "tidy": step_tidy,
     "add_pixel_input": step_add_pixel_input,
     "insert_label_select": step_insert_label_select,
+    "infer_fracbnn": step_infer_fracbnn,
     "qonnx_to_finn": step_qonnx_to_finn,
     "streamline": step_streamline,
     "convert_to_hw": step_convert_to_hw,

@@ -5,6 +5,7 @@ attributes, plus optional "Defaults"), or FINN+'s SetFolding search for a cycles
 (`--target-fps`, or the default target). A folding is checked before it is applied: every entry
 must name a layer of this design, every attribute must exist on that layer, and every PE/SIMD
 must divide the dimension it folds."""
+import copy
 import json
 from pathlib import Path
 
@@ -28,7 +29,12 @@ FOLDED_DIMENSIONS = {
     "LabelSelect": (("PE", "Labels"),),
     "FMPadding": (("SIMD", "NumChannels"),),
     "DuplicateStreams": (("PE", "NumChannels"),),
+    "FracMVAU": (("PE", "MH"), ("SIMD", "MW")),
+    "Thermometer": (("PE", "NumChannels"),),
 }
+# bcnn's layers without a FINN+ counterpart, which FINN+'s SetFolding does not know: folded here,
+# with the dimensions they fold in the order they are raised (SIMD before PE, as FINN+'s MVAU)
+BCNN_FOLDING = {"FracMVAU_bcnn": (("SIMD", "MW"), ("PE", "MH")), "Thermometer_bcnn": (("PE", "NumChannels"),)}
 
 
 def layer_kind(op_type: str) -> str:
@@ -88,7 +94,7 @@ def check_layer_folding(node, attrs: dict, source: str) -> None:
         value = attrs.get(fold_attr, inst.get_nodeattr(fold_attr))
         dim = inst.get_nodeattr(dim_attr)
         if not isinstance(value, int) or value < 1 or dim % value:
-            valid = [d for d in range(1, dim + 1) if dim % d == 0]
+            valid = divisors(dim)
             raise BcnnError(
                 f"{source}: layer '{node.name}' ({node.op_type}): {fold_attr}={value} does not divide "
                 f"{dim_attr}={dim}; valid {fold_attr} values: {valid}"
@@ -104,10 +110,41 @@ def step_fold(model: ModelWrapper, cfg) -> ModelWrapper:
             check_folding(df, config, f"--folding {cfg.folding}")
             df = df.transform(ApplyConfig(config))
         else:
-            df = df.transform(SetFolding(cfg.target_cycles_per_frame, two_pass_relaxation=True))
+            df = search_folding(df, cfg.target_cycles_per_frame)
         return df
 
     return transform_dataflow(model, cfg, "fold", fold)
+
+
+def search_folding(df: ModelWrapper, target: int) -> ModelWrapper:
+    """FINN+'s SetFolding for its layers (run on a copy without bcnn's own layers, which its
+    analysis cannot read, then copied back by name), and the smallest folding meeting the target
+    for bcnn's layers (their worst-case cycles)."""
+    finn_view = ModelWrapper(copy.deepcopy(df.model))
+    for node in [n for n in finn_view.graph.node if n.op_type in BCNN_FOLDING]:
+        finn_view.graph.node.remove(node)
+    finn_view = finn_view.transform(SetFolding(target, two_pass_relaxation=True))
+    folded = {n.name: n for n in finn_view.graph.node}
+    for node in df.graph.node:
+        if node.name in folded:
+            node.CopyFrom(folded[node.name])
+        elif node.op_type in BCNN_FOLDING:
+            fold_to_target(getCustomOp(node), BCNN_FOLDING[node.op_type], target)
+    return df
+
+
+def fold_to_target(inst, dimensions, target: int) -> None:
+    for fold_attr, _ in dimensions:
+        inst.set_nodeattr(fold_attr, 1)
+    for fold_attr, dim_attr in dimensions:
+        for value in divisors(inst.get_nodeattr(dim_attr)):
+            inst.set_nodeattr(fold_attr, value)
+            if inst.get_exp_cycles() <= target:
+                return
+
+
+def divisors(n: int) -> list:
+    return [d for d in range(1, n + 1) if n % d == 0]
 
 
 def step_insert_width_converters(model: ModelWrapper, cfg) -> ModelWrapper:

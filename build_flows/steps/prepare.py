@@ -1,4 +1,5 @@
-"""Steps on the QONNX graph before FINN+ sees it: tidy, integer pixel input, label-select head."""
+"""Steps on the QONNX graph before FINN+ sees it: tidy, integer pixel input, label-select head,
+FracBNN's subgraphs to bcnn layers."""
 import numpy as np
 from onnx import TensorProto, helper
 from qonnx.core.datatype import DataType
@@ -8,6 +9,8 @@ from qonnx.transformation.infer_datatypes import InferDataTypes
 from qonnx.transformation.infer_shapes import InferShapes
 from qonnx.transformation.insert_topk import InsertTopK
 from qonnx.util.cleanup import cleanup_model
+
+from ..fracbnn import InferFractionalUnits, InferThermometer, check_no_fracbnn_leftovers
 
 PIXEL_INPUT = "pixels"
 
@@ -45,3 +48,11 @@ def step_insert_label_select(model: ModelWrapper, cfg) -> ModelWrapper:
     """Append top-1 (TopK k=1): the accelerator outputs the class index. Streamlining later
     absorbs the classifier's positive scalar scale and bias into it."""
     return tidy(model.transform(InsertTopK(k=1)))
+
+
+def step_infer_fracbnn(model: ModelWrapper, cfg) -> ModelWrapper:
+    """FracBNN's thermometer input and fractional units -> Thermometer_bcnn, FracMVAU_bcnn (see
+    build_flows/fracbnn.py); a no-op for other models."""
+    model = model.transform(InferThermometer()).transform(InferFractionalUnits())
+    check_no_fracbnn_leftovers(model, cfg.model)
+    return tidy(model)

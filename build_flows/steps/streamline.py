@@ -20,6 +20,7 @@ from qonnx.transformation.lower_convs_to_matmul import LowerConvsToMatMul
 
 from ..binary_padding import AbsorbPadIntoIm2Col, BinaryIm2ColPadValue
 from ..collapse_thresholds import CollapseConsecutiveThresholds
+from ..fracbnn_streamline import AbsorbActivationIntoFracMVAU, AbsorbSignIntoFracMVAU, XnorThermometerMatMul
 from ..xnor_accumulators import WidenXnorAccumulators
 from .dataflow import transform_dataflow
 from .prepare import tidy
@@ -34,8 +35,8 @@ def step_qonnx_to_finn(model: ModelWrapper, cfg) -> ModelWrapper:
 
 def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
     """Move and collapse float scales/biases into thresholds; lower convolutions to Im2Col +
-    MatMul in NHWC; bipolar MatMuls become XnorPopcountMatMul; the classifier's scale and bias
-    go into the TopK."""
+    MatMul in NHWC; bipolar MatMuls become XnorPopcountMatMul; FracBNN's units take their signs
+    and activations; the classifier's scale and bias go into the TopK."""
     model = model.transform(absorb.AbsorbScalarBiasIntoMultiThreshold())
     model = model.transform(Streamline())
     if model.get_nodes_by_op_type("Conv"):
@@ -45,9 +46,14 @@ def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
         model = model.transform(absorb.AbsorbTransposeIntoMultiThreshold())
         model = model.transform(MakeMaxPoolNHWC())
         model = model.transform(absorb.AbsorbConsecutiveTransposes())
+    model = model.transform(XnorThermometerMatMul())
     model = model.transform(ConvertBipolarMatMulToXnorPopcount())
     model = model.transform(BinaryIm2ColPadValue())
     model = model.transform(Streamline())
+    if model.get_nodes_by_op_type("FracMVAU_bcnn"):
+        model = model.transform(AbsorbSignIntoFracMVAU())
+        model = model.transform(Streamline())
+        model = model.transform(AbsorbActivationIntoFracMVAU())
     model = streamline_shortcuts(model)
     model = model.transform(absorb.AbsorbScalarMulAddIntoTopK())
     model = model.transform(InferDataLayouts())

@@ -1,0 +1,104 @@
+"""FracBNN in hardware: a thermometer-input, fractional-activation TFC (random weights, per-channel
+BatchNorms) builds into Thermometer_bcnn -> binary MVAU -> FracMVAU_bcnn x 2 -> binary MVAU, and
+simulates bit-exact on every stream, with and without backpressure, within 5 % of the analytic
+cycles for the frames' gate pattern. A negative BatchNorm gain (a flipped channel) is exact too; a
+gate interval changed in the built memory file is caught at the fractional unit; a pattern the flow
+cannot stream (FracBNN's ResNet) is refused by name."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+
+from build_flows.config import BuildConfig
+from build_flows.flow import run_build
+from build_flows.sim.simulate import simulate
+from hw.memfiles import write_gates
+from models.errors import BcnnError
+from models.export import export_model
+from models.random_init import random_model
+
+FRAMES = 4
+# the fractional units are the bottleneck, so their data-dependent cycles set the frame rate
+FOLDING = {"MVAU_hls_0": {"SIMD": 784, "PE": 4}, "Thermometer_bcnn_0": {"PE": 28},
+           "FracMVAU_bcnn_0": {"SIMD": 2, "PE": 2}, "FracMVAU_bcnn_1": {"SIMD": 2, "PE": 2}}
+
+
+@pytest.fixture(scope="module")
+def folding(tmp_path_factory):
+    path = tmp_path_factory.mktemp("fracbnn") / "folding.json"
+    path.write_text(json.dumps(FOLDING))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def design(built, folding):
+    return built("tfc_w1a1", folding=folding, method="fracbnn")
+
+
+def test_fracbnn_layers_map_to_our_units(design):
+    ops = [n.op_type for n in ModelWrapper(str(design / "dataflow.onnx")).graph.node]
+    assert ops[0] == "Thermometer_bcnn"
+    assert ops.count("FracMVAU_bcnn") == 2
+    for node in ModelWrapper(str(design / "dataflow.onnx")).get_nodes_by_op_type("FracMVAU_bcnn"):
+        inst = getCustomOp(node)  # per-channel gate intervals (per-channel BatchNorms)
+        low, high = np.asarray(inst.get_nodeattr("gateLow")), np.asarray(inst.get_nodeattr("gateHigh"))
+        assert len(set(zip(low.tolist(), high.tolist()))) > 1
+
+
+@pytest.mark.parametrize("backpressure", [False, True], ids=["full_rate", "backpressure"])
+def test_fracbnn_streams_bit_exact_near_the_analytic_cycles(design, tmp_path, backpressure):
+    out = tmp_path / "design"
+    shutil.copytree(design, out)
+    report = simulate(out, frames=FRAMES, backpressure=backpressure)
+    assert report["bit_exact"], report["first_mismatch"]
+    assert len(report["streams"]) >= 6 and not report["streams_with_lost_or_extra_beats"]
+    gating = report["fractional_gating"]
+    for layer in gating["layers"]:  # the gate skips some LSB work and not all of it
+        assert 0.0 < layer["lsb_skipped_fraction"] < 1.0
+        assert layer["cycles_per_frame"] < layer["worst_case_cycles_per_frame"]
+    estimates = json.loads((out / "report" / "estimates.json").read_text())
+    assert report["analytic_cycles_per_frame"] < estimates["analytic_cycles_per_frame"]  # not the worst case
+    assert abs(report["cycles_vs_analytic"] - 1.0) <= 0.05
+
+
+def test_a_negative_batchnorm_gain_flips_a_fractional_channel(tmp_path, folding):
+    model = random_model("tfc_w1a1", method="fracbnn")
+    with torch.no_grad():
+        for unit in model.units[1:]:  # the norm after each fractional unit (and its gate)
+            unit.norm.weight[::3] *= -1.0
+    path = tmp_path / "flipped.onnx"
+    export_model(model, path)
+    out = run_build(BuildConfig(model=str(path), out=str(tmp_path / "build"), folding=folding), show_progress=False)
+    df = ModelWrapper(str(out / "dataflow.onnx"))
+    assert [n.op_type for n in df.graph.node].count("FracMVAU_bcnn") == 2  # the signs were absorbed
+    report = simulate(out, frames=2)
+    assert report["bit_exact"], report["first_mismatch"]
+
+
+def test_a_changed_gate_interval_is_caught_at_the_fractional_unit(design, tmp_path):
+    out = tmp_path / "design"
+    shutil.copytree(design, out)
+    df = ModelWrapper(str(out / "dataflow.onnx"))
+    node = df.get_nodes_by_op_type("FracMVAU_bcnn")[0]
+    inst = getCustomOp(node)
+    mw, mh = inst.get_nodeattr("MW"), inst.get_nodeattr("MH")
+    # every output gated: the LSB pass runs where the trained gate skipped it
+    write_gates(out / "rtl" / f"{node.name}_gates.hex", np.zeros(mh, int), np.full(mh, mw), inst.get_nodeattr("PE"),
+                (mw + 1).bit_length() + 1)
+    report = simulate(out, frames=FRAMES)
+    assert not report["bit_exact"]
+    assert report["first_mismatch"]["stage"] == node.name
+
+
+def test_fracbnn_resnet_is_refused_by_name(exported, tmp_path):
+    """Its first convolution zero-pads the thermometer code, and a thermometer feeding a
+    convolution is not streamed yet: either is refused naming the node, nothing is left behind."""
+    with pytest.raises(BcnnError, match=r"(thermometer '.*': its code feeds .*fully connected first layer|"
+                                        r"convolution '.*' zero-pads a binary)"):
+        run_build(BuildConfig(model=str(exported("resnet_small", "fracbnn")), out=str(tmp_path / "b")),
+                  show_progress=False)
+    assert not (tmp_path / "b").exists()
