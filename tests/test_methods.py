@@ -112,14 +112,15 @@ def test_methods_command_lists_every_method():
     assert result.exit_code == 0 and [line.split()[0] for line in result.output.splitlines()] == list(METHOD_NAMES)
 
 
-@pytest.mark.parametrize("method", ["irnet", "bireal"])
+@pytest.mark.parametrize("method", ["irnet", "bireal", "fracbnn"])
 def test_trained_tfc_runs_bit_exact_in_rtl_simulation(tmp_path, method):
     """Libra-PB's per-channel power-of-two scales go through FINN+ streamlining into thresholds,
-    Bi-Real's shortcuts into a fork and an adding join: a trained TFC of either builds, and the
-    stitched RTL gives torch's labels on real images, every stream bit-exact."""
+    Bi-Real's shortcuts into a fork and an adding join, FracBNN's thermometer and trained gates
+    into bcnn_thermometer and bcnn_frac_mvau: a trained TFC of each builds, and the stitched RTL
+    gives torch's labels on real images, every stream bit-exact."""
     from build_flows.config import BuildConfig
     from build_flows.flow import run_build
-    from build_flows.sim.simulate import simulate
+    from build_flows.sim.images import simulate_images
     from models.data import load_dataset
 
     assert run_cli("train", "--method", method, "--model", "tfc_w1a1", "--dataset", "digits", "--epochs", 2,
@@ -127,12 +128,8 @@ def test_trained_tfc_runs_bit_exact_in_rtl_simulation(tmp_path, method):
     model, _ = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
     export_model(model, tmp_path / "m.onnx")
     build = run_build(BuildConfig(model=str(tmp_path / "m.onnx"), out=str(tmp_path / "build")), show_progress=False)
-    pixels = torch.round(load_dataset("digits").test.images[:12] * 255)
-    np.save(tmp_path / "frames.npy", pixels.numpy().astype(np.uint8))
-    sim = simulate(build, frames=12, input_npy=tmp_path / "frames.npy")
-    with torch.no_grad():
-        want = model(pixels / 255).argmax(1).tolist()
-    assert sim["bit_exact"] and [row[0] for row in sim["labels_sim"]] == want
+    sim, labels_equal = simulate_images(build, model, load_dataset("digits").test.images[:12], tmp_path / "frames.npy")
+    assert sim["bit_exact"] and labels_equal
 
 
 class ZeroPaddedBinaryConv(torch.nn.Module):
