@@ -21,6 +21,7 @@ VARIANTS = {
     "frac_mvau/bcnn_frac_mvau.sv": ["", "-GN_THRES=0", "-GN_THRES=1 -GOUT_BITS=1", "-GMW=8 -GSIMD=8 -GMH=3 -GPE=3",
                                     '-GWEIGHT_STYLE="distributed"'],
     "thermometer/bcnn_thermometer.sv": ["", "-GPE=3 -GLEVELS=1 -GTHRESHOLDS=9'd128"],
+    "repeat/bcnn_repeat.sv": ["", "-GFOLDS=1 -GREPEATS=3", "-GSIMD=1 -GBITS=1 -GFOLDS=5 -GREPEATS=1"],
     "fifo/bcnn_fifo.sv": ["", "-GDEPTH=1", "-GDEPTH=5 -GWIDTH=70"],
     "dwc/bcnn_dwc.sv": ["", "-GIN_ELEMS=1 -GOUT_ELEMS=32", "-GBITS=11 -GIN_ELEMS=5 -GOUT_ELEMS=1",
                         "-GIN_ELEMS=2 -GOUT_ELEMS=4", "-GIN_ELEMS=8 -GOUT_ELEMS=4"],

@@ -4,8 +4,9 @@ implemented by the hw/ SystemVerilog library.
 Each op subclasses the FINN+ abstract op, so shapes, folding, cycle estimates and the python
 execution (the reference the RTL is checked against) are FINN+'s own; resource estimates reuse
 FINN+'s models. What an op adds is its RTL instance: which hw/ module, with which parameters
-and memory files (base.BcnnRTLOp). FracBNN's layers (FracMVAU_bcnn, Thermometer_bcnn) have no
-FINN+ counterpart; the FracBNN transformations (build_flows/fracbnn.py) create them directly."""
+and memory files (base.BcnnRTLOp). FracBNN's layers (FracMVAU_bcnn, Thermometer_bcnn) and the
+channel repeat (RepeatChannels_bcnn) have no FINN+ counterpart; our transformations create them
+(build_flows/fracbnn.py, build_flows/repeat_channels.py)."""
 from .dwc import StreamingDataWidthConverter_bcnn
 from .fork import DuplicateStreams_bcnn
 from .frac_mvau import FracMVAU_bcnn
@@ -13,10 +14,12 @@ from .join import ElementwiseAdd_bcnn
 from .label_select import LabelSelect_bcnn
 from .mvau import MVAU_bcnn
 from .pool import Pool_bcnn
+from .repeat import RepeatChannels_bcnn
 from .thermometer import Thermometer_bcnn
 from .thresholding import Thresholding_bcnn
 
 custom_op = {"MVAU_bcnn": MVAU_bcnn, "LabelSelect_bcnn": LabelSelect_bcnn, "Pool_bcnn": Pool_bcnn,
              "Thresholding_bcnn": Thresholding_bcnn, "StreamingDataWidthConverter_bcnn": StreamingDataWidthConverter_bcnn,
              "DuplicateStreams_bcnn": DuplicateStreams_bcnn, "ElementwiseAdd_bcnn": ElementwiseAdd_bcnn,
-             "FracMVAU_bcnn": FracMVAU_bcnn, "Thermometer_bcnn": Thermometer_bcnn}
+             "FracMVAU_bcnn": FracMVAU_bcnn, "Thermometer_bcnn": Thermometer_bcnn,
+             "RepeatChannels_bcnn": RepeatChannels_bcnn}

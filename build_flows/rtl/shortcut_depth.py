@@ -1,5 +1,5 @@
-"""The FIFO a residual's shortcut needs so that the block cannot deadlock, computed from the long
-branch.
+"""The FIFO a residual's shortcut (or the shorter of a join's two branches) needs so that the
+block cannot deadlock, computed from the branches.
 
 A fork hands every word to both branches at once, so it stops when the shortcut's buffer is full.
 The join takes element e of the shortcut only together with element e of the long branch, and
@@ -14,8 +14,11 @@ shows it in simulation).
 frame); a layer without a model here counts as needing its whole input frame, which is safe
 (never too small) but not tight, and is reported as such.
 
+With layers on both branches (SoFAr's fractal columns joined) the same holds with the short side's
+own need in place of the identity's (join_buffer).
+
 That depth is the least that cannot deadlock. The FIFO gets more: room for everything the long
-branch's own FIFOs can hold ahead, so the block runs at its analytic rate (see shortcut_buffer)."""
+branch's own FIFOs can hold ahead, so the block runs at its analytic rate (see join_buffer)."""
 import math
 from dataclasses import dataclass
 
@@ -29,7 +32,7 @@ def _kind(op_type: str) -> str:
     return op_type.rsplit("_", 1)[0] if op_type.endswith(("_bcnn", "_hls", "_rtl")) else op_type
 
 
-def _elements(shape) -> int:
+def frame_elements(shape) -> int:
     return int(np.prod(shape[1:]))  # one frame (the batch axis first)
 
 
@@ -38,18 +41,22 @@ def layer_need(node) -> tuple[np.ndarray, bool]:
     can emit its output element e; and whether that is the layer's exact behaviour."""
     inst = getCustomOp(node)
     kind = _kind(node.op_type)
-    n_out = _elements(inst.get_normal_output_shape())
+    n_out = frame_elements(inst.get_normal_output_shape())
     e = np.arange(n_out)
     if kind in ELEMENTWISE:
         return e + 1, True
     if kind == "MVAU":
         mw, mh = inst.get_nodeattr("MW"), inst.get_nodeattr("MH")
         return (e // mh + 1) * mw, True
+    if kind == "RepeatChannels":  # the first copy passes through, the others replay the pixel
+        channels, repeats = inst.get_nodeattr("NumChannels"), inst.get_nodeattr("Repeats")
+        pixel, within = e // (channels * repeats), e % (channels * repeats)
+        return pixel * channels + np.where(within < channels, within + 1, channels), True
     if kind == "FMPadding":
         return padding_need(inst), True
     if kind == "ConvolutionInputGenerator" and not inst.get_nodeattr("depthwise"):
         return window_need(inst), True
-    return np.full(n_out, _elements(inst.get_normal_input_shape())), False
+    return np.full(n_out, frame_elements(inst.get_normal_input_shape())), False
 
 
 def padding_need(inst) -> np.ndarray:
@@ -80,7 +87,7 @@ def window_need(inst) -> np.ndarray:
 class ShortcutBuffer:
     deadlock_free_depth: int  # the least FIFO words on the shortcut's stream that cannot deadlock
     depth: int  # that plus the long branch's own buffering: the branch can run ahead at full rate
-    lead_elements: int  # max_e (need(e) - e) of the long branch, in the fork's elements
+    lead_elements: int  # the most elements the waiting side holds ahead of the other (max_e (need(e) - e) for an identity shortcut)
     branch_buffer_elements: int  # what the long branch's FIFOs hold, in the fork's elements
     exact: bool  # every layer of the long branch has an exact need model
 
@@ -95,18 +102,45 @@ def branch_need(nodes: list) -> tuple[np.ndarray, bool]:
     return need, exact
 
 
-def shortcut_buffer(long_branch: list, fork_elems_per_word: int, fifo_elems_per_word: int,
-                    branch_buffer_elements: int = 0) -> ShortcutBuffer:
-    """The shortcut FIFO's depth for a join of `long_branch` (its layers, fork to join exclusive)
-    with an identity shortcut (no layer on it, or element-wise ones only). `branch_buffer_elements`:
-    what the FIFOs of the long branch hold, in the fork's elements. Every element the long branch
-    buffers ahead has its twin waiting on the shortcut, so without room for them the fork stops the
-    branch short of its buffers, and a sliding window that reads ahead at row ends stalls (measured:
-    resnet_small, 256-deep FIFOs elsewhere: 1.0135x its analytic cycles at the deadlock-free depth,
-    1.0000x with this)."""
-    need, exact = branch_need(long_branch)
-    lead = int(np.max(need - np.arange(len(need)))) if need is not None else 1
-    tight = math.ceil(max(lead - fork_elems_per_word, 1) / fifo_elems_per_word)
+def stream_need(df, tensor: str, fork) -> tuple[np.ndarray | None, bool]:
+    """need of `tensor`'s elements in the elements of `fork`'s stream, through any layers, other
+    forks and joins between them (a join needs element e of each input: the largest need); None
+    when the tensor does not depend on that fork."""
+    producer = df.find_producer(tensor)
+    if producer is None:
+        return None, True
+    if producer.name == fork.name:
+        return np.arange(frame_elements(getCustomOp(fork).get_normal_output_shape())) + 1, True
+    inputs = [t for t in producer.input if df.get_initializer(t) is None]
+    if len(inputs) > 1 or _kind(producer.op_type) == "DuplicateStreams":
+        needs = [stream_need(df, t, fork) for t in inputs]
+        found = [n for n in needs if n[0] is not None]
+        if not found:
+            return None, True
+        return np.max([n for n, _ in found], axis=0), all(exact for _, exact in found)
+    upstream, exact = stream_need(df, inputs[0], fork)
+    if upstream is None:
+        return None, True
+    own, own_exact = layer_need(producer)
+    return upstream[own - 1], exact and own_exact
+
+
+def join_buffer(need_wait: np.ndarray, need_other: np.ndarray, identity: bool, fork_elems_per_word: int,
+                fifo_elems_per_word: int, branch_buffer_elements: int = 0, exact: bool = True) -> ShortcutBuffer:
+    """The FIFO into a join on the side that waits (`need_wait`, its elements' needs in the fork's
+    elements) for the other side (`need_other`). While the join waits for element e of the other
+    side, the fork has sent need_other(e) elements, so the waiting side has produced every element
+    whose need is at most that: the FIFO must hold them from e on. An identity side (no layer
+    between fork and join) has need(k) = k + 1, which makes this max_e (need_other(e) - e), and
+    the fork's own output register holds one of its words. `branch_buffer_elements`: what the
+    other side's FIFOs hold, in the fork's elements: every element the branch buffers ahead has its
+    twin waiting here, so without room for them the fork stops the branch short of its buffers
+    (measured: resnet_small, 256-deep FIFOs elsewhere: 1.0135x its analytic cycles at the
+    deadlock-free depth, 1.0000x with this)."""
+    produced = np.searchsorted(need_wait, need_other, side="right")
+    lead = int(np.max(produced - np.arange(len(need_other))))
+    held = lead - fork_elems_per_word if identity else lead
+    tight = math.ceil(max(held, 1) / fifo_elems_per_word)
     full_rate = tight + math.ceil(branch_buffer_elements / fifo_elems_per_word)
     return ShortcutBuffer(tight, full_rate, lead, branch_buffer_elements, exact)
 

@@ -21,7 +21,7 @@ from qonnx.custom_op.registry import getCustomOp
 from build_flows.custom_op.base import BcnnRTLOp, hw_source
 from models.errors import BcnnError
 
-from .shortcut_depth import shortcut_buffer, window_fill
+from .shortcut_depth import frame_elements, join_buffer, stream_need, window_fill
 from .top_source import FIFO_COUNT_BITS, Stage, Stream, core_source, probe_offsets, top_source
 
 DEFAULT_FIFO_DEPTH = 32
@@ -121,56 +121,77 @@ def streams_of(df: ModelWrapper, stages: list, fifo_depth: int) -> list:
     return streams
 
 
-def branch_to_fork(df: ModelWrapper, tensor: str) -> tuple:
-    """Walk back from a join's input to the fork it starts at -> (fork node, branch layers in
-    stream order), or (None, []) when the branch starts elsewhere (a join, the input)."""
-    layers = []
-    producer = df.find_producer(tensor)
-    while producer is not None and not producer.op_type.startswith("DuplicateStreams"):
-        if len(stream_inputs(df, producer)) != 1:
-            return None, []
-        layers.insert(0, producer)
-        producer = df.find_producer(stream_inputs(df, producer)[0])
-    return producer, layers
+def nearest_common_fork(df: ModelWrapper, tensors: list):
+    """The last fork (in graph order) that every one of `tensors` depends on, or None."""
+    def forks_above(tensor, seen):
+        producer = df.find_producer(tensor)
+        if producer is None or producer.name in seen:
+            return set()
+        seen.add(producer.name)
+        found = {producer.name} if producer.op_type.startswith("DuplicateStreams") else set()
+        for t in stream_inputs(df, producer):
+            found |= forks_above(t, seen)
+        return found
+
+    common = set.intersection(*(forks_above(t, set()) for t in tensors))
+    order = [n.name for n in df.graph.node]
+    return df.get_node_from_name(max(common, key=order.index)) if common else None
 
 
-def branch_buffering(long_branch: list, by_tensor: dict, fork_frame: int) -> int:
-    """What the FIFOs into the long branch's layers hold, in the fork's elements (a FIFO after a
-    sliding window holds windows: each element stands for fewer of the fork's)."""
+def branch_nodes(df: ModelWrapper, tensor: str, fork) -> list:
+    """The layers between `fork` and `tensor` (exclusive), in graph order."""
+    found, stack = set(), [tensor]
+    while stack:
+        producer = df.find_producer(stack.pop())
+        if producer is None or producer.name == fork.name or producer.name in found:
+            continue
+        found.add(producer.name)
+        stack.extend(stream_inputs(df, producer))
+    return [n for n in df.graph.node if n.name in found]
+
+
+def branch_buffering(branch: list, by_tensor: dict, fork_frame: int) -> int:
+    """What the FIFOs into a branch's layers hold, in the fork's elements (a FIFO after a sliding
+    window holds windows: each element stands for fewer of the fork's)."""
     total = 0
-    for node in long_branch:
+    for node in branch:
         inst = getCustomOp(node)
         stream = by_tensor[node.input[0]]
         elems = inst.get_folded_input_shape()[-1]
-        frame = int(np.prod(inst.get_normal_input_shape()[1:]))
+        frame = frame_elements(inst.get_normal_input_shape())
         total += stream.depth * elems * fork_frame // frame
     return total
 
 
 def size_shortcuts(df: ModelWrapper, streams: list) -> list:
-    """Give each residual's shortcut FIFO the depth that keeps the block deadlock-free
-    (shortcut_depth.py); -> what each shortcut buffers, for stitch.json."""
+    """Give the waiting input of each join (a residual's shortcut, or the shorter of two fractal
+    columns) the FIFO depth that keeps the block deadlock-free (shortcut_depth.py); -> what each
+    buffers, for stitch.json."""
     by_tensor = {s.tensor: s for s in streams}
     sized = []
     for join in df.graph.node:
         inputs = stream_inputs(df, join)
         if not join.op_type.startswith("ElementwiseAdd") or len(inputs) != 2:
             continue
-        (fork_a, branch_a), (fork_b, branch_b) = (branch_to_fork(df, t) for t in inputs)
-        if fork_a is None or fork_b is None or fork_a.name != fork_b.name:
+        fork = nearest_common_fork(df, inputs)
+        if fork is None:
             continue
-        fork = getCustomOp(fork_a)
-        fork_elems = fork.get_folded_output_shape()[-1]
+        fork_inst = getCustomOp(fork)
+        fork_elems = fork_inst.get_folded_output_shape()[-1]
+        frame = frame_elements(fork_inst.get_normal_output_shape())
+        needs = [stream_need(df, t, fork) for t in inputs]
         candidates = []
-        frame = int(np.prod(fork.get_normal_output_shape()[1:]))
-        for short_input, long_branch in ((inputs[1], branch_a), (inputs[0], branch_b)):
-            short = by_tensor[short_input]
+        for wait, other in ((0, 1), (1, 0)):
+            short = by_tensor[inputs[wait]]
+            long_branch = branch_nodes(df, inputs[other], fork)
             fifo_elems = getCustomOp(join).get_folded_input_shape(short.dst_port)[-1]
-            ahead = branch_buffering(long_branch, by_tensor, frame)
-            candidates.append((shortcut_buffer(long_branch, fork_elems, fifo_elems, ahead), short, long_branch))
+            identity = df.find_producer(inputs[wait]).name == fork.name
+            buffer = join_buffer(needs[wait][0], needs[other][0], identity, fork_elems, fifo_elems,
+                                 branch_buffering(long_branch, by_tensor, frame), needs[0][1] and needs[1][1])
+            candidates.append((buffer, short, long_branch))
         buffer, short, long_branch = max(candidates, key=lambda c: c[0].lead_elements)
         short.depth, short.shortcut = buffer.depth, True
-        sized.append({"join": join.name, "fork": fork_a.name, "fifo": f"{df.find_producer(short.tensor).name}->{join.name}",
+        sized.append({"join": join.name, "fork": fork.name, "fifo": f"{df.find_producer(short.tensor).name}->{join.name}",
                       "depth": buffer.depth, "deadlock_free_depth": buffer.deadlock_free_depth,
                       "width": short.width, "bits": buffer.depth * short.width,
                       "long_branch": [n.name for n in long_branch], "lead_elements": buffer.lead_elements,

@@ -31,10 +31,12 @@ FOLDED_DIMENSIONS = {
     "DuplicateStreams": (("PE", "NumChannels"),),
     "FracMVAU": (("PE", "MH"), ("SIMD", "MW")),
     "Thermometer": (("PE", "NumChannels"),),
+    "RepeatChannels": (("SIMD", "NumChannels"),),
 }
 # bcnn's layers without a FINN+ counterpart, which FINN+'s SetFolding does not know: folded here,
 # with the dimensions they fold in the order they are raised (SIMD before PE, as FINN+'s MVAU)
-BCNN_FOLDING = {"FracMVAU_bcnn": (("SIMD", "MW"), ("PE", "MH")), "Thermometer_bcnn": (("PE", "NumChannels"),)}
+BCNN_FOLDING = {"FracMVAU_bcnn": (("SIMD", "MW"), ("PE", "MH")), "Thermometer_bcnn": (("PE", "NumChannels"),),
+                 "RepeatChannels_bcnn": (("SIMD", "NumChannels"),)}
 
 
 def layer_kind(op_type: str) -> str:

@@ -24,6 +24,7 @@ from qonnx.transformation.infer_datatypes import InferDataTypes
 from qonnx.transformation.infer_shapes import InferShapes
 
 from models.errors import BcnnError
+from ..repeat_channels import InferRepeatChannels
 from .dataflow import get_dataflow, set_dataflow, transform_dataflow
 
 HW_DOMAIN = "finn.custom_op.fpgadataflow"
@@ -43,6 +44,7 @@ def step_convert_to_hw(model: ModelWrapper, cfg) -> ModelWrapper:
         InferPool(),
         InferConvInpGen(),
         InferElementwiseBinaryOperation(is_stream_join),
+        InferRepeatChannels(),
         InferDuplicateStreamsLayer(),
         RemoveCNVtoFCFlatten(),
         absorb.AbsorbConsecutiveTransposes(),

@@ -11,13 +11,14 @@ from qonnx.transformation.insert_topk import InsertTopK
 from qonnx.util.cleanup import cleanup_model
 
 from ..fracbnn import InferFractionalUnits, InferThermometer, check_no_fracbnn_leftovers
+from ..repeat_channels import RemoveNoOpExpand
 
 PIXEL_INPUT = "pixels"
 
 
 def tidy(model: ModelWrapper) -> ModelWrapper:
     """Cleanup, shape and datatype inference, unique and readable names (shared by several steps)."""
-    model = cleanup_model(model)
+    model = cleanup_model(model).transform(RemoveNoOpExpand())
     for t in (InferShapes(), InferDataTypes(), GiveUniqueNodeNames(), GiveReadableTensorNames()):
         model = model.transform(t)
     return model

@@ -21,6 +21,8 @@ from qonnx.transformation.lower_convs_to_matmul import LowerConvsToMatMul
 from ..binary_padding import AbsorbPadIntoIm2Col, BinaryIm2ColPadValue
 from ..collapse_thresholds import CollapseConsecutiveThresholds
 from ..fracbnn_streamline import AbsorbActivationIntoFracMVAU, AbsorbSignIntoFracMVAU, XnorThermometerMatMul
+from ..repeat_channels import MoveScalarMulPastTile, MoveTransposePastTile
+from ..unshare_activations import UnshareBinaryActivations
 from ..xnor_accumulators import WidenXnorAccumulators
 from .dataflow import transform_dataflow
 from .prepare import tidy
@@ -29,8 +31,9 @@ MAX_LAYOUT_ROUNDS = 20  # transposes move one fork or join per round
 
 
 def step_qonnx_to_finn(model: ModelWrapper, cfg) -> ModelWrapper:
-    """Quant/BipolarQuant nodes -> MultiThreshold (activations) and integer initializers (weights)."""
-    return tidy(model.transform(ConvertQONNXtoFINN()))
+    """Quant/BipolarQuant nodes -> MultiThreshold (activations) and integer initializers (weights);
+    a binary activation read by several layers first gets a copy per layer."""
+    return tidy(model.transform(UnshareBinaryActivations()).transform(ConvertQONNXtoFINN()))
 
 
 def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
@@ -66,12 +69,14 @@ def streamline_shortcuts(model: ModelWrapper) -> ModelWrapper:
     scale is absorbed into the thresholds that follow; in a convolutional model the layout
     transposes move through forks and joins until the residual streams NHWC; consecutive
     thresholds (requantize the sum, then binarize it) become one. A no-op without forks."""
+    model = model.transform(MoveScalarMulPastTile())
     model = model.transform(MoveLinearPastFork())
     model = model.transform(MoveLinearPastEltwiseAdd())
     model = model.transform(absorb.AbsorbMulIntoMultiThreshold())
     for _ in range(MAX_LAYOUT_ROUNDS):
         before = model.model.SerializeToString()
-        for t in (MoveTransposePastFork(), absorb.AbsorbTransposeIntoMultiThreshold(), MoveTransposePastJoinAdd(),
+        for t in (MoveTransposePastFork(), MoveTransposePastTile(), absorb.AbsorbTransposeIntoMultiThreshold(),
+                  MoveTransposePastJoinAdd(),
                   absorb.AbsorbConsecutiveTransposes(), MakeMaxPoolNHWC()):
             model = model.transform(t)
         if model.model.SerializeToString() == before:

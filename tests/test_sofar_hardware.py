@@ -1,0 +1,48 @@
+"""SoFAr's RF-ResNet in hardware: fractal columns of Bi-Real units joined by an adding join with
+layers on both branches, and the widening stage's channel repeat (RepeatChannels_bcnn). The join
+of two columns gets a FIFO sized from both branches' needs; the design streams bit-exact on every
+stream, with and without backpressure, at its analytic cycles. DRF-DenseNet's dense concatenation
+is not streamed yet and is refused by name."""
+import json
+import shutil
+
+import pytest
+from qonnx.core.modelwrapper import ModelWrapper
+
+from build_flows.config import BuildConfig
+from build_flows.flow import run_build
+from build_flows.sim.simulate import simulate
+from models.errors import BcnnError
+
+
+@pytest.fixture(scope="module")
+def design(built):
+    return built("rf_resnet_small", method="sofar")
+
+
+def test_the_widening_repeat_and_column_joins_map_to_bcnn_layers(design):
+    ops = [n.op_type for n in ModelWrapper(str(design / "dataflow.onnx")).graph.node]
+    assert ops.count("RepeatChannels_bcnn") == 1
+    assert ops.count("ElementwiseAdd_bcnn") == 8  # 6 Bi-Real shortcuts, 2 column joins
+    shortcuts = json.loads((design / "rtl" / "stitch.json").read_text())["shortcuts"]
+    columns = [s for s in shortcuts if not s["fifo"].startswith("DuplicateStreams")]
+    assert len(shortcuts) == 8 and len(columns) == 2  # every join sized, two with layers on both sides
+    for s in columns:
+        assert s["exact"] and s["lead_elements"] > 0 and s["depth"] >= s["deadlock_free_depth"] > 0
+
+
+@pytest.mark.parametrize("backpressure", [False, True], ids=["full_rate", "backpressure"])
+def test_rf_resnet_streams_bit_exact_at_the_analytic_interval(design, tmp_path, backpressure):
+    out = tmp_path / "design"
+    shutil.copytree(design, out)
+    report = simulate(out, frames=3, backpressure=backpressure)
+    assert report["bit_exact"], report["first_mismatch"]
+    assert not report["streams_with_lost_or_extra_beats"] and len(report["streams"]) > 70
+    assert abs(report["cycles_vs_analytic"] - 1.0) <= 0.05
+
+
+def test_a_dense_concatenation_is_refused_by_name(exported, tmp_path):
+    with pytest.raises(BcnnError, match=r"node 'Concat_0' has op type 'Concat'"):
+        run_build(BuildConfig(model=str(exported("drf_densenet_small", "sofar")), out=str(tmp_path / "b")),
+                  show_progress=False)
+    assert not (tmp_path / "b").exists()
