@@ -1,11 +1,13 @@
-"""Benchmark: trained residual (Bi-Real / IR-Net) models in hardware. Each is trained on MNIST,
+"""Benchmark: trained residual (Bi-Real / IR-Net / SoFAr RF-ResNet) models in hardware. Each is trained on MNIST,
 exported, built for the Pynq-Z1 (default folding), simulated on test images with every stream
 compared (with and without backpressure), and synthesized with Yosys; its shortcut FIFOs are
 reported (computed depth, deadlock-free depth, memory).
 
 Writes results.json, results.md and residual.png beside this file.
 
-    .venv/bin/python bench/residual/run.py [--frames 20] [--jobs 2]
+    .venv/bin/python bench/residual/run.py [--frames 20] [--jobs 2] [--only MODEL:METHOD ...]
+
+`--only` reruns those cases and keeps the other rows of results.json.
 """
 import argparse
 import json
@@ -29,7 +31,8 @@ from models.train import TrainConfig, train  # noqa: E402
 
 HERE = Path(__file__).parent
 # (model, method, epochs): the residual methods that map to hardware today
-CASES = [("tfc_w1a1", "bireal", 20), ("resnet_small", "bireal", 3), ("resnet_small", "irnet", 3)]
+CASES = [("tfc_w1a1", "bireal", 20), ("resnet_small", "bireal", 3), ("resnet_small", "irnet", 3),
+         ("rf_resnet_small", "sofar", 3)]
 
 
 def run_case(tmp: Path, name: str, method: str, epochs: int, frames: int, jobs: int) -> dict:
@@ -64,9 +67,15 @@ def depths(row: dict) -> str:
     return ", ".join(f"{s['depth']}/{s['deadlock_free_depth']}" for s in row["shortcuts"])
 
 
-def main(frames: int, jobs: int) -> list:
+def main(frames: int, jobs: int, only: list | None = None) -> list:
+    kept = {}
+    if only and (HERE / "results.json").is_file():
+        kept = {(r["model"], r["method"]): r for r in json.loads((HERE / "results.json").read_text())}
     rows = []
     for name, method, epochs in CASES:
+        if only and f"{name}:{method}" not in only and (name, method) in kept:
+            rows.append(kept[name, method])
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             rows.append(run_case(Path(tmp), name, method, epochs, frames, jobs))
             print(rows[-1], flush=True)
@@ -89,7 +98,7 @@ def main(frames: int, jobs: int) -> list:
                     fontsize=8, xytext=(4, 4), textcoords="offset points")
     ax.set_xlabel("synthesized LUT (Yosys, xc7z020); marker size ~ BRAM18")
     ax.set_ylabel("MNIST test accuracy (%)")
-    ax.set_title("residual BNNs in hardware, bit-exact in simulation")
+    ax.set_title("residual and fractal BNNs in hardware, bit-exact in simulation")
     fig.tight_layout()
     fig.savefig(HERE / "residual.png", dpi=100)
     return rows
@@ -99,5 +108,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--only", nargs="*", help="MODEL:METHOD cases to rerun (the others keep their rows)")
     args = parser.parse_args()
-    main(args.frames, args.jobs)
+    main(args.frames, args.jobs, args.only)
