@@ -8,7 +8,8 @@ from build_flows.sim.verilator import VERILATOR
 from hw import source_root
 
 # A module's other hw/ modules it instantiates (linted together).
-NEEDS = {"mvau/bcnn_mvau.sv": ["memory/bcnn_rom.sv"], "frac_mvau/bcnn_frac_mvau.sv": ["memory/bcnn_rom.sv"], "thresholding/bcnn_thresholding.sv": ["memory/bcnn_rom.sv"],
+NEEDS = {"mvau/bcnn_mvau.sv": ["memory/bcnn_rom.sv", "mvau/bcnn_activate.sv"],
+         "frac_mvau/bcnn_frac_mvau.sv": ["memory/bcnn_rom.sv", "mvau/bcnn_activate.sv"], "thresholding/bcnn_thresholding.sv": ["memory/bcnn_rom.sv"],
          "join/tb_bcnn_fork_add.sv": ["fork/bcnn_fork.sv", "join/bcnn_add.sv", "fifo/bcnn_fifo.sv"]}
 VARIANTS = {
     "memory/bcnn_rom.sv": ["", '-GSTYLE="distributed"', '-GSTYLE="distributed" -GDEPTH=1'],
@@ -21,6 +22,7 @@ VARIANTS = {
     "frac_mvau/bcnn_frac_mvau.sv": ["", "-GN_THRES=0", "-GN_THRES=1 -GOUT_BITS=1", "-GMW=8 -GSIMD=8 -GMH=3 -GPE=3",
                                     '-GWEIGHT_STYLE="distributed"'],
     "thermometer/bcnn_thermometer.sv": ["", "-GPE=3 -GLEVELS=1 -GTHRESHOLDS=9'd128"],
+    "mvau/bcnn_activate.sv": ["", "-GN_THRES=0", "-GPE=1 -GN_THRES=3 -GOUT_BITS=2 -GACT_VAL=-1"],
     "repeat/bcnn_repeat.sv": ["", "-GFOLDS=1 -GREPEATS=3", "-GSIMD=1 -GBITS=1 -GFOLDS=5 -GREPEATS=1"],
     "fifo/bcnn_fifo.sv": ["", "-GDEPTH=1", "-GDEPTH=5 -GWIDTH=70"],
     "dwc/bcnn_dwc.sv": ["", "-GIN_ELEMS=1 -GOUT_ELEMS=32", "-GBITS=11 -GIN_ELEMS=5 -GOUT_ELEMS=1",

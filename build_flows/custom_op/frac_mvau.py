@@ -24,6 +24,7 @@ from hw.memfiles import write_gates, write_thresholds, write_weights
 
 from .base import BcnnRTLOp, RtlInstance, hw_source
 
+SOURCES = ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "frac_mvau/bcnn_frac_mvau.sv")
 GATE_WAIT = 2  # cycles per neuron fold between the last MSB beat and the gate decision
 
 
@@ -135,6 +136,6 @@ class FracMVAU_bcnn(MVAU, BcnnRTLOp):
         params = dict(MW=mw, MH=mh, PE=pe, SIMD=simd, ACC_BITS=acc_bits, N_THRES=n_thres, OUT_BITS=out_bits,
                       ACT_VAL=act_val, WEIGHT_FILE=f"{prefix}_weights.hex", GATE_FILE=f"{prefix}_gates.hex",
                       THRESH_FILE=f"{prefix}_thresholds.hex", WEIGHT_STYLE=self.weight_style(fpgapart))
-        return RtlInstance("bcnn_frac_mvau", [hw_source("memory/bcnn_rom.sv"), hw_source("frac_mvau/bcnn_frac_mvau.sv")],
+        return RtlInstance("bcnn_frac_mvau", [hw_source(s) for s in SOURCES],
                            params, in_bits=simd * 2, out_bits=pe * (out_bits if n_thres else acc_bits),
                            memory_files=files)

@@ -11,6 +11,8 @@ from models.errors import BcnnError
 
 from .base import BcnnRTLOp, RtlInstance, hw_source
 
+SOURCES = ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_mvau.sv")
+
 
 def unsupported_reason(inst) -> str | None:
     """Why bcnn_mvau cannot implement this MVAU (None: it can)."""
@@ -79,6 +81,6 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
                       OUT_BITS=out_bits, ACT_VAL=act_val, WEIGHT_FILE=f"{prefix}_weights.hex",
                       THRESH_FILE=f"{prefix}_thresholds.hex", WEIGHT_STYLE=self.weight_style(fpgapart),
                       THRESH_STYLE=self.threshold_style(), MUL_DSP=self.get_nodeattr("resType") == "dsp")
-        return RtlInstance("bcnn_mvau", [hw_source("memory/bcnn_rom.sv"), hw_source("mvau/bcnn_mvau.sv")], params,
+        return RtlInstance("bcnn_mvau", [hw_source(s) for s in SOURCES], params,
                            in_bits=simd * idt.bitwidth(), out_bits=pe * (out_bits if n_thres else acc_bits),
                            memory_files=files)

@@ -224,21 +224,25 @@ module bcnn_mvau #(
   end
 
   // ---- 4: activate --------------------------------------------------------------------------
-  function automatic logic [OUT_W-1:0] activate(input logic signed [ACC_BITS-1:0] a, input int p);
-    int count;
-    if (N_THRES == 0) return OUT_W'(a);
-    count = ACT_VAL;
-    for (int i = 0; i < N_THRES; i++) count += int'(a >= signed'(thr3[(p*NT+i)*ACC_BITS+:ACC_BITS]));
-    return OUT_W'(count);
-  endfunction
-
-  always_ff @(posedge clk) begin
-    if (!rst_n) begin
-      out_tvalid <= 1'b0;
-    end else if (advance) begin
-      out_tvalid <= v3;
-      for (int p = 0; p < PE; p++) out_tdata[p*OUT_W+:OUT_W] <= activate(sum3[p], p);
-    end
+  logic [PE*ACC_BITS-1:0] sums3;
+  always_comb begin
+    for (int p = 0; p < PE; p++) sums3[p*ACC_BITS+:ACC_BITS] = sum3[p];
   end
+  bcnn_activate #(
+      .PE(PE),
+      .ACC_BITS(ACC_BITS),
+      .N_THRES(N_THRES),
+      .OUT_BITS(OUT_BITS),
+      .ACT_VAL(ACT_VAL)
+  ) u_activate (
+      .clk(clk),
+      .rst_n(rst_n),
+      .advance(advance),
+      .valid(v3),
+      .sums(sums3),
+      .thresholds(thr3),
+      .out_tdata(out_tdata),
+      .out_tvalid(out_tvalid)
+  );
 endmodule
 `default_nettype wire
