@@ -20,9 +20,10 @@ from finn.custom_op.fpgadataflow.hls.matrixvectoractivation_hls import MVAU_hls
 from finn.custom_op.fpgadataflow.matrixvectoractivation import MVAU
 from qonnx.core.datatype import DataType
 
-from hw.memfiles import write_gates, write_thresholds, write_weights
+from hw.memfiles import write_gates, write_weights
 
 from .base import BcnnRTLOp, RtlInstance, hw_source
+from .mvau import write_activation
 
 SOURCES = ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "frac_mvau/bcnn_frac_mvau.sv")
 GATE_WAIT = 2  # cycles per neuron fold between the last MSB beat and the gate decision
@@ -105,7 +106,7 @@ class FracMVAU_bcnn(MVAU, BcnnRTLOp):
         # the XNOR datapath of a binary MVAU (one pass at a time on 1-bit lanes), plus the gate's
         # two comparators and the wider accumulator per PE
         binary = MVAU_hls.lut_estimation(self, fpgapart)
-        acc_bits = DataType[self.get_nodeattr("accDataType")].bitwidth()
+        acc_bits = DataType[self.get_nodeattr("accDataType")].bitwidth() + 1  # +1: a threshold one past the range
         return binary + self.get_nodeattr("PE") * 3 * acc_bits
 
     def dsp_estimation(self, fpgapart):
@@ -126,13 +127,10 @@ class FracMVAU_bcnn(MVAU, BcnnRTLOp):
         files = [write_weights(Path(directory) / f"{prefix}_weights.hex", weights, pe, simd, 1, True),
                  write_gates(Path(directory) / f"{prefix}_gates.hex", self.get_nodeattr("gateLow"),
                              self.get_nodeattr("gateHigh"), pe, (mw + 1).bit_length() + 1)]
-        n_thres, act_val = 0, 0
         out_bits = DataType[self.get_nodeattr("outputDataType")].bitwidth()
-        if not self.get_nodeattr("noActivation"):
-            thresholds = np.asarray(model.get_initializer(node.input[2]))
-            thresholds = np.broadcast_to(thresholds, (mh, thresholds.shape[-1])).astype(np.int64)
-            files.append(write_thresholds(Path(directory) / f"{prefix}_thresholds.hex", thresholds, pe, acc_bits))
-            n_thres, act_val = thresholds.shape[1], self.get_nodeattr("ActVal")
+        n_thres, act_val = write_activation(self, model, directory, acc_bits, files)
+        if not n_thres:
+            acc_bits = out_bits  # raw accumulators leave at the width FINN+ declared
         params = dict(MW=mw, MH=mh, PE=pe, SIMD=simd, ACC_BITS=acc_bits, N_THRES=n_thres, OUT_BITS=out_bits,
                       ACT_VAL=act_val, WEIGHT_FILE=f"{prefix}_weights.hex", GATE_FILE=f"{prefix}_gates.hex",
                       THRESH_FILE=f"{prefix}_thresholds.hex", WEIGHT_STYLE=self.weight_style(fpgapart))

@@ -14,6 +14,19 @@ from .base import BcnnRTLOp, RtlInstance, hw_source
 SOURCES = ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_mvau.sv")
 
 
+def write_activation(op, model, directory: Path, acc_bits: int, files: list) -> tuple:
+    """A unit's thresholds as its memory file (appended to `files`) -> (thresholds per channel,
+    ActVal); (0, 0) for raw accumulators (noActivation)."""
+    if op.get_nodeattr("noActivation"):
+        return 0, 0
+    node = op.onnx_node
+    thresholds = np.asarray(model.get_initializer(node.input[2]))
+    thresholds = np.broadcast_to(thresholds, (op.get_nodeattr("MH"), thresholds.shape[-1])).astype(np.int64)
+    files.append(write_thresholds(Path(directory) / f"{node.name}_thresholds.hex", thresholds, op.get_nodeattr("PE"),
+                                  acc_bits))
+    return thresholds.shape[1], op.get_nodeattr("ActVal")
+
+
 def unsupported_reason(inst) -> str | None:
     """Why bcnn_mvau cannot implement this MVAU (None: it can)."""
     idt, wdt = DataType[inst.get_nodeattr("inputDataType")], DataType[inst.get_nodeattr("weightDataType")]
@@ -66,15 +79,9 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
         weights = np.asarray(model.get_initializer(node.input[1])).T  # (MW, MH) -> (MH, MW)
         prefix = node.name
         files = [write_weights(Path(directory) / f"{prefix}_weights.hex", weights, pe, simd, w_bits, bipolar or xnor)]
-        n_thres, act_val = 0, 0
         out_bits = DataType[self.get_nodeattr("outputDataType")].bitwidth()
-        if not self.get_nodeattr("noActivation"):
-            thresholds = np.asarray(model.get_initializer(node.input[2]))
-            thresholds = np.broadcast_to(thresholds, (mh, thresholds.shape[-1])).astype(np.int64)
-            files.append(write_thresholds(Path(directory) / f"{prefix}_thresholds.hex", thresholds, pe, acc_bits))
-            n_thres = thresholds.shape[1]
-            act_val = self.get_nodeattr("ActVal")
-        else:
+        n_thres, act_val = write_activation(self, model, directory, acc_bits, files)
+        if not n_thres:
             acc_bits = out_bits  # raw accumulators leave at the width FINN+ declared
         params = dict(MW=mw, MH=mh, PE=pe, SIMD=simd, IN_BITS=idt.bitwidth(), IN_SIGNED=idt.signed(),
                       W_BITS=w_bits, W_BIPOLAR=bipolar or xnor, XNOR=xnor, ACC_BITS=acc_bits, N_THRES=n_thres,
