@@ -21,35 +21,19 @@ from qonnx.transformation.general import SortGraph
 
 from models.errors import BcnnError
 
+from .custom_op.base import DOMAIN
 from .custom_op.frac_mvau import accumulator_range
+from .graph_match import only_consumer, producer, scalar
 
-DOMAIN = "build_flows.custom_op"
 # Op types that only FracBNN's subgraphs contribute: one left after the inference is a pattern
 # the flow does not know.
 FRACBNN_OPS = {"Greater", "Less", "Abs", "Cast"}
 
 
-def _producer(model, tensor: str, op_type: str):
-    node = model.find_producer(tensor)
-    return node if node is not None and node.op_type == op_type else None
-
-
-def _only_consumer(model, tensor: str, op_type: str):
-    consumers = model.find_consumers(tensor)
-    if len(consumers) != 1 or consumers[0].op_type != op_type:
-        return None
-    return consumers[0]
-
-
-def _scalar(model, tensor: str):
-    value = model.get_initializer(tensor)
-    return None if value is None or value.size != 1 else float(value.reshape(-1)[0])
-
-
 def _binary_weights(model, layer) -> tuple:
     """A Gemm/MatMul's weights as (MW, MH) in {-1, +1}, and the BipolarQuant that makes them."""
-    quant = _producer(model, layer.input[1], "BipolarQuant")
-    if quant is None or model.get_initializer(quant.input[0]) is None or _scalar(model, quant.input[1]) != 1.0:
+    quant = producer(model, layer.input[1], "BipolarQuant")
+    if quant is None or model.get_initializer(quant.input[0]) is None or scalar(model, quant.input[1]) != 1.0:
         return None, None
     weights = np.where(model.get_initializer(quant.input[0]) >= 0, 1.0, -1.0)
     trans_b = next((a.i for a in layer.attribute if a.name == "transB"), 0)
@@ -58,8 +42,8 @@ def _binary_weights(model, layer) -> tuple:
 
 def _bipolar_input(model, tensor: str):
     """The BipolarQuant (scale 1) that makes `tensor`, or None."""
-    quant = _producer(model, tensor, "BipolarQuant")
-    return quant if quant is not None and _scalar(model, quant.input[1]) == 1.0 else None
+    quant = producer(model, tensor, "BipolarQuant")
+    return quant if quant is not None and scalar(model, quant.input[1]) == 1.0 else None
 
 
 def _run(model, nodes, inputs: dict, output: str) -> np.ndarray:
@@ -94,19 +78,19 @@ class InferThermometer(Transformation):
         return model, False
 
     def _match(self, model, greater):
-        unsqueeze = _producer(model, greater.input[0], "Unsqueeze")
-        scale = _producer(model, unsqueeze.input[0], "Mul") if unsqueeze is not None else None
+        unsqueeze = producer(model, greater.input[0], "Unsqueeze")
+        scale = producer(model, unsqueeze.input[0], "Mul") if unsqueeze is not None else None
         if scale is None or scale.input[0] != model.graph.input[0].name or model.get_initializer(greater.input[1]) is None:
             return None
         chain, tensor = [], greater.output[0]
         for op_type in ("Cast", "Mul", "Sub", "Reshape", "BipolarQuant"):
-            node = _only_consumer(model, tensor, op_type)
+            node = only_consumer(model, tensor, op_type)
             if node is None:
                 return None
             chain.append(node)
             tensor = node.output[0]
         cast, times2, minus1, reshape, quant = chain
-        if _scalar(model, times2.input[1]) != 2.0 or _scalar(model, minus1.input[1]) != 1.0:
+        if scalar(model, times2.input[1]) != 2.0 or scalar(model, minus1.input[1]) != 1.0:
             return None
         layer = next((n for n in model.find_consumers(quant.output[0]) if n.op_type in ("Gemm", "MatMul")), None)
         if layer is None or len(model.find_consumers(quant.output[0])) != 1:
@@ -175,23 +159,23 @@ class InferFractionalUnits(Transformation):
         if any(model.get_initializer(t) is not None for t in add.input):
             return None
         for msb_layer, gated in (add.input, add.input[::-1]):
-            layer_a, product = model.find_producer(msb_layer), _producer(model, gated, "Mul")
+            layer_a, product = model.find_producer(msb_layer), producer(model, gated, "Mul")
             if layer_a is None or layer_a.op_type not in ("Gemm", "MatMul") or product is None:
                 continue
             sides = [model.find_producer(t) for t in product.input]
             half = next((n for n in sides if n is not None and n.op_type == "Mul"), None)
             layer_b = next((n for n in sides if n is not None and n.op_type == layer_a.op_type), None)
-            if half is None or layer_b is None or _scalar(model, half.input[1]) != 0.5:
+            if half is None or layer_b is None or scalar(model, half.input[1]) != 0.5:
                 continue
-            cast = _producer(model, half.input[0], "Cast")
-            less = _producer(model, cast.input[0], "Less") if cast is not None else None
-            absolute = _producer(model, less.input[0], "Abs") if less is not None else None
-            norm = _producer(model, absolute.input[0], "BatchNormalization") if absolute is not None else None
-            if norm is None or norm.input[0] != layer_a.output[0] or _scalar(model, less.input[1]) is None:
+            cast = producer(model, half.input[0], "Cast")
+            less = producer(model, cast.input[0], "Less") if cast is not None else None
+            absolute = producer(model, less.input[0], "Abs") if less is not None else None
+            norm = producer(model, absolute.input[0], "BatchNormalization") if absolute is not None else None
+            if norm is None or norm.input[0] != layer_a.output[0] or scalar(model, less.input[1]) is None:
                 continue
             msb = _bipolar_input(model, layer_a.input[0])
             lsb = _bipolar_input(model, layer_b.input[0])
-            sub = _producer(model, lsb.input[0], "Sub") if lsb is not None else None
+            sub = producer(model, lsb.input[0], "Sub") if lsb is not None else None
             if msb is None or sub is None or list(sub.input) != [msb.input[0], msb.output[0]]:
                 raise BcnnError(f"fractional unit at '{add.name}': its layers '{layer_a.name}' and '{layer_b.name}' do not "
                                 "take msb = BipolarQuant(x) and lsb = BipolarQuant(x - msb) (scale 1)")

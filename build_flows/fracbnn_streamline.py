@@ -18,6 +18,7 @@ from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.base import Transformation
 
 from .custom_op.frac_mvau import accumulator_range
+from .graph_match import only_consumer
 
 
 class XnorThermometerMatMul(Transformation):
@@ -48,15 +49,10 @@ class XnorThermometerMatMul(Transformation):
         return model, False
 
 
-def _single_consumer(model, node, op_type: str):
-    consumers = model.find_consumers(node.output[0])
-    return consumers[0] if len(consumers) == 1 and consumers[0].op_type == op_type else None
-
-
 class AbsorbSignIntoFracMVAU(Transformation):
     def apply(self, model):
         for node in model.get_nodes_by_op_type("FracMVAU_bcnn"):
-            mul = _single_consumer(model, node, "Mul")
+            mul = only_consumer(model, node.output[0], "Mul")
             scale = model.get_initializer(mul.input[1]) if mul is not None else None
             if scale is None:
                 continue
@@ -84,7 +80,7 @@ class AbsorbSignIntoFracMVAU(Transformation):
 class AbsorbActivationIntoFracMVAU(Transformation):
     def apply(self, model):
         for node in model.get_nodes_by_op_type("FracMVAU_bcnn"):
-            threshold = _single_consumer(model, node, "MultiThreshold")
+            threshold = only_consumer(model, node.output[0], "MultiThreshold")
             inst = getCustomOp(node)
             if threshold is None or not inst.get_nodeattr("noActivation"):
                 continue

@@ -12,13 +12,8 @@ import numpy as np
 from onnx import helper
 from qonnx.transformation.base import Transformation
 
-DOMAIN = "build_flows.custom_op"
-
-
-def _single_consumer(model, tensor: str, op_type: str):
-    consumers = model.find_consumers(tensor)
-    return consumers[0] if len(consumers) == 1 and consumers[0].op_type == op_type else None
-
+from .custom_op.base import DOMAIN
+from .graph_match import only_consumer
 
 class RemoveNoOpExpand(Transformation):
     def apply(self, model):
@@ -38,7 +33,7 @@ class MoveScalarMulPastTile(Transformation):
     def apply(self, model):
         for mul in model.get_nodes_by_op_type("Mul"):
             scale = model.get_initializer(mul.input[1])
-            tile = _single_consumer(model, mul.output[0], "Tile")
+            tile = only_consumer(model, mul.output[0], "Tile")
             if scale is None or scale.size != 1 or tile is None or tile.input[0] != mul.output[0]:
                 continue
             x, out, tiled = mul.input[0], tile.output[0], model.make_new_valueinfo_name()
@@ -55,7 +50,7 @@ class MoveScalarMulPastTile(Transformation):
 class MoveTransposePastTile(Transformation):
     def apply(self, model):
         for transpose in model.get_nodes_by_op_type("Transpose"):
-            tile = _single_consumer(model, transpose.output[0], "Tile")
+            tile = only_consumer(model, transpose.output[0], "Tile")
             reps = model.get_initializer(tile.input[1]) if tile is not None else None
             if reps is None:
                 continue

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from hw import source_root
 
+DOMAIN = "build_flows.custom_op"  # the ONNX domain of bcnn's ops (this package)
+
 
 @dataclass
 class RtlInstance:

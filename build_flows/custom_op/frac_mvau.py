@@ -23,7 +23,7 @@ from qonnx.core.datatype import DataType
 from hw.memfiles import write_gates, write_weights
 
 from .base import BcnnRTLOp, RtlInstance, hw_source
-from .mvau import write_activation
+from .mvau import MVAU_bcnn, write_activation
 
 SOURCES = ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "frac_mvau/bcnn_frac_mvau.sv")
 GATE_WAIT = 2  # cycles per neuron fold between the last MSB beat and the gate decision
@@ -112,11 +112,7 @@ class FracMVAU_bcnn(MVAU, BcnnRTLOp):
     def dsp_estimation(self, fpgapart):
         return 0
 
-    def weight_style(self, fpgapart: str) -> str:
-        style = self.get_nodeattr("ram_style")
-        if style in ("block", "distributed"):
-            return style
-        return "block" if self.bram_estimation(fpgapart) > 0 else "distributed"
+    weight_style = MVAU_bcnn.weight_style  # the same ram_style rule as the binary MVAU
 
     def rtl_instance(self, model, directory: Path, fpgapart: str) -> RtlInstance:
         node = self.onnx_node

@@ -102,10 +102,18 @@ def branch_need(nodes: list) -> tuple[np.ndarray, bool]:
     return need, exact
 
 
-def stream_need(df, tensor: str, fork) -> tuple[np.ndarray | None, bool]:
+def stream_need(df, tensor: str, fork, memo: dict | None = None) -> tuple[np.ndarray | None, bool]:
     """need of `tensor`'s elements in the elements of `fork`'s stream, through any layers, other
     forks and joins between them (a join needs element e of each input: the largest need); None
-    when the tensor does not depend on that fork."""
+    when the tensor does not depend on that fork. `memo`: tensors already solved for this fork
+    (a stream reached on several paths is composed once)."""
+    memo = {} if memo is None else memo
+    if tensor not in memo:
+        memo[tensor] = _stream_need(df, tensor, fork, memo)
+    return memo[tensor]
+
+
+def _stream_need(df, tensor: str, fork, memo: dict) -> tuple[np.ndarray | None, bool]:
     producer = df.find_producer(tensor)
     if producer is None:
         return None, True
@@ -113,12 +121,12 @@ def stream_need(df, tensor: str, fork) -> tuple[np.ndarray | None, bool]:
         return np.arange(frame_elements(getCustomOp(fork).get_normal_output_shape())) + 1, True
     inputs = [t for t in producer.input if df.get_initializer(t) is None]
     if len(inputs) > 1 or _kind(producer.op_type) == "DuplicateStreams":
-        needs = [stream_need(df, t, fork) for t in inputs]
+        needs = [stream_need(df, t, fork, memo) for t in inputs]
         found = [n for n in needs if n[0] is not None]
         if not found:
             return None, True
         return np.max([n for n, _ in found], axis=0), all(exact for _, exact in found)
-    upstream, exact = stream_need(df, inputs[0], fork)
+    upstream, exact = stream_need(df, inputs[0], fork, memo)
     if upstream is None:
         return None, True
     own, own_exact = layer_need(producer)

@@ -14,8 +14,8 @@ from qonnx.transformation.base import Transformation
 from qonnx.transformation.general import GiveUniqueNodeNames
 
 from build_flows.custom_op import custom_op
+from build_flows.custom_op.base import DOMAIN
 
-DOMAIN = "build_flows.custom_op"
 REPLACEMENTS = {"MVAU_hls": "MVAU_bcnn", "LabelSelect_hls": "LabelSelect_bcnn", "Pool_hls": "Pool_bcnn",
                 "Thresholding_rtl": "Thresholding_bcnn", "Thresholding_hls": "Thresholding_bcnn",
                 "StreamingDataWidthConverter_rtl": "StreamingDataWidthConverter_bcnn",

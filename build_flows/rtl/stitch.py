@@ -179,7 +179,8 @@ def size_shortcuts(df: ModelWrapper, streams: list) -> list:
         fork_inst = getCustomOp(fork)
         fork_elems = fork_inst.get_folded_output_shape()[-1]
         frame = frame_elements(fork_inst.get_normal_output_shape())
-        needs = [stream_need(df, t, fork) for t in inputs]
+        memo = {}
+        needs = [stream_need(df, t, fork, memo) for t in inputs]
         candidates = []
         for wait, other in ((0, 1), (1, 0)):
             short = by_tensor[inputs[wait]]

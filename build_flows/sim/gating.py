@@ -5,38 +5,47 @@ input, so the design's analytic cycles per frame for these inputs take each unit
 (FracMVAU_bcnn.frame_cycles) in place of its worst case."""
 import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
-from qonnx.core.onnx_exec import execute_onnx
 from qonnx.custom_op.registry import getCustomOp
 
 FRACTIONAL_OP = "FracMVAU_bcnn"
 
 
-def gate_report(df: ModelWrapper, view: ModelWrapper, df_inputs: list) -> dict | None:
-    """None for a design without fractional units."""
-    units = [(i, n) for i, n in enumerate(df.graph.node) if n.op_type == FRACTIONAL_OP]
-    if not units:
-        return None
-    inputs = {i: [] for i, _ in units}
-    for df_in in df_inputs:
-        ctx = execute_onnx(view, {view.graph.input[0].name: df_in}, return_full_exec_context=True)
-        for i, _ in units:
-            inputs[i].append(np.asarray(ctx[view.graph.node[i].input[0]]))
-    layers, cycles = [], {}
-    for i, node in units:
-        inst = getCustomOp(node)
-        gates = inst.gate_pattern(df, np.stack(inputs[i]))
-        frame_cycles = inst.frame_cycles(gates)
-        plain = inst.plain_cycles()
-        cycles[node.name] = float(frame_cycles.mean())
-        layers.append({
-            "layer": node.name, "outputs_per_frame": int(gates[0].size),
-            "lsb_outputs_per_frame": float(gates.sum(axis=(1, 2)).mean()),
-            "lsb_skipped_fraction": float(1 - gates.mean()),
-            "cycles_per_frame": cycles[node.name], "worst_case_cycles_per_frame": int(inst.get_exp_cycles()),
-            "plain_2bit_cycles_per_frame": plain, "cycles_saved_vs_plain": float(1 - frame_cycles.mean() / plain),
-        })
-    analytic = max(cycles.get(n.name, getCustomOp(n).get_exp_cycles()) for n in df.graph.node)
-    return {"layers": layers, "analytic_cycles_per_frame": analytic}
+class GateRecorder:
+    """Collects each fractional unit's input codes from the reference execution of every frame
+    (`observe` of streams.compare_streams), so the gate pattern needs no second execution."""
+
+    def __init__(self, df: ModelWrapper):
+        self.df = df
+        self.units = df.get_nodes_by_op_type(FRACTIONAL_OP)
+        tensors = [t for node in df.graph.node for t in node.output]
+        self.index = {n.name: tensors.index(n.input[0]) if n.input[0] in tensors else None for n in self.units}
+        self.inputs = {n.name: [] for n in self.units}
+
+    def observe(self, df_input, outputs: list) -> None:
+        for node in self.units:
+            index = self.index[node.name]
+            self.inputs[node.name].append(np.asarray(df_input if index is None else outputs[index]))
+
+    def report(self) -> dict | None:
+        """None for a design without fractional units."""
+        if not self.units:
+            return None
+        layers, cycles = [], {}
+        for node in self.units:
+            inst = getCustomOp(node)
+            gates = inst.gate_pattern(self.df, np.stack(self.inputs[node.name]))
+            frame_cycles = inst.frame_cycles(gates)
+            plain = inst.plain_cycles()
+            cycles[node.name] = float(frame_cycles.mean())
+            layers.append({
+                "layer": node.name, "outputs_per_frame": int(gates[0].size),
+                "lsb_outputs_per_frame": float(gates.sum(axis=(1, 2)).mean()),
+                "lsb_skipped_fraction": float(1 - gates.mean()),
+                "cycles_per_frame": cycles[node.name], "worst_case_cycles_per_frame": int(inst.get_exp_cycles()),
+                "plain_2bit_cycles_per_frame": plain, "cycles_saved_vs_plain": float(1 - frame_cycles.mean() / plain),
+            })
+        analytic = max(cycles.get(n.name, getCustomOp(n).get_exp_cycles()) for n in self.df.graph.node)
+        return {"layers": layers, "analytic_cycles_per_frame": analytic}
 
 
 def gate_line(report: dict) -> str:

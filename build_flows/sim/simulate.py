@@ -22,7 +22,7 @@ from models.errors import BcnnError
 from ..atomic import write_json
 from ..finn_env import generic_view, use_build_dir
 from . import verilator as vl
-from .gating import gate_report
+from .gating import GateRecorder
 from .streams import codes, compare_streams, dataflow_input, layouts
 
 # FINN+'s generated RTL and finn-rtllib are third-party: build them without lint (our own hw/
@@ -104,10 +104,12 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
     sim_seconds = time.perf_counter() - start
 
     start = time.perf_counter()
+    gates = GateRecorder(df)  # FracBNN: cycles depend on the inputs
     if probe == "all":
-        per_stream, first, bad_frames = compare_streams(view, df_inputs, streams, result.probes)
+        per_stream, first, bad_frames = compare_streams(view, df_inputs, streams, result.probes, observe=gates.observe)
     else:
-        per_stream, first, bad_frames = compare_streams(view, df_inputs, [last], [result.out_words], last_only=True)
+        per_stream, first, bad_frames = compare_streams(view, df_inputs, [last], [result.out_words], last_only=True,
+                                                        observe=gates.observe)
     reference_seconds = time.perf_counter() - start
     lost = [e["stage"] for e in per_stream if not e["count_ok"]]
     got_out = last.unpack(result.out_words).reshape(frames, -1, last.elems)
@@ -115,7 +117,7 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
     done = result.out_cycles[last.beats_per_frame - 1::last.beats_per_frame].astype(np.int64)
     interval = float(np.mean(np.diff(done))) if frames > 1 else None
     analytic = estimates["analytic_cycles_per_frame"]
-    gating = gate_report(df, view, df_inputs)  # FracBNN: cycles depend on the inputs
+    gating = gates.report()
     if gating is not None:
         analytic = gating["analytic_cycles_per_frame"]
     report = {

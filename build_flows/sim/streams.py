@@ -107,7 +107,8 @@ def first_difference(layout: StreamLayout, frame: int, want: np.ndarray, got: np
     return Mismatch(layout.name, frame, beat, element, lo, want[beat, window].tolist(), got[beat, window].tolist())
 
 
-def compare_streams(view: ModelWrapper, df_inputs: list, checked: list, recorded: list, last_only: bool = False):
+def compare_streams(view: ModelWrapper, df_inputs: list, checked: list, recorded: list, last_only: bool = False,
+                    observe=None):
     """Compare recorded streams ((beats, words) per layout in `checked`: every layer's, or with
     `last_only` the accelerator's output alone) with the python execution of each frame.
 
@@ -115,7 +116,8 @@ def compare_streams(view: ModelWrapper, df_inputs: list, checked: list, recorded
     differ). A stream with lost or extra beats fails every frame without a beat comparison; the
     exception is a layer that has run ahead into the frame after the last (a padding layer emits
     the next frame's top border before any of its input exists, and the layers after it follow):
-    fewer beats than a frame more are `next_frame_beats`, not compared."""
+    fewer beats than a frame more are `next_frame_beats`, not compared. `observe(df_input, outputs)`,
+    if given, sees each frame's python execution (every node's outputs, in node order)."""
     frames = len(df_inputs)
     per_stream = []
     for s, words in zip(checked, recorded):
@@ -126,6 +128,8 @@ def compare_streams(view: ModelWrapper, df_inputs: list, checked: list, recorded
     first, bad_frames = None, set()
     for f, df_in in enumerate(df_inputs):
         outputs = dataflow_outputs(view, df_in)
+        if observe is not None:
+            observe(df_in, outputs)
         tensors = outputs[-1:] if last_only else outputs
         for entry, layout, words, tensor in zip(per_stream, checked, recorded, tensors):
             if not entry["count_ok"]:

@@ -24,11 +24,11 @@ from qonnx.transformation.infer_datatypes import InferDataTypes
 from qonnx.transformation.infer_shapes import InferShapes
 
 from models.errors import BcnnError
+from ..custom_op.base import DOMAIN  # bcnn layers without a FINN+ counterpart, made earlier
 from ..repeat_channels import InferRepeatChannels
 from .dataflow import get_dataflow, set_dataflow, transform_dataflow
 
 HW_DOMAIN = "finn.custom_op.fpgadataflow"
-BCNN_DOMAIN = "build_flows.custom_op"  # layers without a FINN+ counterpart (FracBNN's), made earlier
 # Layout-only ops that may stay in software around the accelerator (the host does them).
 HOST_OPS = {"Transpose", "Reshape", "Flatten"}
 
@@ -55,7 +55,7 @@ def step_convert_to_hw(model: ModelWrapper, cfg) -> ModelWrapper:
     ):
         model = model.transform(t)
     unmapped = [n for n in model.graph.node
-                if not n.domain.startswith((HW_DOMAIN, BCNN_DOMAIN)) and n.op_type not in HOST_OPS]
+                if not n.domain.startswith((HW_DOMAIN, DOMAIN)) and n.op_type not in HOST_OPS]
     if unmapped:
         n = unmapped[0]
         raise BcnnError(
