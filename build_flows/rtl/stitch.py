@@ -11,7 +11,6 @@ import math
 import re
 import shutil
 
-import numpy as np
 from dataclasses import asdict
 from pathlib import Path
 
