@@ -15,7 +15,7 @@ SUPPORTED_OPS = QUANT_OPS | COMPUTE_OPS | {
     "Transpose", "Identity", "Constant", "Squeeze", "Unsqueeze", "Pad",
     # only inside FracBNN's thermometer and gate subgraphs (build_flows/fracbnn.py names any other)
     "Greater", "Less", "Abs", "Cast",
-    "Expand", "Tile",  # a channel repeat (SoFAr's widening shortcut), see repeat_channels.py
+    "Concat", "Expand", "Tile",  # a channel repeat (SoFAr's widening shortcut), see repeat_channels.py
 }
 # Ops through which a quantized tensor stays quantized.
 PASS_THROUGH_OPS = {"Reshape", "Flatten", "Transpose", "MaxPool", "Identity", "Squeeze", "Unsqueeze", "Pad"}
@@ -96,6 +96,8 @@ def _is_quantized(model: ModelWrapper, tensor: str) -> bool:
     producer = model.find_producer(tensor)
     while producer is not None and producer.op_type in PASS_THROUGH_OPS:
         producer = model.find_producer(producer.input[0])
+    if producer is not None and producer.op_type == "Concat":  # quantized when every part is
+        return all(_is_quantized(model, t) for t in producer.input)
     if producer is not None:
         return producer.op_type in QUANT_OPS
     # A graph input or initializer: quantized only if annotated with an integer datatype.

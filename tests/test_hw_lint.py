@@ -10,7 +10,8 @@ from hw import source_root
 # A module's other hw/ modules it instantiates (linted together).
 NEEDS = {"mvau/bcnn_mvau.sv": ["memory/bcnn_rom.sv", "mvau/bcnn_activate.sv"],
          "frac_mvau/bcnn_frac_mvau.sv": ["memory/bcnn_rom.sv", "mvau/bcnn_activate.sv"], "thresholding/bcnn_thresholding.sv": ["memory/bcnn_rom.sv"],
-         "join/tb_bcnn_fork_add.sv": ["fork/bcnn_fork.sv", "join/bcnn_add.sv", "fifo/bcnn_fifo.sv"]}
+         "join/tb_bcnn_fork_add.sv": ["fork/bcnn_fork.sv", "join/bcnn_add.sv", "fifo/bcnn_fifo.sv"],
+         "concat/tb_bcnn_concat.sv": ["fork/bcnn_fork.sv", "dwc/bcnn_dwc.sv", "concat/bcnn_concat.sv"]}
 VARIANTS = {
     "memory/bcnn_rom.sv": ["", '-GSTYLE="distributed"', '-GSTYLE="distributed" -GDEPTH=1'],
     "check/bcnn_axis_check.sv": ["", "-GWIDTH=1"],
@@ -30,6 +31,8 @@ VARIANTS = {
     "fork/bcnn_fork.sv": ["", "-GOUTPUTS=1 -GWIDTH=1", "-GOUTPUTS=3 -GWIDTH=17"],
     "join/bcnn_add.sv": ["", "-GPE=3 -GA_BITS=1 -GB_BITS=9 -GOUT_BITS=10 -GA_SIGNED=0", "-GA_BITS=32 -GB_BITS=32 -GOUT_BITS=33"],
     "join/tb_bcnn_fork_add.sv": ["", "-GPE=1 -GA_BITS=4 -GB_BITS=9 -GOUT_BITS=11 -GB_SIGNED=0"],
+    "concat/bcnn_concat.sv": ["", "-GINPUTS=1 -GFOLDS=16'd3 -GWIDTH=1", "-GINPUTS=3 -GFOLDS=48'h000100020003"],
+    "concat/tb_bcnn_concat.sv": ["", "-GINPUTS=2 -GFOLDS=32'h00010001 -GTOTAL=2"],
     "maxpool/bcnn_maxpool.sv": ["", "-GK2=1 -GPE=8", "-GSIGNED=1"],
     "label_select/bcnn_label_select.sv": ["", "-GK=3 -GPE=5", "-GLABELS=1 -GK=1"],
 }

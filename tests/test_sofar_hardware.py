@@ -1,18 +1,14 @@
 """SoFAr's RF-ResNet in hardware: fractal columns of Bi-Real units joined by an adding join with
 layers on both branches, and the widening stage's channel repeat (RepeatChannels_bcnn). The join
 of two columns gets a FIFO sized from both branches' needs; the design streams bit-exact on every
-stream, with and without backpressure, at its analytic cycles. DRF-DenseNet's dense concatenation
-is not streamed yet and is refused by name."""
+stream, with and without backpressure, at its analytic cycles. DRF-DenseNet: tests/test_dense_hardware.py."""
 import json
 import shutil
 
 import pytest
 from qonnx.core.modelwrapper import ModelWrapper
 
-from build_flows.config import BuildConfig
-from build_flows.flow import run_build
 from build_flows.sim.simulate import simulate
-from models.errors import BcnnError
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +36,3 @@ def test_rf_resnet_streams_bit_exact_at_the_analytic_interval(design, tmp_path, 
     assert not report["streams_with_lost_or_extra_beats"] and len(report["streams"]) > 70
     assert abs(report["cycles_vs_analytic"] - 1.0) <= 0.05
 
-
-def test_a_dense_concatenation_is_refused_by_name(exported, tmp_path):
-    with pytest.raises(BcnnError, match=r"node 'Concat_0' has op type 'Concat'"):
-        run_build(BuildConfig(model=str(exported("drf_densenet_small", "sofar")), out=str(tmp_path / "b")),
-                  show_progress=False)
-    assert not (tmp_path / "b").exists()

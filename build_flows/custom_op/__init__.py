@@ -7,6 +7,7 @@ FINN+'s models. What an op adds is its RTL instance: which hw/ module, with whic
 and memory files (base.BcnnRTLOp). FracBNN's layers (FracMVAU_bcnn, Thermometer_bcnn) and the
 channel repeat (RepeatChannels_bcnn) have no FINN+ counterpart; our transformations create them
 (build_flows/fracbnn.py, build_flows/repeat_channels.py)."""
+from .concat import StreamingConcat_bcnn
 from .dwc import StreamingDataWidthConverter_bcnn
 from .fork import DuplicateStreams_bcnn
 from .frac_mvau import FracMVAU_bcnn
@@ -22,4 +23,4 @@ custom_op = {"MVAU_bcnn": MVAU_bcnn, "LabelSelect_bcnn": LabelSelect_bcnn, "Pool
              "Thresholding_bcnn": Thresholding_bcnn, "StreamingDataWidthConverter_bcnn": StreamingDataWidthConverter_bcnn,
              "DuplicateStreams_bcnn": DuplicateStreams_bcnn, "ElementwiseAdd_bcnn": ElementwiseAdd_bcnn,
              "FracMVAU_bcnn": FracMVAU_bcnn, "Thermometer_bcnn": Thermometer_bcnn,
-             "RepeatChannels_bcnn": RepeatChannels_bcnn}
+             "RepeatChannels_bcnn": RepeatChannels_bcnn, "StreamingConcat_bcnn": StreamingConcat_bcnn}

@@ -120,9 +120,9 @@ def _stream_need(df, tensor: str, fork, memo: dict) -> tuple[np.ndarray | None, 
     if producer.name == fork.name:
         return np.arange(frame_elements(getCustomOp(fork).get_normal_output_shape())) + 1, True
     inputs = [t for t in producer.input if df.get_initializer(t) is None]
-    if len(inputs) > 1 or _kind(producer.op_type) == "DuplicateStreams":
-        needs = [stream_need(df, t, fork, memo) for t in inputs]
-        found = [n for n in needs if n[0] is not None]
+    if len(inputs) > 1:  # a join: output e needs what each input's required elements need
+        needs = [(stream_need(df, t, fork, memo), r) for t, r in zip(inputs, join_requirements(producer))]
+        found = [(through(need, r), exact) for (need, exact), r in needs if need is not None]
         if not found:
             return None, True
         return np.max([n for n, _ in found], axis=0), all(exact for _, exact in found)
@@ -133,20 +133,42 @@ def _stream_need(df, tensor: str, fork, memo: dict) -> tuple[np.ndarray | None, 
     return upstream[own - 1], exact and own_exact
 
 
+def join_requirements(node) -> list:
+    """r_i[e]: elements of stream input i a join has taken once it emits its output element e. An
+    adding join takes element e of every input; a concatenation takes, pixel by pixel, all of input
+    0's channels, then input 1's, and so on."""
+    inst = getCustomOp(node)
+    n_out = frame_elements(inst.get_normal_output_shape())
+    if _kind(node.op_type) != "StreamingConcat":
+        return [np.arange(n_out) + 1 for _ in range(len(node.input))]
+    channels = inst.get_nodeattr("ChannelsPerStream")
+    pixel, channel = np.divmod(np.arange(n_out), sum(channels))
+    offsets = np.cumsum([0, *channels[:-1]])
+    return [pixel * c + np.clip(channel - offset + 1, 0, c) for c, offset in zip(channels, offsets)]
+
+
+def through(need: np.ndarray, required: np.ndarray) -> np.ndarray:
+    """The need of the last of `required` elements (0 where none is required yet)."""
+    return np.where(required > 0, need[np.maximum(required, 1) - 1], 0)
+
+
 def join_buffer(need_wait: np.ndarray, need_other: np.ndarray, identity: bool, fork_elems_per_word: int,
-                fifo_elems_per_word: int, branch_buffer_elements: int = 0, exact: bool = True) -> ShortcutBuffer:
+                fifo_elems_per_word: int, branch_buffer_elements: int = 0, exact: bool = True,
+                taken: np.ndarray | None = None) -> ShortcutBuffer:
     """The FIFO into a join on the side that waits (`need_wait`, its elements' needs in the fork's
-    elements) for the other side (`need_other`). While the join waits for element e of the other
-    side, the fork has sent need_other(e) elements, so the waiting side has produced every element
-    whose need is at most that: the FIFO must hold them from e on. An identity side (no layer
-    between fork and join) has need(k) = k + 1, which makes this max_e (need_other(e) - e), and
-    the fork's own output register holds one of its words. `branch_buffer_elements`: what the
-    other side's FIFOs hold, in the fork's elements: every element the branch buffers ahead has its
-    twin waiting here, so without room for them the fork stops the branch short of its buffers
-    (measured: resnet_small, 256-deep FIFOs elsewhere: 1.0135x its analytic cycles at the
-    deadlock-free depth, 1.0000x with this)."""
+    elements) for the others (`need_other[e]`: what the join's output element e needs of the fork
+    through the other inputs). While the join waits for output e, the fork has sent need_other(e)
+    elements, so the waiting side has produced every element whose need is at most that: the FIFO
+    must hold them, less the `taken[e]` the join has already taken from it (e for an adding join).
+    An identity side (no layer between fork and join) has need(k) = k + 1, which makes this
+    max_e (need_other(e) - e), and the fork's own output register holds one of its words.
+    `branch_buffer_elements`: what the other side's FIFOs hold, in the waiting side's elements:
+    every element the branch buffers ahead has its twin waiting here, so without room for them
+    the fork stops the branch short of its buffers (measured: resnet_small, 256-deep FIFOs
+    elsewhere: 1.0135x its analytic cycles at the deadlock-free depth, 1.0000x with this)."""
     produced = np.searchsorted(need_wait, need_other, side="right")
-    lead = int(np.max(produced - np.arange(len(need_other))))
+    taken = np.arange(len(need_other)) if taken is None else taken
+    lead = int(np.max(produced - taken))
     held = lead - fork_elems_per_word if identity else lead
     tight = math.ceil(max(held, 1) / fifo_elems_per_word)
     full_rate = tight + math.ceil(branch_buffer_elements / fifo_elems_per_word)

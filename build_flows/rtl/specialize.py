@@ -4,7 +4,8 @@ none that open-source synthesis reads.
 MVAU_hls -> MVAU_bcnn (binary/few-bit matrix-vector-threshold unit), Pool_hls -> Pool_bcnn (max
 pool), LabelSelect_hls -> LabelSelect_bcnn, Thresholding_rtl/_hls -> Thresholding_bcnn,
 StreamingDataWidthConverter_rtl/_hls -> StreamingDataWidthConverter_bcnn, DuplicateStreams_hls ->
-DuplicateStreams_bcnn (fork), ElementwiseAdd_hls/_rtl -> ElementwiseAdd_bcnn (join). Node
+DuplicateStreams_bcnn (fork), ElementwiseAdd_hls/_rtl -> ElementwiseAdd_bcnn (join), StreamingConcat_hls -> StreamingConcat_bcnn
+(channel concatenation). Node
 attributes carry over (the ops share FINN+'s abstract op), so folding, estimates and python
 execution are unchanged; only the implementation differs. Layers are then named by what they
 are (MVAU_hls_3 -> MVAU_bcnn_3: the same index, since names count per op type in graph order)."""
@@ -21,7 +22,7 @@ REPLACEMENTS = {"MVAU_hls": "MVAU_bcnn", "LabelSelect_hls": "LabelSelect_bcnn", 
                 "StreamingDataWidthConverter_rtl": "StreamingDataWidthConverter_bcnn",
                 "StreamingDataWidthConverter_hls": "StreamingDataWidthConverter_bcnn",
                 "DuplicateStreams_hls": "DuplicateStreams_bcnn", "ElementwiseAdd_hls": "ElementwiseAdd_bcnn",
-                "ElementwiseAdd_rtl": "ElementwiseAdd_bcnn"}
+                "ElementwiseAdd_rtl": "ElementwiseAdd_bcnn", "StreamingConcat_hls": "StreamingConcat_bcnn"}
 
 
 class SpecializeBcnnRTL(Transformation):

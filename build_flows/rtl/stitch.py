@@ -14,13 +14,14 @@ import shutil
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from build_flows.custom_op.base import BcnnRTLOp, hw_source
 from models.errors import BcnnError
 
-from .shortcut_depth import frame_elements, join_buffer, stream_need, window_fill
+from .shortcut_depth import frame_elements, join_buffer, join_requirements, stream_need, through, window_fill
 from .top_source import FIFO_COUNT_BITS, Stage, Stream, core_source, probe_offsets, top_source
 
 DEFAULT_FIFO_DEPTH = 32
@@ -162,40 +163,55 @@ def branch_buffering(branch: list, by_tensor: dict, fork_frame: int) -> int:
     return total
 
 
+JOIN_KINDS = ("ElementwiseAdd", "StreamingConcat")
+
+
 def size_shortcuts(df: ModelWrapper, streams: list) -> list:
-    """Give the waiting input of each join (a residual's shortcut, or the shorter of two fractal
-    columns) the FIFO depth that keeps the block deadlock-free (shortcut_depth.py); -> what each
-    buffers, for stitch.json."""
+    """Give each join's waiting inputs (a residual's shortcut, the shorter of two fractal columns,
+    a dense block's earlier features) the FIFO depth that keeps the block deadlock-free
+    (shortcut_depth.py); -> what each buffers, for stitch.json. An adding join sizes the input that
+    waits longest; a concatenation every input that holds elements while another is awaited."""
     by_tensor = {s.tensor: s for s in streams}
     sized = []
     for join in df.graph.node:
         inputs = stream_inputs(df, join)
-        if not join.op_type.startswith("ElementwiseAdd") or len(inputs) != 2:
+        if not join.op_type.startswith(JOIN_KINDS) or len(inputs) < 2:
             continue
         fork = nearest_common_fork(df, inputs)
         if fork is None:
             continue
-        fork_inst = getCustomOp(fork)
+        fork_inst, join_inst = getCustomOp(fork), getCustomOp(join)
         fork_elems = fork_inst.get_folded_output_shape()[-1]
-        frame = frame_elements(fork_inst.get_normal_output_shape())
+        fork_frame = frame_elements(fork_inst.get_normal_output_shape())
         memo = {}
         needs = [stream_need(df, t, fork, memo) for t in inputs]
+        required = join_requirements(join)
+        at_join = [through(need, r) for (need, _), r in zip(needs, required)]
+        branches = [branch_nodes(df, t, fork) for t in inputs]
+        buffered = [branch_buffering(b, by_tensor, fork_frame) for b in branches]
+        exact = all(e for _, e in needs)
         candidates = []
-        for wait, other in ((0, 1), (1, 0)):
-            short = by_tensor[inputs[wait]]
-            long_branch = branch_nodes(df, inputs[other], fork)
-            fifo_elems = getCustomOp(join).get_folded_input_shape(short.dst_port)[-1]
-            identity = df.find_producer(inputs[wait]).name == fork.name
-            buffer = join_buffer(needs[wait][0], needs[other][0], identity, fork_elems, fifo_elems,
-                                 branch_buffering(long_branch, by_tensor, frame), needs[0][1] and needs[1][1])
-            candidates.append((buffer, short, long_branch))
-        buffer, short, long_branch = max(candidates, key=lambda c: c[0].lead_elements)
-        short.depth, short.shortcut = buffer.depth, True
-        sized.append({"join": join.name, "fork": fork.name, "fifo": f"{df.find_producer(short.tensor).name}->{join.name}",
-                      "depth": buffer.depth, "deadlock_free_depth": buffer.deadlock_free_depth,
-                      "width": short.width, "bits": buffer.depth * short.width,
-                      "long_branch": [n.name for n in long_branch], "lead_elements": buffer.lead_elements,
-                      "branch_buffer_elements": buffer.branch_buffer_elements, "exact": buffer.exact})
+        for wait, tensor in enumerate(inputs):
+            others = [i for i in range(len(inputs)) if i != wait]
+            longest = max(others, key=lambda i: int(at_join[i].sum()))
+            share = frame_elements(join_inst.get_normal_input_shape(wait)) / fork_frame
+            buffer = join_buffer(needs[wait][0], np.max([at_join[i] for i in others], axis=0),
+                                 df.find_producer(tensor).name == fork.name, fork_elems,
+                                 join_inst.get_folded_input_shape(wait)[-1],
+                                 math.ceil(max(buffered[i] for i in others) * share), exact,
+                                 taken=np.concatenate([[0], required[wait][:-1]]))
+            candidates.append((buffer, by_tensor[tensor], branches[longest]))
+        if join.op_type.startswith("ElementwiseAdd"):
+            candidates = [max(candidates, key=lambda c: c[0].lead_elements)]
+        for buffer, short, long_branch in candidates:
+            if buffer.lead_elements <= 0:
+                continue
+            short.depth, short.shortcut = buffer.depth, True
+            sized.append({"join": join.name, "fork": fork.name, "fifo": f"{df.find_producer(short.tensor).name}->{join.name}",
+                          "depth": buffer.depth, "deadlock_free_depth": buffer.deadlock_free_depth,
+                          "width": short.width, "bits": buffer.depth * short.width,
+                          "long_branch": [n.name for n in long_branch], "lead_elements": buffer.lead_elements,
+                          "branch_buffer_elements": buffer.branch_buffer_elements, "exact": buffer.exact})
     return sized
 
 
@@ -220,7 +236,7 @@ def stitch(df: ModelWrapper, directory: Path, fpgapart: str, fifo_depth: int = D
         else:
             raise BcnnError(f"layer '{node.name}' ({node.op_type}) has no RTL implementation yet; "
                             "the RTL backend covers MVAU, thresholding, max pool, label select, stream forks "
-                            "and adding joins, and FINN+'s RTL layers (sliding window, padding, width conversion)")
+                            "adding joins and channel concatenations, and FINN+'s RTL layers (sliding window, padding, width conversion)")
     streams = streams_of(df, stages, fifo_depth)
     shortcuts = size_shortcuts(df, streams)
     names = [s.name for s in stages]

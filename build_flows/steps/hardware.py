@@ -2,6 +2,7 @@
 from finn.transformation.fpgadataflow.convert_to_hw.binary_matrix_vector_activation import (
     InferBinaryMatrixVectorActivation,
 )
+from finn.transformation.fpgadataflow.convert_to_hw.concat import InferConcatLayer
 from finn.transformation.fpgadataflow.convert_to_hw.conv_inp_gen import InferConvInpGen
 from finn.transformation.fpgadataflow.convert_to_hw.duplicate_streams import InferDuplicateStreamsLayer
 from finn.transformation.fpgadataflow.convert_to_hw.elementwise_binary_operation import (
@@ -35,7 +36,8 @@ HOST_OPS = {"Transpose", "Reshape", "Flatten"}
 
 def step_convert_to_hw(model: ModelWrapper, cfg) -> ModelWrapper:
     """Map each streamlined op to a FINN+ hardware layer (MVAU, Thresholding, sliding window,
-    Pool, LabelSelect; a residual's fork to DuplicateStreams, its join to ElementwiseAdd)."""
+    Pool, LabelSelect; a residual's fork to DuplicateStreams, its join to ElementwiseAdd, a dense
+    block's channel concatenation to StreamingConcat)."""
     for t in (
         InferBinaryMatrixVectorActivation(),
         InferQuantizedMatrixVectorActivation(),
@@ -45,6 +47,7 @@ def step_convert_to_hw(model: ModelWrapper, cfg) -> ModelWrapper:
         InferConvInpGen(),
         InferElementwiseBinaryOperation(is_stream_join),
         InferRepeatChannels(),
+        InferConcatLayer(),
         InferDuplicateStreamsLayer(),
         RemoveCNVtoFCFlatten(),
         absorb.AbsorbConsecutiveTransposes(),

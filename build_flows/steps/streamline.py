@@ -8,8 +8,11 @@ from finn.transformation.streamline.reorder import (
     MakeMaxPoolNHWC,
     MoveLinearPastEltwiseAdd,
     MoveLinearPastFork,
+    MoveMulPastJoinConcat,
+    MoveMulPastMaxPool,
     MoveTransposePastFork,
     MoveTransposePastJoinAdd,
+    MoveTransposePastJoinConcat,
 )
 from finn.transformation.streamline.round_thresholds import RoundAndClipThresholds
 from qonnx.core.modelwrapper import ModelWrapper
@@ -69,14 +72,12 @@ def streamline_shortcuts(model: ModelWrapper) -> ModelWrapper:
     scale is absorbed into the thresholds that follow; in a convolutional model the layout
     transposes move through forks and joins until the residual streams NHWC; consecutive
     thresholds (requantize the sum, then binarize it) become one. A no-op without forks."""
-    model = model.transform(MoveScalarMulPastTile())
-    model = model.transform(MoveLinearPastFork())
-    model = model.transform(MoveLinearPastEltwiseAdd())
-    model = model.transform(absorb.AbsorbMulIntoMultiThreshold())
     for _ in range(MAX_LAYOUT_ROUNDS):
         before = model.model.SerializeToString()
-        for t in (MoveTransposePastFork(), MoveTransposePastTile(), absorb.AbsorbTransposeIntoMultiThreshold(),
-                  MoveTransposePastJoinAdd(),
+        for t in (MoveScalarMulPastTile(), MoveMulPastMaxPool(), MoveLinearPastFork(), MoveLinearPastEltwiseAdd(), MoveMulPastJoinConcat(),
+                  absorb.AbsorbMulIntoMultiThreshold(),
+                  MoveTransposePastFork(), MoveTransposePastTile(), absorb.AbsorbTransposeIntoMultiThreshold(),
+                  MoveTransposePastJoinAdd(), MoveTransposePastJoinConcat(),
                   absorb.AbsorbConsecutiveTransposes(), MakeMaxPoolNHWC()):
             model = model.transform(t)
         if model.model.SerializeToString() == before:
