@@ -15,7 +15,7 @@ SUPPORTED_OPS = QUANT_OPS | COMPUTE_OPS | {
     "Transpose", "Identity", "Constant", "Squeeze", "Unsqueeze", "Pad",
     # only inside FracBNN's thermometer and gate subgraphs (build_flows/fracbnn.py names any other)
     "Greater", "Less", "Abs", "Cast",
-    "Concat", "Expand", "Tile",  # a channel repeat (SoFAr's widening shortcut), see repeat_channels.py
+    "ReduceSum", "Concat", "Expand", "Tile",  # a channel repeat (SoFAr's widening shortcut), see repeat_channels.py
 }
 # Ops through which a quantized tensor stays quantized.
 PASS_THROUGH_OPS = {"Reshape", "Flatten", "Transpose", "MaxPool", "Identity", "Squeeze", "Unsqueeze", "Pad"}

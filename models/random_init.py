@@ -14,6 +14,12 @@ from .blocks.layers import ScalarNorm
 from .registry import build_model
 
 CALIBRATION_SAMPLES = 32
+# A norm whose input hardly varies over the calibration samples (DGRL's SI stage sees one pooled
+# vector per image, nearly equal for noise images) would get its thresholds within 1e-3 of an
+# integer input value: so close that float32 cannot hold them once a bias of 16 is absorbed
+# (4.000001 + 16 rounds to 20), a hazard of the test model, not of trained ones. Such a norm draws
+# around a spread of half an input step (binary dot products move in steps of 2) instead.
+DEGENERATE_STD, FLOOR_STD = 1e-2, 0.5
 
 
 def _inputs(in_shape, generator: torch.Generator) -> torch.Tensor:
@@ -47,7 +53,8 @@ def randomize_norms(model: nn.Module, in_shape, seed: int = 0) -> nn.Module:
             mean, std = seen.mean().reshape(1), seen.std().reshape(1) + 1e-3
         else:
             dims = [d for d in range(seen.dim()) if d != 1]
-            mean, std = seen.mean(dims), seen.std(dims) + 1e-3
+            mean, std = seen.mean(dims), seen.std(dims)
+            std = torch.where(std < DEGENERATE_STD, torch.full_like(std, FLOOR_STD), std + 1e-3)
         channels = mean.shape[0]
         with torch.no_grad():
             norm.running_mean.copy_(mean + std * _uniform(channels, -0.6, 0.6, generator))

@@ -33,6 +33,7 @@ VARIANTS = {
     "join/tb_bcnn_fork_add.sv": ["", "-GPE=1 -GA_BITS=4 -GB_BITS=9 -GOUT_BITS=11 -GB_SIGNED=0"],
     "concat/bcnn_concat.sv": ["", "-GINPUTS=1 -GFOLDS=16'd3 -GWIDTH=1", "-GINPUTS=3 -GFOLDS=48'h000100020003"],
     "concat/tb_bcnn_concat.sv": ["", "-GINPUTS=2 -GFOLDS=32'h00010001 -GTOTAL=2"],
+    "global_sum/bcnn_global_sum.sv": ["", "-GPE=1 -GFOLDS=1 -GPIXELS=1 -GIN_SIGNED=0", "-GPE=3 -GIN_BITS=1 -GOUT_BITS=9 -GFOLDS=5 -GPIXELS=196"],
     "maxpool/bcnn_maxpool.sv": ["", "-GK2=1 -GPE=8", "-GSIGNED=1"],
     "label_select/bcnn_label_select.sv": ["", "-GK=3 -GPE=5", "-GLABELS=1 -GK=1"],
 }

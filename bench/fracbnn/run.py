@@ -12,7 +12,6 @@ Writes results.json, results.md and fracbnn.png beside this file.
 import argparse
 import json
 import tempfile
-import time
 from pathlib import Path
 
 import matplotlib
@@ -20,14 +19,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from build_flows.config import BuildConfig  # noqa: E402
-from build_flows.flow import run_build  # noqa: E402
-from build_flows.sim.images import simulate_images  # noqa: E402
-from build_flows.synth.design import synthesize_build  # noqa: E402
-from models.checkpoint import load_checkpoint  # noqa: E402
-from models.data import load_dataset  # noqa: E402
-from models.export import export_model  # noqa: E402
-from models.train import TrainConfig, train  # noqa: E402
+from build_flows.design_point import measure_design  # noqa: E402
+from models.train import TrainConfig  # noqa: E402
 
 HERE = Path(__file__).parent
 # (model, dataset, epochs)
@@ -35,29 +28,11 @@ CASES = [("tfc_w1a1", "mnist", 20), ("tfc_w1a1", "fashion_mnist", 20), ("sfc_w1a
 
 
 def run_case(tmp: Path, name: str, dataset: str, epochs: int, frames: int, jobs: int) -> dict:
-    start = time.perf_counter()
-    metrics = train(TrainConfig(name, dataset, str(tmp / "train"), epochs=epochs, method="fracbnn"))
-    train_seconds = time.perf_counter() - start
-    model, _ = load_checkpoint(tmp / "train" / "checkpoint.pt")
-    export_model(model, tmp / "m.onnx")
-    build = run_build(BuildConfig(model=str(tmp / "m.onnx"), out=str(tmp / "build")), show_progress=False)
-    images = load_dataset(dataset).test.images
-    sim, labels_equal = simulate_images(build, model, images[:frames], tmp / "frames.npy")
-    pressed, _ = simulate_images(build, model, images[:min(frames, 5)], tmp / "pressed.npy", backpressure=True)
-    synth = synthesize_build(build, parallel=jobs, show_progress=False)
+    row, sim, build = measure_design(tmp, TrainConfig(name, dataset, "", epochs=epochs, method="fracbnn"), frames, jobs)
     estimates = json.loads((build / "report" / "estimates.json").read_text())
-    return {
-        "model": name, "dataset": dataset, "epochs": epochs, "test_accuracy": metrics["test_accuracy"],
-        "train_seconds": round(train_seconds),
-        "sim_frames": frames, "bit_exact": sim["bit_exact"], "streams_compared": len(sim["streams"]),
-        "labels_equal_torch": labels_equal, "backpressure_bit_exact": pressed["bit_exact"],
-        "worst_case_cycles_per_frame": estimates["analytic_cycles_per_frame"],
-        "analytic_cycles_per_frame": sim["analytic_cycles_per_frame"], "simulated_cycles_per_frame": sim["cycles_per_frame"],
-        "cycles_vs_analytic": sim["cycles_vs_analytic"], "fps_at_100mhz": sim["fps_at_clock"],
-        "fractional_units": sim["fractional_gating"]["layers"],
-        "synth": {k: synth["total"][k] for k in ("lut_total", "ff", "bram_18k", "dsp", "logic_levels")},
-        "fits_pynq_z1": synth["fits_board"], "estimate_totals": synth["estimate_totals"],
-    }
+    row["worst_case_cycles_per_frame"] = estimates["analytic_cycles_per_frame"]
+    row["fractional_units"] = sim["fractional_gating"]["layers"]
+    return row
 
 
 def units_cell(row: dict) -> str:

@@ -1,4 +1,4 @@
-"""Benchmark: trained residual (Bi-Real / IR-Net / SoFAr RF-ResNet) models in hardware. Each is trained on MNIST,
+"""Benchmark: trained residual (Bi-Real / IR-Net / DGRL with SI / SoFAr RF-ResNet and DRF-DenseNet) models in hardware. Each is trained on MNIST,
 exported, built for the Pynq-Z1 (default folding), simulated on test images with every stream
 compared (with and without backpressure), and synthesized with Yosys; its shortcut FIFOs are
 reported (computed depth, deadlock-free depth, memory).
@@ -12,7 +12,6 @@ Writes results.json, results.md and residual.png beside this file.
 import argparse
 import json
 import tempfile
-import time
 from pathlib import Path
 
 import matplotlib
@@ -20,47 +19,22 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from build_flows.config import BuildConfig  # noqa: E402
-from build_flows.flow import run_build  # noqa: E402
-from build_flows.sim.images import simulate_images  # noqa: E402
-from build_flows.synth.design import synthesize_build  # noqa: E402
-from models.checkpoint import load_checkpoint  # noqa: E402
-from models.data import load_dataset  # noqa: E402
-from models.export import export_model  # noqa: E402
-from models.train import TrainConfig, train  # noqa: E402
+from build_flows.design_point import measure_design  # noqa: E402
+from models.train import TrainConfig  # noqa: E402
 
 HERE = Path(__file__).parent
 # (model, method, epochs): the residual methods that map to hardware today
 CASES = [("tfc_w1a1", "bireal", 20), ("resnet_small", "bireal", 3), ("resnet_small", "irnet", 3),
-         ("rf_resnet_small", "sofar", 3)]
+         ("resnet_small", "dgrl", 3), ("rf_resnet_small", "sofar", 3), ("drf_densenet_small", "sofar", 3)]
 
 
 def run_case(tmp: Path, name: str, method: str, epochs: int, frames: int, jobs: int) -> dict:
-    start = time.perf_counter()
-    metrics = train(TrainConfig(name, "mnist", str(tmp / "train"), epochs=epochs, method=method))
-    train_seconds = time.perf_counter() - start
-    model, _ = load_checkpoint(tmp / "train" / "checkpoint.pt")
-    export_model(model, tmp / "m.onnx")
-    build = run_build(BuildConfig(model=str(tmp / "m.onnx"), out=str(tmp / "build")), show_progress=False)
-    images = load_dataset("mnist").test.images
-    sim, labels_equal = simulate_images(build, model, images[:frames], tmp / "frames.npy")
-    pressed, _ = simulate_images(build, model, images[:min(frames, 5)], tmp / "pressed.npy", backpressure=True)
-    synth = synthesize_build(build, parallel=jobs, show_progress=False)
+    row, _, build = measure_design(tmp, TrainConfig(name, "mnist", "", epochs=epochs, method=method), frames, jobs)
     info = json.loads((build / "rtl" / "stitch.json").read_text())
-    return {
-        "model": name, "method": method, "epochs": epochs, "test_accuracy": metrics["test_accuracy"],
-        "train_seconds": round(train_seconds),
-        "sim_frames": frames, "bit_exact": sim["bit_exact"], "streams_compared": len(sim["streams"]),
-        "labels_equal_torch": labels_equal,
-        "backpressure_bit_exact": pressed["bit_exact"],
-        "analytic_cycles_per_frame": sim["analytic_cycles_per_frame"], "simulated_cycles_per_frame": sim["cycles_per_frame"],
-        "cycles_vs_analytic": sim["cycles_vs_analytic"], "fps_at_100mhz": sim["fps_at_clock"],
-        "shortcuts": [{k: s[k] for k in ("fifo", "depth", "deadlock_free_depth", "lead_elements", "width", "bits")}
-                      for s in info["shortcuts"]],
-        "shortcut_fifo_bits": info["shortcut_fifo_bits"],
-        "synth": {k: synth["total"][k] for k in ("lut_total", "ff", "bram_18k", "dsp", "logic_levels")},
-        "fits_pynq_z1": synth["fits_board"], "estimate_totals": synth["estimate_totals"],
-    }
+    row["shortcuts"] = [{k: s[k] for k in ("fifo", "depth", "deadlock_free_depth", "lead_elements", "width", "bits")}
+                        for s in info["shortcuts"]]
+    row["shortcut_fifo_bits"] = info["shortcut_fifo_bits"]
+    return row
 
 
 def depths(row: dict) -> str:

@@ -81,3 +81,27 @@ class RepeatChannels_bcnn(LogicOnly, HWCustomOp, BcnnRTLOp):
         params = dict(SIMD=simd, BITS=bits, FOLDS=self._channels() // simd, REPEATS=self.get_nodeattr("Repeats"))
         return RtlInstance("bcnn_repeat", [hw_source("repeat/bcnn_repeat.sv")], params, in_bits=simd * bits,
                            out_bits=simd * bits)
+
+
+class BroadcastPixels_bcnn(RepeatChannels_bcnn):
+    """One (N, C) vector per frame repeated at every pixel of an OutputDims map: output
+    (N, H, W, C) (DGRL's SI output added to a block's feature map). As a stream it is a channel
+    repeat of one pixel H*W times, so it is the same hw module."""
+
+    def get_nodeattr_types(self):
+        attrs = super().get_nodeattr_types()
+        attrs["OutputDims"] = ("ints", True, [1, 1])
+        return attrs
+
+    def get_normal_output_shape(self, ind=0):
+        return tuple(self._vectors() + list(self.get_nodeattr("OutputDims")) + [self._channels()])
+
+    def get_folded_output_shape(self, ind=0):
+        simd = self.get_nodeattr("SIMD")
+        return tuple(self._vectors() + list(self.get_nodeattr("OutputDims")) + [self._channels() // simd, simd])
+
+    def execute_node(self, context, graph):
+        node = self.onnx_node
+        x = np.asarray(context[node.input[0]])
+        out = np.broadcast_to(x[:, None, None, :], self.get_normal_output_shape())
+        context[node.output[0]] = np.ascontiguousarray(out, dtype=np.float32)

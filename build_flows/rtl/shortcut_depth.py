@@ -48,7 +48,9 @@ def layer_need(node) -> tuple[np.ndarray, bool]:
     if kind == "MVAU":
         mw, mh = inst.get_nodeattr("MW"), inst.get_nodeattr("MH")
         return (e // mh + 1) * mw, True
-    if kind == "RepeatChannels":  # the first copy passes through, the others replay the pixel
+    if kind == "GlobalSum":  # a pixel sum is known after the frame's last pixel
+        return np.full(n_out, frame_elements(inst.get_normal_input_shape())), True
+    if kind in ("RepeatChannels", "BroadcastPixels"):  # the first copy passes through, the others replay
         channels, repeats = inst.get_nodeattr("NumChannels"), inst.get_nodeattr("Repeats")
         pixel, within = e // (channels * repeats), e % (channels * repeats)
         return pixel * channels + np.where(within < channels, within + 1, channels), True

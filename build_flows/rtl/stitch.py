@@ -152,7 +152,10 @@ def branch_nodes(df: ModelWrapper, tensor: str, fork) -> list:
 
 def branch_buffering(branch: list, by_tensor: dict, fork_frame: int) -> int:
     """What the FIFOs into a branch's layers hold, in the fork's elements (a FIFO after a sliding
-    window holds windows: each element stands for fewer of the fork's)."""
+    window holds windows: each element stands for fewer of the fork's), at most one frame: further
+    ahead a branch only runs into the next frame, which the analytic rate does not need (behind
+    DGRL's pixel sum each element of a FIFO stands for a whole frame: two 32-deep FIFOs of 16-element
+    vectors would count 12 frames)."""
     total = 0
     for node in branch:
         inst = getCustomOp(node)
@@ -160,7 +163,7 @@ def branch_buffering(branch: list, by_tensor: dict, fork_frame: int) -> int:
         elems = inst.get_folded_input_shape()[-1]
         frame = frame_elements(inst.get_normal_input_shape())
         total += stream.depth * elems * fork_frame // frame
-    return total
+    return min(total, fork_frame)
 
 
 JOIN_KINDS = ("ElementwiseAdd", "StreamingConcat")

@@ -36,7 +36,8 @@ FOLDED_DIMENSIONS = {
 # bcnn's layers without a FINN+ counterpart, which FINN+'s SetFolding does not know: folded here,
 # with the dimensions they fold in the order they are raised (SIMD before PE, as FINN+'s MVAU)
 BCNN_FOLDING = {"FracMVAU_bcnn": (("SIMD", "MW"), ("PE", "MH")), "Thermometer_bcnn": (("PE", "NumChannels"),),
-                 "RepeatChannels_bcnn": (("SIMD", "NumChannels"),)}
+                 "RepeatChannels_bcnn": (("SIMD", "NumChannels"),), "BroadcastPixels_bcnn": (("SIMD", "NumChannels"),),
+                 "GlobalSum_bcnn": (("PE", "NumChannels"),)}
 
 
 def layer_kind(op_type: str) -> str:

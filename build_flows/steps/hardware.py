@@ -27,6 +27,7 @@ from qonnx.transformation.infer_shapes import InferShapes
 from models.errors import BcnnError
 from ..custom_op.base import DOMAIN  # bcnn layers without a FINN+ counterpart, made earlier
 from ..repeat_channels import InferRepeatChannels
+from ..squeeze_interaction import InferGlobalSum, InferPixelBroadcast
 from .dataflow import get_dataflow, set_dataflow, transform_dataflow
 
 HW_DOMAIN = "finn.custom_op.fpgadataflow"
@@ -48,6 +49,8 @@ def step_convert_to_hw(model: ModelWrapper, cfg) -> ModelWrapper:
         InferElementwiseBinaryOperation(is_stream_join),
         InferRepeatChannels(),
         InferConcatLayer(),
+        InferGlobalSum(),
+        InferPixelBroadcast(),
         InferDuplicateStreamsLayer(),
         RemoveCNVtoFCFlatten(),
         absorb.AbsorbConsecutiveTransposes(),

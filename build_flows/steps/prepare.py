@@ -12,6 +12,7 @@ from qonnx.util.cleanup import cleanup_model
 
 from ..fracbnn import InferFractionalUnits, InferThermometer, check_no_fracbnn_leftovers
 from ..repeat_channels import RemoveNoOpExpand
+from ..squeeze_interaction import ExplicitPixelBroadcast
 
 PIXEL_INPUT = "pixels"
 
@@ -25,8 +26,9 @@ def tidy(model: ModelWrapper) -> ModelWrapper:
 
 
 def step_tidy(model: ModelWrapper, cfg) -> ModelWrapper:
-    """Constant folding, shape/datatype inference and readable names."""
-    return tidy(model)
+    """Constant folding, shape/datatype inference and readable names; a broadcasting Add (DGRL's
+    SI output) gets its broadcast as explicit layers."""
+    return tidy(tidy(model).transform(ExplicitPixelBroadcast()))
 
 
 def step_add_pixel_input(model: ModelWrapper, cfg) -> ModelWrapper:

@@ -10,6 +10,7 @@ from finn.transformation.streamline.reorder import (
     MoveLinearPastFork,
     MoveMulPastJoinConcat,
     MoveMulPastMaxPool,
+    MoveScalarLinearPastInvariants,
     MoveTransposePastFork,
     MoveTransposePastJoinAdd,
     MoveTransposePastJoinConcat,
@@ -25,6 +26,7 @@ from ..binary_padding import AbsorbPadIntoIm2Col, BinaryIm2ColPadValue
 from ..collapse_thresholds import CollapseConsecutiveThresholds
 from ..fracbnn_streamline import AbsorbActivationIntoFracMVAU, AbsorbSignIntoFracMVAU, XnorThermometerMatMul
 from ..repeat_channels import MoveScalarMulPastTile, MoveTransposePastTile
+from ..squeeze_interaction import AbsorbTransposeIntoReduceSum, MoveScalarMulPastReduceSum
 from ..unshare_activations import UnshareBinaryActivations
 from ..xnor_accumulators import WidenXnorAccumulators
 from .dataflow import transform_dataflow
@@ -74,9 +76,10 @@ def streamline_shortcuts(model: ModelWrapper) -> ModelWrapper:
     thresholds (requantize the sum, then binarize it) become one. A no-op without forks."""
     for _ in range(MAX_LAYOUT_ROUNDS):
         before = model.model.SerializeToString()
-        for t in (MoveScalarMulPastTile(), MoveMulPastMaxPool(), MoveLinearPastFork(), MoveLinearPastEltwiseAdd(), MoveMulPastJoinConcat(),
+        for t in (MoveScalarLinearPastInvariants(), MoveScalarMulPastTile(), MoveScalarMulPastReduceSum(), MoveMulPastMaxPool(), MoveLinearPastFork(), MoveLinearPastEltwiseAdd(), MoveMulPastJoinConcat(),
                   absorb.AbsorbMulIntoMultiThreshold(),
-                  MoveTransposePastFork(), MoveTransposePastTile(), absorb.AbsorbTransposeIntoMultiThreshold(),
+                  MoveTransposePastFork(), MoveTransposePastTile(), AbsorbTransposeIntoReduceSum(),
+                  absorb.AbsorbTransposeIntoMultiThreshold(),
                   MoveTransposePastJoinAdd(), MoveTransposePastJoinConcat(),
                   absorb.AbsorbConsecutiveTransposes(), MakeMaxPoolNHWC()):
             model = model.transform(t)
