@@ -11,10 +11,9 @@ import shutil
 import pytest
 from qonnx.core.modelwrapper import ModelWrapper
 
-from build_flows.config import BuildConfig
-from build_flows.flow import run_build
 from build_flows.sim.simulate import simulate
 from models.errors import BcnnError
+from tests.restitch import restitch
 
 
 @pytest.fixture(scope="module")
@@ -52,19 +51,14 @@ def test_drf_densenet_streams_bit_exact_at_the_analytic_interval(design, tmp_pat
     assert abs(report["cycles_vs_analytic"] - 1.0) <= 0.05
 
 
-def rebuild_with_depth(design, out, fifo: str, depth: int):
-    cfg = BuildConfig.load(design / "build.yaml")
-    cfg.out, cfg.fifo_depths = str(out), {fifo: depth}
-    return run_build(cfg, show_progress=False)
-
-
 def test_the_block_inputs_fifo_into_a_concatenation_is_tight(design, tmp_path):
     shortcut = next(s for s in stitch_info(design)["shortcuts"]
                     if s["join"] == "StreamingConcat_bcnn_0" and s["fifo"].startswith("DuplicateStreams"))
     depth = shortcut["deadlock_free_depth"]
-    assert simulate(rebuild_with_depth(design, tmp_path / "tight", shortcut["fifo"], depth), frames=2,
-                    probe="last")["bit_exact"]
-    short = rebuild_with_depth(design, tmp_path / "short", shortcut["fifo"], depth - 1)
+    tight = restitch(design, tmp_path / "tight", {shortcut["fifo"]: depth})
+    assert stitch_info(tight)["fifo_depths"][stitch_info(tight)["fifo_names"].index(shortcut["fifo"])] == depth
+    assert simulate(tight, frames=2, probe="last")["bit_exact"]
+    short = restitch(design, tmp_path / "short", {shortcut["fifo"]: depth - 1})
     with pytest.raises(BcnnError, match="deadlock") as err:
         simulate(short, frames=2, probe="last")
     assert "stalled stage: StreamingConcat_bcnn_0" in str(err.value)

@@ -14,10 +14,9 @@ import pytest
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
-from build_flows.config import BuildConfig
-from build_flows.flow import run_build
 from build_flows.sim.simulate import simulate
 from models.errors import BcnnError
+from tests.restitch import restitch
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +65,7 @@ def test_dgrl_resnet_streams_bit_exact_at_the_analytic_interval(design, tmp_path
 
 def test_an_si_join_fifo_far_below_a_frame_deadlocks_naming_the_join(design, tmp_path):
     _, join, sized = si_joins(design)[0]
-    cfg = BuildConfig.load(design / "build.yaml")
-    cfg.out, cfg.fifo_depths = str(tmp_path / "short"), {sized["fifo"]: sized["deadlock_free_depth"] // 2}
-    out = run_build(cfg, show_progress=False)
+    out = restitch(design, tmp_path / "short", {sized["fifo"]: sized["deadlock_free_depth"] // 2})
     with pytest.raises(BcnnError, match="deadlock") as err:
         simulate(out, frames=2, probe="last")
     assert f"stalled stage: {join.name}" in str(err.value)

@@ -32,7 +32,7 @@ HERE = Path(__file__).parent
 BENCH = HERE.parent
 GOAL = 0.99
 # (model, method, dataset, epochs, augment in pixels)
-CASES = [("resnet_small", "irnet", "mnist", 15, 2),
+CASES = [("resnet_small", "irnet", "mnist", 10, 2),
          ("resnet_small", "bireal", "fashion_mnist", 3, 0), ("resnet_small", "irnet", "fashion_mnist", 3, 0),
          ("resnet_small", "dgrl", "fashion_mnist", 3, 0), ("rf_resnet_small", "sofar", "fashion_mnist", 3, 0),
          ("drf_densenet_small", "sofar", "fashion_mnist", 3, 0)]

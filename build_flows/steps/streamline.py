@@ -70,10 +70,12 @@ def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
 
 def streamline_shortcuts(model: ModelWrapper) -> ModelWrapper:
     """Through a residual: a scale before a fork is copied into each branch, the shortcut's grid
-    step on both operands of a join Add moves past it ((x*s) + (y*s) -> (x + y)*s), and every such
-    scale is absorbed into the thresholds that follow; in a convolutional model the layout
-    transposes move through forks and joins until the residual streams NHWC; consecutive
-    thresholds (requantize the sum, then binarize it) become one. A no-op without forks."""
+    step on both operands of a join Add or Concat moves past it ((x*s) + (y*s) -> (x + y)*s), past
+    max pools, channel repeats and pixel sums (DGRL's squeeze), and every such scale is absorbed
+    into the thresholds that follow; in a convolutional model the layout transposes move through
+    forks and joins until the residual streams NHWC; consecutive thresholds (requantize the sum,
+    then binarize it) become one. The moves repeat until none applies, since each can open the
+    way for another. A no-op without forks."""
     for _ in range(MAX_LAYOUT_ROUNDS):
         before = model.model.SerializeToString()
         for t in (MoveScalarLinearPastInvariants(), MoveScalarMulPastTile(), MoveScalarMulPastReduceSum(), MoveMulPastMaxPool(), MoveLinearPastFork(), MoveLinearPastEltwiseAdd(), MoveMulPastJoinConcat(),
