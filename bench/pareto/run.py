@@ -82,25 +82,25 @@ def write_table(rows: list, front: set) -> None:
 
 
 def plot(rows: list, front: set) -> None:
-    fig, axes = plt.subplots(1, len(DATASETS), figsize=(11, 4))
+    fig, axes = plt.subplots(1, len(DATASETS), figsize=(12, 4.5))
     methods = sorted({r["method"] for r in rows})
     colors = {m: plt.cm.tab10(i) for i, m in enumerate(methods)}
     for ax, dataset in zip(axes, DATASETS):
-        for r in (r for r in rows if r["dataset"] == dataset):
+        for i, r in enumerate(r for r in rows if r["dataset"] == dataset):
             ax.scatter(r["fps_at_100mhz"], 100 * r["test_accuracy"], s=20 + r["synth"]["lut_total"] / 100,
                        color=colors[r["method"]], edgecolors="black" if key(r) in front else "none", alpha=0.8)
-            ax.annotate(f"{r['model'].replace('_w1a1', '').replace('_small', '')}\n{r['synth']['lut_total']} LUT",
-                        (r["fps_at_100mhz"], 100 * r["test_accuracy"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+            label = f"{r['model'].replace('_w1a1', '').replace('_small', '')} {r['method']} {r['epochs']} ep"
+            ax.annotate(f"{label}, {r['synth']['lut_total']} LUT", (r["fps_at_100mhz"], 100 * r["test_accuracy"]),
+                        fontsize=6, xytext=(6, 6 if i % 2 else -9), textcoords="offset points")
         if dataset == "mnist":
             ax.axhline(100 * GOAL, color="grey", linestyle=":", linewidth=1)
-        ax.set_xscale("log")
+        ax.margins(x=0.25, y=0.15)
         ax.set_xlabel("frames per second at 100 MHz (simulated)")
         ax.set_ylabel(f"{dataset} test accuracy (%)")
-        ax.set_title(f"{dataset}: marker area ~ LUT, outlined: Pareto front")
-    for method in methods:
-        axes[-1].scatter([], [], color=colors[method], label=method)
-    axes[-1].legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
+        ax.set_title(f"{dataset}: marker area ~ LUT, outlined: Pareto front", fontsize=9)
+    handles = [plt.Line2D([], [], marker="o", linestyle="", color=colors[m], label=m) for m in methods]
+    fig.legend(handles=handles, loc="center right", fontsize=8)
+    fig.tight_layout(rect=(0, 0, 0.9, 1))
     fig.savefig(HERE / "pareto.png", dpi=100)
 
 
