@@ -15,7 +15,9 @@ SUPPORTED_OPS = QUANT_OPS | COMPUTE_OPS | {
     "Transpose", "Identity", "Constant", "Squeeze", "Unsqueeze", "Pad",
     # only inside FracBNN's thermometer and gate subgraphs (build_flows/fracbnn.py names any other)
     "Greater", "Less", "Abs", "Cast",
-    "ReduceSum", "Concat", "Expand", "Tile",  # a channel repeat (SoFAr's widening shortcut), see repeat_channels.py
+    "Expand", "Tile",  # a channel repeat (SoFAr's widening shortcut), see repeat_channels.py
+    "Concat",  # dense connections (SoFAr's DRF-DenseNet), channels only
+    "ReduceSum",  # DGRL's squeeze: a sum over the pixels (squeeze_interaction.py); other axes stay unmapped
 }
 # Ops through which a quantized tensor stays quantized.
 PASS_THROUGH_OPS = {"Reshape", "Flatten", "Transpose", "MaxPool", "Identity", "Squeeze", "Unsqueeze", "Pad"}

@@ -1,11 +1,12 @@
 """join_buffer, the FIFO a join's waiting side needs, on hand-made needs: for an identity shortcut
 it is the long branch's lead less the fork's register; with layers on the waiting side it counts
-the elements that side has produced while the join waits."""
+the elements that side has produced while the join waits; at a concatenation, less what the join
+has already taken of it."""
 import math
 
 import numpy as np
 
-from build_flows.rtl.shortcut_depth import join_buffer
+from build_flows.rtl.shortcut_depth import concat_requirements, join_buffer, through
 
 FRAME = 64
 
@@ -41,3 +42,18 @@ def test_branch_buffering_adds_to_the_depth():
     buffer = join_buffer(identity_need(), vector_need(16), identity=True, fork_elems_per_word=1, fifo_elems_per_word=1,
                          branch_buffer_elements=10)
     assert buffer.depth == buffer.deadlock_free_depth + 10
+
+
+def test_a_concatenation_holds_what_the_waiting_input_produced_less_what_it_took():
+    """Per pixel the join takes 2 elements of input 0 (the fork's stream itself), then 1 of input 1,
+    whose element p needs the fork's pixels up to p + 3 (a window 4 pixels ahead)."""
+    pixels = 16
+    fork_need = np.arange(2 * pixels) + 1
+    ahead_need = np.minimum((np.arange(pixels) + 4) * 2, 2 * pixels)
+    taken_0, taken_1 = concat_requirements([2, 1], 3 * pixels)
+    assert taken_0[:6].tolist() == [1, 2, 2, 3, 4, 4] and taken_1[:6].tolist() == [0, 0, 1, 1, 1, 2]
+    other = through(ahead_need, taken_1)  # what output e needs of the fork through input 1
+    buffer = join_buffer(fork_need, other, identity=True, fork_elems_per_word=1, fifo_elems_per_word=1,
+                         taken=np.concatenate([[0], taken_0[:-1]]))
+    # at input 1's element of pixel p the fork has sent 2 (p + 4) elements, the join took 2 p + 2
+    assert buffer.lead_elements == 6 and buffer.deadlock_free_depth == 5

@@ -143,7 +143,10 @@ def join_requirements(node) -> list:
     n_out = frame_elements(inst.get_normal_output_shape())
     if _kind(node.op_type) != "StreamingConcat":
         return [np.arange(n_out) + 1 for _ in range(len(node.input))]
-    channels = inst.get_nodeattr("ChannelsPerStream")
+    return concat_requirements(inst.get_nodeattr("ChannelsPerStream"), n_out)
+
+
+def concat_requirements(channels: list, n_out: int) -> list:
     pixel, channel = np.divmod(np.arange(n_out), sum(channels))
     offsets = np.cumsum([0, *channels[:-1]])
     return [pixel * c + np.clip(channel - offset + 1, 0, c) for c, offset in zip(channels, offsets)]
