@@ -132,11 +132,12 @@ def test_trained_tfc_runs_bit_exact_in_rtl_simulation(tmp_path, method):
     assert sim["bit_exact"] and labels_equal
 
 
-@pytest.mark.parametrize("method, model", [("dgrl", "resnet_small"), ("sofar", "drf_densenet_small")])
+@pytest.mark.parametrize("method, model", [("bireal", "resnet_small"), ("dgrl", "resnet_small"),
+                                           ("sofar", "rf_resnet_small"), ("sofar", "drf_densenet_small")])
 def test_trained_convolutional_methods_run_bit_exact_in_rtl_simulation(tmp_path, method, model):
-    """DGRL's SI branches (pixel sum, FC stage, broadcast join) and SoFAr's dense concatenations
-    with trained weights: the stitched RTL gives torch's labels on real images, every stream
-    bit-exact."""
+    """Bi-Real's convolutional shortcuts, DGRL's SI branches (pixel sum, FC stage, broadcast join),
+    SoFAr's fractal column joins and channel repeat, and its dense concatenations, with trained
+    weights: the stitched RTL gives torch's labels on real images, every stream bit-exact."""
     from build_flows.config import BuildConfig
     from build_flows.flow import run_build
     from build_flows.sim.images import simulate_images

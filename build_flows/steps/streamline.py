@@ -26,6 +26,7 @@ from ..binary_padding import AbsorbPadIntoIm2Col, BinaryIm2ColPadValue
 from ..collapse_thresholds import CollapseConsecutiveThresholds
 from ..fracbnn_streamline import AbsorbActivationIntoFracMVAU, AbsorbSignIntoFracMVAU, XnorThermometerMatMul
 from ..repeat_channels import MoveScalarMulPastTile, MoveTransposePastTile
+from ..round_half_even import RoundTiesToEven, half_even_quants
 from ..squeeze_interaction import AbsorbTransposeIntoReduceSum, MoveScalarMulPastReduceSum
 from ..unshare_activations import UnshareBinaryActivations
 from ..xnor_accumulators import WidenXnorAccumulators
@@ -37,8 +38,11 @@ MAX_LAYOUT_ROUNDS = 20  # transposes move one fork or join per round
 
 def step_qonnx_to_finn(model: ModelWrapper, cfg) -> ModelWrapper:
     """Quant/BipolarQuant nodes -> MultiThreshold (activations) and integer initializers (weights);
-    a binary activation read by several layers first gets a copy per layer."""
-    return tidy(model.transform(UnshareBinaryActivations()).transform(ConvertQONNXtoFINN()))
+    a binary activation read by several layers first gets a copy per layer; a quantizer that rounds
+    half to even keeps doing so at ties (round_half_even.py)."""
+    model = model.transform(UnshareBinaryActivations())
+    ties = half_even_quants(model)
+    return tidy(model.transform(ConvertQONNXtoFINN()).transform(RoundTiesToEven(ties)))
 
 
 def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
