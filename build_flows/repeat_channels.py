@@ -2,8 +2,7 @@
 through streamlining and onto RepeatChannels_bcnn.
 
 - RemoveNoOpExpand: the exporter's Expand to the tensor's own shape is an identity.
-- MoveScalarMulPastTile: a scalar scale commutes with a repeat, so the grid scale keeps moving
-  towards the thresholds that absorb it.
+- (move_scalar_mul.py moves the grid scale past the repeat.)
 - MoveTransposePastTile: Tile(Transpose(x, p), r) = Transpose(Tile(x, r'), p) with r'[p[i]] =
   r[i], so the layout transposes of a convolutional model pass the repeat and cancel (NHWC).
 - InferRepeatChannels: a Tile of an NHWC tensor along its channels only -> RepeatChannels_bcnn.
@@ -15,6 +14,7 @@ from qonnx.transformation.base import Transformation
 from .custom_op.base import DOMAIN
 from .graph_match import only_consumer
 
+
 class RemoveNoOpExpand(Transformation):
     def apply(self, model):
         for node in model.get_nodes_by_op_type("Expand"):
@@ -25,24 +25,6 @@ class RemoveNoOpExpand(Transformation):
             if node.output[0] in [o.name for o in model.graph.output]:
                 continue
             model.graph.node.remove(node)
-            return model, True
-        return model, False
-
-
-class MoveScalarMulPastTile(Transformation):
-    def apply(self, model):
-        for mul in model.get_nodes_by_op_type("Mul"):
-            scale = model.get_initializer(mul.input[1])
-            tile = only_consumer(model, mul.output[0], "Tile")
-            if scale is None or scale.size != 1 or tile is None or tile.input[0] != mul.output[0]:
-                continue
-            x, out, tiled = mul.input[0], tile.output[0], model.make_new_valueinfo_name()
-            model.set_tensor_shape(tiled, model.get_tensor_shape(out))
-            model.set_tensor_datatype(tiled, model.get_tensor_datatype(x))
-            tile.input[0], tile.output[0] = x, tiled  # x -> Tile -> tiled -> Mul -> out
-            mul.input[0], mul.output[0] = tiled, out
-            model.graph.node.remove(mul)
-            model.graph.node.insert(list(model.graph.node).index(tile) + 1, mul)
             return model, True
         return model, False
 

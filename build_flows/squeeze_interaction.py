@@ -7,21 +7,19 @@ a (1, C) vector -> Unsqueeze to (1, C, 1, 1) -> a broadcasting Add with the bloc
   to (1, 1, 1, C), Tile to (1, H, W, C), Transpose to NCHW; the Add then joins equal shapes and
   its two transposes can move past it like a residual's (the Tile is a channel-last repeat that
   repeat_channels.py already moves scales through).
-- MoveScalarMulPastReduceSum: sum(x * s) = sum(x) * s, so the grid scale reaches the thresholds.
+- (move_scalar_mul.py moves the grid scale past the ReduceSum: sum(x * s) = sum(x) * s.)
 - AbsorbTransposeIntoReduceSum: a sum over H, W of an NHWC tensor transposed to NCHW is the sum
   over axes 1, 2 of the NHWC tensor itself.
 - InferGlobalSum: a ReduceSum over the pixels of an NHWC integer tensor -> GlobalSum_bcnn.
 - InferPixelBroadcast: Unsqueeze (1, C) -> (1, 1, 1, C) + Tile over the pixels -> BroadcastPixels_bcnn.
 """
-import math
 
 import numpy as np
 from onnx import helper
-from qonnx.core.datatype import DataType
 from qonnx.transformation.base import Transformation
 
 from .custom_op.base import DOMAIN
-from .graph_match import only_consumer, producer, scalar
+from .graph_match import only_consumer, producer
 
 NCHW_FROM_NHWC = [0, 3, 1, 2]
 
@@ -37,14 +35,6 @@ def _axes(model, node) -> list | None:
 
 def _keepdims(node) -> int:
     return next((a.i for a in node.attribute if a.name == "keepdims"), 1)
-
-
-def sum_datatype(dt: DataType, terms: int) -> DataType:
-    """The datatype of a sum of `terms` values of `dt` (float stays float)."""
-    if not dt.is_integer():
-        return DataType["FLOAT32"]
-    low, high = terms * dt.min(), terms * dt.max()
-    return DataType.get_smallest_possible(low if -low > high else high) if low < 0 else DataType.get_smallest_possible(high)
 
 
 def _initializer(model, value) -> str:
@@ -85,24 +75,6 @@ class ExplicitPixelBroadcast(Transformation):
                 model.graph.node.insert(at + 2, helper.make_node("Transpose", [tiled], [nchw], perm=NCHW_FROM_NHWC))
                 add.input[side] = nchw
                 return model, True
-        return model, False
-
-
-class MoveScalarMulPastReduceSum(Transformation):
-    def apply(self, model):
-        for mul in model.get_nodes_by_op_type("Mul"):
-            reduce = only_consumer(model, mul.output[0], "ReduceSum")
-            if reduce is None or scalar(model, mul.input[1]) is None:
-                continue
-            x, out = mul.input[0], reduce.output[0]
-            summed = _tensor(model, x, model.get_tensor_shape(out))
-            model.set_tensor_datatype(summed, sum_datatype(model.get_tensor_datatype(x),
-                                                           math.prod(model.get_tensor_shape(x)) // math.prod(model.get_tensor_shape(out))))
-            reduce.input[0], reduce.output[0] = x, summed  # x -> ReduceSum -> summed -> Mul -> out
-            mul.input[0], mul.output[0] = summed, out
-            model.graph.node.remove(mul)
-            model.graph.node.insert(list(model.graph.node).index(reduce) + 1, mul)
-            return model, True
         return model, False
 
 

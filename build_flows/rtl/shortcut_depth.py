@@ -76,7 +76,7 @@ def padding_need(inst) -> np.ndarray:
 def window_need(inst) -> np.ndarray:
     """Output (pixel, kernel position, channel): the input pixel under that kernel position."""
     kh, kw = inst.get_nodeattr("ConvKernelDim")
-    (ih, iw), (oh, ow) = inst.get_nodeattr("IFMDim"), inst.get_nodeattr("OFMDim")
+    (_, iw), (oh, ow) = inst.get_nodeattr("IFMDim"), inst.get_nodeattr("OFMDim")
     (sh, sw), (dh, dw) = inst.get_nodeattr("Stride"), inst.get_nodeattr("Dilation")
     channels = inst.get_nodeattr("IFMChannels")
     oy, ox, ky, kx = np.meshgrid(np.arange(oh), np.arange(ow), np.arange(kh), np.arange(kw), indexing="ij")

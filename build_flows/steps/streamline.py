@@ -25,9 +25,10 @@ from qonnx.transformation.lower_convs_to_matmul import LowerConvsToMatMul
 from ..binary_padding import AbsorbPadIntoIm2Col, BinaryIm2ColPadValue
 from ..collapse_thresholds import CollapseConsecutiveThresholds
 from ..fracbnn_streamline import AbsorbActivationIntoFracMVAU, AbsorbSignIntoFracMVAU, XnorThermometerMatMul
-from ..repeat_channels import MoveScalarMulPastTile, MoveTransposePastTile
+from ..move_scalar_mul import MoveScalarMulPastReduceSum, MoveScalarMulPastTile
+from ..repeat_channels import MoveTransposePastTile
 from ..round_half_even import RoundTiesToEven, half_even_quants
-from ..squeeze_interaction import AbsorbTransposeIntoReduceSum, MoveScalarMulPastReduceSum
+from ..squeeze_interaction import AbsorbTransposeIntoReduceSum
 from ..unshare_activations import UnshareBinaryActivations
 from ..xnor_accumulators import WidenXnorAccumulators
 from .dataflow import transform_dataflow

@@ -1,0 +1,55 @@
+"""A scalar scale moves past an op it commutes with, so the grid scale keeps moving towards the
+thresholds that absorb it: Tile(x * s) = Tile(x) * s (SoFAr's channel repeat, DGRL's pixel
+broadcast), ReduceSum(x * s) = ReduceSum(x) * s (DGRL's squeeze)."""
+import math
+
+from qonnx.core.datatype import DataType
+from qonnx.transformation.base import Transformation
+
+from .graph_match import only_consumer, scalar
+
+
+def sum_datatype(dt: DataType, terms: int) -> DataType:
+    """The datatype of a sum of `terms` values of `dt` (float stays float)."""
+    if not dt.is_integer():
+        return DataType["FLOAT32"]
+    low, high = terms * dt.min(), terms * dt.max()
+    return DataType.get_smallest_possible(low if -low > high else high) if low < 0 else DataType.get_smallest_possible(high)
+
+
+class MoveScalarMulPast(Transformation):
+    """Mul(x, s) -> op -> out becomes op -> Mul(., s) -> out, for the op reading x first."""
+
+    op_type = ""
+
+    def moved_datatype(self, dt: DataType, in_shape, out_shape) -> DataType:
+        """The datatype of the op's output once it reads x itself."""
+        return dt
+
+    def apply(self, model):
+        for mul in model.get_nodes_by_op_type("Mul"):
+            node = only_consumer(model, mul.output[0], self.op_type)
+            if node is None or node.input[0] != mul.output[0] or scalar(model, mul.input[1]) is None:
+                continue
+            x, out, moved = mul.input[0], node.output[0], model.make_new_valueinfo_name()
+            out_shape = model.get_tensor_shape(out)
+            model.set_tensor_shape(moved, out_shape)
+            model.set_tensor_datatype(moved, self.moved_datatype(model.get_tensor_datatype(x),
+                                                                 model.get_tensor_shape(x), out_shape))
+            node.input[0], node.output[0] = x, moved  # x -> op -> moved -> Mul -> out
+            mul.input[0], mul.output[0] = moved, out
+            model.graph.node.remove(mul)
+            model.graph.node.insert(list(model.graph.node).index(node) + 1, mul)
+            return model, True
+        return model, False
+
+
+class MoveScalarMulPastTile(MoveScalarMulPast):
+    op_type = "Tile"
+
+
+class MoveScalarMulPastReduceSum(MoveScalarMulPast):
+    op_type = "ReduceSum"
+
+    def moved_datatype(self, dt, in_shape, out_shape):
+        return sum_datatype(dt, math.prod(in_shape) // math.prod(out_shape))
