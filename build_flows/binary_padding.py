@@ -14,7 +14,7 @@ from qonnx.transformation.infer_shapes import InferShapes
 NCHW_TO_NHWC = [0, 2, 3, 1]
 
 
-def _pad_amount(model, pad) -> list | None:
+def spatial_pads(model, pad) -> list | None:
     """ONNX Pad's spatial pads of an NCHW tensor as Im2Col's [H_begin, W_begin, H_end, W_end],
     None if it pads the batch or channel axes, or its value is not a constant."""
     pads = model.get_initializer(pad.input[1])
@@ -35,7 +35,7 @@ class AbsorbPadIntoIm2Col(Transformation):
             if transpose.op_type != "Transpose" or list(transpose.attribute[0].ints) != NCHW_TO_NHWC:
                 continue
             im2col = model.find_consumer(transpose.output[0])
-            amount = _pad_amount(model, pad)
+            amount = spatial_pads(model, pad)
             value = model.get_initializer(pad.input[2]) if len(pad.input) > 2 and pad.input[2] else np.zeros(1)
             if im2col is None or im2col.op_type != "Im2Col" or amount is None or value is None or value.size != 1:
                 continue

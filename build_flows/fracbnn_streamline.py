@@ -1,6 +1,7 @@
 """Streamlining around FracBNN's layers (made by build_flows/fracbnn.py).
 
-- XnorThermometerMatMul: the first layer takes the thermometer's bits; as FINN+ does for a
+- XnorThermometerMatMul: the first layer takes the thermometer's bits (through a convolution's
+  sliding window and layout transposes, if any); as FINN+ does for a
   bipolar MatMul after a bipolar MultiThreshold, the thermometer emits 1/0 instead of +1/-1 and
   the MatMul becomes an XNOR-popcount p, with W.x = 2p - K restored by a Mul and an Add that
   streamlining absorbs into the thresholds.
@@ -8,6 +9,7 @@
   BatchNorm gain; FINN+ absorbs only positive scales into thresholds) flips those channels'
   weights. Flipping maps pa -> MW - pa and pb -> MW - pb, so acc -> 4*MW - acc and the gate
   interval [lo, hi] -> [MW - hi, MW - lo]: the -1 becomes an Add of -4*MW, which is absorbed.
+  A convolution's unit has its layout Transpose (NHWC -> NCHW) before that scale.
 - AbsorbActivationIntoFracMVAU: FracMVAU (raw accumulator) -> MultiThreshold becomes one
   FracMVAU with integer thresholds, as FINN+'s MVAU absorbs its activation.
 """
@@ -21,17 +23,33 @@ from .custom_op.frac_mvau import accumulator_range
 from .graph_match import only_consumer
 
 
+def _layout_path(model, tensor: str) -> list:
+    """`tensor` and the tensors back through the sliding window and layout transposes of a
+    convolutional first layer (each read only by the next), up to the thermometer's output."""
+    path = [tensor]
+    node = model.find_producer(tensor)
+    while node is not None and node.op_type in ("Im2Col", "Transpose") and len(model.find_consumers(tensor)) == 1:
+        tensor = node.input[0]
+        path.append(tensor)
+        node = model.find_producer(tensor)
+    return path
+
+
 class XnorThermometerMatMul(Transformation):
     def apply(self, model):
         for index, node in enumerate(model.graph.node):
-            producer = model.find_producer(node.input[0])
-            if node.op_type != "MatMul" or producer is None or producer.op_type != "Thermometer_bcnn":
+            if node.op_type != "MatMul":
+                continue
+            path = _layout_path(model, node.input[0])
+            producer = model.find_producer(path[-1]) if path else None
+            if producer is None or producer.op_type != "Thermometer_bcnn":
                 continue
             weights = model.get_initializer(node.input[1])
             if weights is None or model.get_tensor_datatype(node.input[1]) != DataType["BIPOLAR"]:
                 continue
             getCustomOp(producer).set_nodeattr("outputDataType", "BINARY")
-            model.set_tensor_datatype(node.input[0], DataType["BINARY"])
+            for tensor in path:
+                model.set_tensor_datatype(tensor, DataType["BINARY"])
             model.set_initializer(node.input[1], (weights + 1) / 2)
             model.set_tensor_datatype(node.input[1], DataType["BINARY"])
             popcount, doubled, two, minus_k = (model.make_new_valueinfo_name() for _ in range(4))
@@ -52,7 +70,9 @@ class XnorThermometerMatMul(Transformation):
 class AbsorbSignIntoFracMVAU(Transformation):
     def apply(self, model):
         for node in model.get_nodes_by_op_type("FracMVAU_bcnn"):
-            mul = only_consumer(model, node.output[0], "Mul")
+            # a convolution's unit: FracMVAU (NHWC) -> Transpose -> Mul on NCHW channels
+            transpose = only_consumer(model, node.output[0], "Transpose")
+            mul = only_consumer(model, (transpose or node).output[0], "Mul")
             scale = model.get_initializer(mul.input[1]) if mul is not None else None
             if scale is None:
                 continue
@@ -71,7 +91,9 @@ class AbsorbSignIntoFracMVAU(Transformation):
             new_high = np.where(flip & gated, mw - low, high)
             inst.set_nodeattr("gateLow", [int(v) for v in new_low])
             inst.set_nodeattr("gateHigh", [int(v) for v in new_high])
-            model.set_initializer(mul.input[1], np.where(flip, -4.0 * mw, 0.0).astype(np.float32).reshape(1, mh))
+            shape = [1] * len(model.get_tensor_shape(mul.input[0]))
+            shape[1 if transpose is not None else -1] = mh
+            model.set_initializer(mul.input[1], np.where(flip, -4.0 * mw, 0.0).astype(np.float32).reshape(shape))
             mul.op_type = "Add"
             return model, True
         return model, False

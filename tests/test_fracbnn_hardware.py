@@ -2,8 +2,9 @@
 BatchNorms) builds into Thermometer_bcnn -> binary MVAU -> FracMVAU_bcnn x 2 -> binary MVAU, and
 simulates bit-exact on every stream, with and without backpressure, within 5 % of the analytic
 cycles for the frames' gate pattern. A negative BatchNorm gain (a flipped channel) is exact too; a
-gate interval changed in the built memory file is caught at the fractional unit; a pattern the flow
-cannot stream (FracBNN's ResNet) is refused by name."""
+gate interval changed in the built memory file is caught at the fractional unit. FracBNN's ResNet
+(thermometer into a -1 padded binary stem convolution, fractional convolutions with Bi-Real
+shortcuts) streams bit-exact the same way; a thermometer code padded with zeros is refused by name."""
 import json
 import shutil
 
@@ -20,6 +21,7 @@ from hw.memfiles import write_gates
 from models.errors import BcnnError
 from models.export import export_model
 from models.random_init import random_model
+from tests.restitch import restitch
 
 FRAMES = 4
 # the fractional units are the bottleneck, so their data-dependent cycles set the frame rate
@@ -94,11 +96,70 @@ def test_a_changed_gate_interval_is_caught_at_the_fractional_unit(design, tmp_pa
     assert report["first_mismatch"]["stage"] == node.name
 
 
-def test_fracbnn_resnet_is_refused_by_name(exported, tmp_path):
-    """Its first convolution zero-pads the thermometer code, and a thermometer feeding a
-    convolution is not streamed yet: either is refused naming the node, nothing is left behind."""
-    with pytest.raises(BcnnError, match=r"(thermometer '.*': its code feeds .*fully connected first layer|"
-                                        r"convolution '.*' zero-pads a binary)"):
-        run_build(BuildConfig(model=str(exported("resnet_small", "fracbnn")), out=str(tmp_path / "b")),
-                  show_progress=False)
+@pytest.fixture(scope="module")
+def resnet_design(tmp_path_factory):
+    """A random FracBNN resnet_small whose fractional convolutions' norms have some negative gains."""
+    model = random_model("resnet_small", method="fracbnn")
+    with torch.no_grad():
+        for unit in (u for stage in model.stages for u in stage):
+            unit.norm.weight[::3] *= -1.0
+    root = tmp_path_factory.mktemp("fracbnn_resnet")
+    export_model(model, root / "m.onnx")
+    return run_build(BuildConfig(model=str(root / "m.onnx"), out=str(root / "build")), show_progress=False)
+
+
+def test_fracbnn_resnet_maps_to_a_thermometer_stem_and_fractional_convolutions(resnet_design):
+    ops = [n.op_type for n in ModelWrapper(str(resnet_design / "dataflow.onnx")).graph.node]
+    assert ops[0] == "Thermometer_bcnn"
+    # the stem's -1 border of the thermometer code, then its sliding window, then a binary MVAU
+    stem = [op for op in ops[1:ops.index("MVAU_bcnn")] if not op.startswith("StreamingDataWidthConverter")]
+    assert [op.split("_")[0] for op in stem] == ["FMPadding", "ConvolutionInputGenerator"]
+    assert ops.count("FracMVAU_bcnn") == 4 and ops.count("ElementwiseAdd_bcnn") == 3  # signs absorbed
+
+
+@pytest.mark.parametrize("backpressure", [False, True], ids=["full_rate", "backpressure"])
+def test_fracbnn_resnet_streams_bit_exact_near_the_analytic_cycles(resnet_design, tmp_path, backpressure):
+    out = tmp_path / "design"
+    shutil.copytree(resnet_design, out)
+    report = simulate(out, frames=2, backpressure=backpressure)
+    assert report["bit_exact"], report["first_mismatch"]
+    assert len(report["streams"]) >= 40 and not report["streams_with_lost_or_extra_beats"]
+    assert all(0.0 < layer["lsb_skipped_fraction"] < 1.0 for layer in report["fractional_gating"]["layers"])
+    assert abs(report["cycles_vs_analytic"] - 1.0) <= 0.05
+
+
+def test_a_fractional_residual_shortcut_fifo_is_tight(resnet_design, tmp_path):
+    """The shortcut around a fractional convolution is sized from its data need like any MVAU's
+    (the LSB pass replays the vector the unit holds): at the deadlock-free depth it runs, one
+    entry less deadlocks and `bcnn sim` names the join."""
+    shortcut = json.loads((resnet_design / "rtl" / "stitch.json").read_text())["shortcuts"][0]
+    assert shortcut["exact"] and "FracMVAU_bcnn_0" in shortcut["long_branch"]
+    depth = shortcut["deadlock_free_depth"]
+    assert simulate(restitch(resnet_design, tmp_path / "tight", {shortcut["fifo"]: depth}), frames=2,
+                    probe="last")["bit_exact"]
+    with pytest.raises(BcnnError, match="deadlock") as err:
+        simulate(restitch(resnet_design, tmp_path / "short", {shortcut["fifo"]: depth - 1}), frames=2, probe="last")
+    assert f"stalled stage: {shortcut['join']}" in str(err.value)
+
+
+def test_a_changed_gate_interval_is_caught_at_a_fractional_convolution(resnet_design, tmp_path):
+    out = tmp_path / "design"
+    shutil.copytree(resnet_design, out)
+    node = ModelWrapper(str(out / "dataflow.onnx")).get_nodes_by_op_type("FracMVAU_bcnn")[1]
+    inst = getCustomOp(node)
+    mw, mh = inst.get_nodeattr("MW"), inst.get_nodeattr("MH")
+    write_gates(out / "rtl" / f"{node.name}_gates.hex", np.zeros(mh, int), np.full(mh, mw), inst.get_nodeattr("PE"),
+                (mw + 1).bit_length() + 1)
+    report = simulate(out, frames=1)
+    assert not report["bit_exact"] and report["first_mismatch"]["stage"] == node.name
+
+
+def test_a_zero_padded_thermometer_code_is_refused_by_name(tmp_path):
+    """Zero has no 1-bit code: a stem convolution that pads the thermometer code with zeros (not
+    -1, a black pixel's code) is refused naming the convolution, and nothing is left behind."""
+    model = random_model("resnet_small", method="fracbnn")
+    model.stem.pad, model.stem.layer.padding = torch.nn.Identity(), (1, 1)
+    export_model(model, tmp_path / "m.onnx")
+    with pytest.raises(BcnnError, match=r"convolution '.*' zero-pads a binary"):
+        run_build(BuildConfig(model=str(tmp_path / "m.onnx"), out=str(tmp_path / "b")), show_progress=False)
     assert not (tmp_path / "b").exists()

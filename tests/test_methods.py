@@ -112,18 +112,19 @@ def test_methods_command_lists_every_method():
     assert result.exit_code == 0 and [line.split()[0] for line in result.output.splitlines()] == list(METHOD_NAMES)
 
 
-@pytest.mark.parametrize("method", ["irnet", "bireal", "fracbnn"])
-def test_trained_tfc_runs_bit_exact_in_rtl_simulation(tmp_path, method):
+@pytest.mark.parametrize("method, model", [("irnet", "tfc_w1a1"), ("bireal", "tfc_w1a1"), ("fracbnn", "tfc_w1a1"),
+                                           ("fracbnn", "lfc_w1a1")])
+def test_trained_fc_runs_bit_exact_in_rtl_simulation(tmp_path, method, model):
     """Libra-PB's per-channel power-of-two scales go through FINN+ streamlining into thresholds,
     Bi-Real's shortcuts into a fork and an adding join, FracBNN's thermometer and trained gates
-    into bcnn_thermometer and bcnn_frac_mvau: a trained TFC of each builds, and the stitched RTL
-    gives torch's labels on real images, every stream bit-exact."""
+    into bcnn_thermometer and bcnn_frac_mvau: a trained TFC (and FracBNN's LFC) of each builds, and
+    the stitched RTL gives torch's labels on real images, every stream bit-exact."""
     from build_flows.config import BuildConfig
     from build_flows.flow import run_build
     from build_flows.sim.images import simulate_images
     from models.data import load_dataset
 
-    assert run_cli("train", "--method", method, "--model", "tfc_w1a1", "--dataset", "digits", "--epochs", 2,
+    assert run_cli("train", "--method", method, "--model", model, "--dataset", "digits", "--epochs", 2,
                    "--out", tmp_path / "run").exit_code == 0
     model, _ = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
     export_model(model, tmp_path / "m.onnx")
@@ -133,11 +134,12 @@ def test_trained_tfc_runs_bit_exact_in_rtl_simulation(tmp_path, method):
 
 
 @pytest.mark.parametrize("method, model", [("bireal", "resnet_small"), ("dgrl", "resnet_small"),
-                                           ("sofar", "rf_resnet_small"), ("sofar", "drf_densenet_small")])
+                                           ("sofar", "rf_resnet_small"), ("sofar", "drf_densenet_small"),
+                                           ("fracbnn", "resnet_small")])
 def test_trained_convolutional_methods_run_bit_exact_in_rtl_simulation(tmp_path, method, model):
     """Bi-Real's convolutional shortcuts, DGRL's SI branches (pixel sum, FC stage, broadcast join),
-    SoFAr's fractal column joins and channel repeat, and its dense concatenations, with trained
-    weights: the stitched RTL gives torch's labels on real images, every stream bit-exact."""
+    SoFAr's fractal column joins and channel repeat, its dense concatenations, and FracBNN's
+    thermometer stem and fractional convolutions, with trained weights: the stitched RTL gives torch's labels on real images, every stream bit-exact."""
     from build_flows.config import BuildConfig
     from build_flows.flow import run_build
     from build_flows.sim.images import simulate_images

@@ -45,7 +45,7 @@ def layer_need(node) -> tuple[np.ndarray, bool]:
     e = np.arange(n_out)
     if kind in ELEMENTWISE:
         return e + 1, True
-    if kind == "MVAU":
+    if kind in ("MVAU", "FracMVAU"):  # a fractional unit's LSB pass rereads the vector it holds
         mw, mh = inst.get_nodeattr("MW"), inst.get_nodeattr("MH")
         return (e // mh + 1) * mw, True
     if kind == "GlobalSum":  # a pixel sum is known after the frame's last pixel

@@ -66,6 +66,7 @@ def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
     if model.get_nodes_by_op_type("FracMVAU_bcnn"):
         model = model.transform(AbsorbSignIntoFracMVAU())
         model = model.transform(Streamline())
+        model = model.transform(absorb.AbsorbTransposeIntoMultiThreshold())  # a convolution's unit
         model = model.transform(AbsorbActivationIntoFracMVAU())
     model = streamline_shortcuts(model)
     model = model.transform(absorb.AbsorbScalarMulAddIntoTopK())

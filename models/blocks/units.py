@@ -17,8 +17,10 @@ from .parts import Parts, Tap, act, shortcut_quant
 
 
 class BinaryUnit(nn.Module):
-    def __init__(self, parts: Parts, layer: nn.Module, norm: nn.Module, *, quantize_input=True, shortcut=False,
-                 act_bits=1, dropout=0.0, grid_output=False, si: nn.Module | None = None):
+    def __init__(self, parts: Parts, layer: nn.Module, norm: nn.Module, *, quantize_input=True, binary_input=None,
+                 shortcut=False, act_bits=1, dropout=0.0, grid_output=False, si: nn.Module | None = None):
+        """`binary_input`: the input is +-1 (default: when the unit quantizes it itself; a
+        thermometer code is binary already), so a padded convolution pads it with -1."""
         super().__init__()
         self.fractional = parts.fractional and quantize_input
         if self.fractional:
@@ -28,7 +30,8 @@ class BinaryUnit(nn.Module):
             self.act = act(parts, act_bits) if quantize_input else nn.Identity()
         self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
         self.pad = nn.Identity()
-        if quantize_input and isinstance(layer, nn.Conv2d) and any(layer.padding):
+        binary_input = quantize_input if binary_input is None else binary_input
+        if binary_input and isinstance(layer, nn.Conv2d) and any(layer.padding):
             self.pad, layer.padding = PadBinary(layer.padding), (0, 0)  # a binary input's border: -1
         self.layer, self.norm, self.si = layer, norm, si
         self.shortcut = shortcut

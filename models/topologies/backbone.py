@@ -1,7 +1,8 @@
 """Input encoding, stem and classifier head shared by the small convolutional BCNNs.
 
 Stem: the input (8-bit pixels, or a FracBNN thermometer code) through one binary-weight 3x3
-convolution and BatchNorm. Head: flatten the 8-bit integer features (as Bi-Real keeps the last
+convolution and BatchNorm; a thermometer code is padded with -1 (a black pixel's code), which
+streams exactly. Head: flatten the 8-bit integer features (as Bi-Real keeps the last
 layer's input real-valued), one binary-weight classifier and a ScalarNorm; no average pooling,
 so the scores stay integers. A 2x2 max pool follows the stem and separates the stages (28x28
 inputs: stages at 14x14 and 7x7, which keeps CPU training of the small variants affordable).
@@ -33,7 +34,7 @@ class ConvBackbone(nn.Module):
         else:
             self.encode = _Centre(pixel_quant(parts))
         self.stem = BinaryUnit(parts, conv(parts, channels, stem_channels), nn.BatchNorm2d(stem_channels),
-                               quantize_input=False, grid_output=True)
+                               quantize_input=False, binary_input=bool(parts.thermometer), grid_output=True)
         self.pool = nn.MaxPool2d(POOL)
 
     def finish(self, parts: Parts, channels: int, num_classes: int) -> None:
