@@ -13,7 +13,8 @@ from .errors import BcnnError
 from .quantizers import ActQuant
 
 FC_TOPOLOGIES = ("tfc", "sfc", "lfc")
-CONV_TOPOLOGIES = ("resnet_small", "rf_resnet_small", "drf_densenet_small")
+RESNETS = ("resnet_small", "resnet_wide")
+CONV_TOPOLOGIES = RESNETS + ("rf_resnet_small", "drf_densenet_small")
 THERMOMETER_LEVELS = 8
 
 
@@ -38,7 +39,7 @@ class IRNet(Recipe):
     name = "irnet"
     summary = "IR-Net: Libra-PB weights with the Error Decay Estimator (Bi-Real shortcuts on ResNets)"
     default_model = "resnet_small"
-    topologies = FC_TOPOLOGIES + ("resnet_small",)
+    topologies = FC_TOPOLOGIES + RESNETS
     binary_only = True
 
     def __init__(self, act_ede: bool = False):
@@ -49,7 +50,7 @@ class IRNet(Recipe):
 
     def parts(self, topology: str) -> Parts:
         return Parts(weight_quant=LibraPBWeightQuant, act_quant=EDEActQuant if self.act_ede else ActQuant,
-                     shortcut=topology == "resnet_small")
+                     shortcut=topology in RESNETS)
 
     def prepare(self, model: nn.Module) -> nn.Module:
         return apply_libra_pb(model)
@@ -64,7 +65,7 @@ class BiReal(Recipe):
     name = "bireal"
     summary = "Bi-Real: integer shortcut around every binary layer of equal shape"
     default_model = "resnet_small"
-    topologies = FC_TOPOLOGIES + ("resnet_small",)
+    topologies = FC_TOPOLOGIES + RESNETS
 
     def parts(self, topology: str) -> Parts:
         return Parts(shortcut=True)
@@ -77,10 +78,10 @@ class DGRL(Recipe):
     name = "dgrl"
     summary = "DGRL: block-wise distillation from a float teacher, Squeeze-and-Interaction shortcuts"
     default_model = "resnet_small"
-    topologies = FC_TOPOLOGIES + ("resnet_small",)
+    topologies = FC_TOPOLOGIES + RESNETS
 
     def parts(self, topology: str) -> Parts:
-        return Parts(shortcut=True, si=topology == "resnet_small")
+        return Parts(shortcut=True, si=topology in RESNETS)
 
 
 class SoFAr(Recipe):
@@ -105,14 +106,14 @@ class FracBNN(Recipe):
     name = "fracbnn"
     summary = "FracBNN: gated 2-bit (MSB + LSB) activations, thermometer-encoded binary input"
     default_model = "resnet_small"
-    topologies = FC_TOPOLOGIES + ("resnet_small",)
+    topologies = FC_TOPOLOGIES + RESNETS
     binary_only = True
 
     def __init__(self, levels: int = THERMOMETER_LEVELS):
         self.levels = levels
 
     def parts(self, topology: str) -> Parts:
-        return Parts(fractional=True, thermometer=self.levels, shortcut=topology == "resnet_small")
+        return Parts(fractional=True, thermometer=self.levels, shortcut=topology in RESNETS)
 
 
 RECIPES = {r.name: r for r in (Recipe, IRNet, BiReal, DGRL, SoFAr, FracBNN)}

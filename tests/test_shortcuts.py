@@ -39,6 +39,24 @@ def test_bireal_resnet_differs_from_ste_only_by_shortcuts():
     assert not any(u.shortcut for u in ste.modules() if isinstance(u, BinaryUnit))
 
 
+@pytest.mark.parametrize("method", ["irnet", "bireal", "dgrl", "fracbnn"])
+def test_resnet_wide_is_resnet_small_with_twice_the_channels(method):
+    """The same units, shortcuts and method parts at twice the width (about four times the binary
+    weights), and it trains on the same data: one step on digits-sized inputs."""
+    small, wide = build_model("resnet_small", method=method), build_model("resnet_wide", method=method)
+    convs = [[m.out_channels for m in model.modules() if isinstance(m, nn.Conv2d)] for model in (small, wide)]
+    assert convs[1] == [2 * c for c in convs[0]]
+    units = [[(u.shortcut, u.si is not None, u.fractional) for u in m.modules() if isinstance(u, BinaryUnit)]
+             for m in (small, wide)]
+    assert units[0] == units[1] and any(u[0] for u in units[1])
+    wide_in = build_model("resnet_wide", in_shape=(1, 8, 8), method=method)
+    scores = wide_in(torch.rand(4, 1, 8, 8))
+    scores.logsumexp(1).sum().backward()
+    last_conv = [m for m in wide_in.modules() if isinstance(m, nn.Conv2d)][-1]
+    assert scores.shape == (4, 10)
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in last_conv.parameters())  # it learns
+
+
 def test_squeeze_interaction_costs_about_ten_percent_and_is_exact_on_the_grid():
     plain, dgrl = build_model("resnet_small", method="bireal"), build_model("resnet_small", method="dgrl")
     convs = sum(m.weight.numel() for m in plain.modules() if isinstance(m, nn.Conv2d) and m.kernel_size == (3, 3))

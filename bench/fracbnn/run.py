@@ -7,7 +7,9 @@ design's simulated cycles against the analytic number for the images' gate patte
 
 Writes results.json, results.md and fracbnn.png beside this file.
 
-    .venv/bin/python bench/fracbnn/run.py [--frames 20] [--jobs 2]
+    .venv/bin/python bench/fracbnn/run.py [--frames 20] [--jobs 2] [--only MODEL:DATASET ...]
+
+`--only` runs those cases and keeps the other rows of results.json; `--only none` only redraws.
 """
 import argparse
 import json
@@ -24,7 +26,8 @@ from models.train import TrainConfig  # noqa: E402
 
 HERE = Path(__file__).parent
 # (model, dataset, epochs)
-CASES = [("tfc_w1a1", "mnist", 20), ("tfc_w1a1", "fashion_mnist", 20), ("sfc_w1a1", "mnist", 10)]
+CASES = [("tfc_w1a1", "mnist", 20), ("tfc_w1a1", "fashion_mnist", 20), ("sfc_w1a1", "mnist", 10),
+         ("lfc_w1a1", "mnist", 5), ("resnet_small", "mnist", 3)]
 
 
 def run_case(tmp: Path, name: str, dataset: str, epochs: int, frames: int, jobs: int) -> dict:
@@ -40,13 +43,20 @@ def units_cell(row: dict) -> str:
                        f"vs {u['plain_2bit_cycles_per_frame']} cycles" for u in row["fractional_units"])
 
 
-def main(frames: int, jobs: int) -> list:
-    rows = []
+def main(frames: int, jobs: int, only: list | None = None) -> list:
+    path = HERE / "results.json"
+    measured = {(r["model"], r["dataset"]): r for r in json.loads(path.read_text())} if path.is_file() else {}
+    order = [(name, dataset) for name, dataset, _ in CASES]
     for name, dataset, epochs in CASES:
+        if only is not None and f"{name}:{dataset}" not in only:
+            continue
         with tempfile.TemporaryDirectory() as tmp:
-            rows.append(run_case(Path(tmp), name, dataset, epochs, frames, jobs))
-            print(rows[-1], flush=True)
-    (HERE / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
+            measured[name, dataset] = run_case(Path(tmp), name, dataset, epochs, frames, jobs)
+            print(measured[name, dataset], flush=True)
+        # each case kept as soon as it is measured
+        path.write_text(json.dumps([measured[k] for k in order if k in measured], indent=2) + "\n")
+    rows = [measured[k] for k in order if k in measured]
+    path.write_text(json.dumps(rows, indent=2) + "\n")
     head = ("| model | dataset | epochs | test acc. (%) | bit-exact (frames, streams) | backpressure | fractional units "
             "(outputs with an LSB pass; cycles/frame vs a plain 2-bit unit) | sim / analytic cycles (worst case) | "
             "FPS @ 100 MHz | LUT | FF | BRAM18 | levels | fits Pynq-Z1 |\n"
@@ -76,5 +86,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--only", nargs="*", help="MODEL:DATASET cases to run (the others keep their rows)")
     args = parser.parse_args()
-    main(args.frames, args.jobs)
+    main(args.frames, args.jobs, args.only)

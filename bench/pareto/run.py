@@ -5,7 +5,8 @@ synthesized LUT / BRAM18 (Yosys, xc7z020). Goal: a design at >= 99.0 % on MNIST 
 bit-exact and fits the Pynq-Z1 by synthesis.
 
 Rows come from the designs bench/residual and bench/fracbnn built (their results.json) and from
-this benchmark's own cases (Fashion-MNIST, and a longer-trained candidate for the goal), each
+this benchmark's own cases (Fashion-MNIST, and longer-trained candidates for the goal: resnet_small,
+and resnet_wide with twice its channels), each
 trained, built, simulated and synthesized by build_flows.design_point, as the others are.
 
 Writes results.json (own cases), results.md and pareto.png beside this file.
@@ -32,7 +33,7 @@ HERE = Path(__file__).parent
 BENCH = HERE.parent
 GOAL = 0.99
 # (model, method, dataset, epochs, augment in pixels)
-CASES = [("resnet_small", "irnet", "mnist", 10, 2),
+CASES = [("resnet_small", "irnet", "mnist", 10, 2), ("resnet_wide", "irnet", "mnist", 15, 2),
          ("resnet_small", "bireal", "fashion_mnist", 3, 0), ("resnet_small", "irnet", "fashion_mnist", 3, 0),
          ("resnet_small", "dgrl", "fashion_mnist", 3, 0), ("rf_resnet_small", "sofar", "fashion_mnist", 3, 0),
          ("drf_densenet_small", "sofar", "fashion_mnist", 3, 0)]
