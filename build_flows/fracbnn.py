@@ -22,7 +22,7 @@ from qonnx.transformation.general import SortGraph
 from models.errors import BcnnError
 
 from .custom_op.base import DOMAIN
-from .graph_match import only_consumer, producer, scalar
+from .graph_match import new_tensor, only_consumer, producer, scalar
 
 # Op types that only FracBNN's subgraphs contribute: one left after the inference is a pattern
 # the flow does not know.
@@ -134,12 +134,9 @@ class InferThermometer(Transformation):
         """A convolution takes the code as channels c * L + l of each pixel (NCHW), which is the
         order the unit streams each NHWC pixel in: only the layout transposes are new."""
         n, channels, h, w = shape
-        nhwc, code_nhwc = model.make_new_valueinfo_name(), model.make_new_valueinfo_name()
-        model.set_tensor_shape(nhwc, [n, h, w, channels])
-        model.set_tensor_datatype(nhwc, in_dt)
-        model.set_tensor_shape(code_nhwc, [n, h, w, channels * levels])
-        for tensor in (code_nhwc, code):
-            model.set_tensor_datatype(tensor, DataType["BIPOLAR"])
+        nhwc = new_tensor(model, [n, h, w, channels], in_dt)
+        code_nhwc = new_tensor(model, [n, h, w, channels * levels], DataType["BIPOLAR"])
+        model.set_tensor_datatype(code, DataType["BIPOLAR"])
         model.graph.node.extend([
             helper.make_node("Transpose", [pixels], [nhwc], perm=[0, 2, 3, 1], name=f"{greater.name}_to_nhwc"),
             helper.make_node("Thermometer_bcnn", [nhwc], [code_nhwc], domain=DOMAIN, name=f"Thermometer_{greater.name}",

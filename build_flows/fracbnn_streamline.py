@@ -41,7 +41,7 @@ class XnorThermometerMatMul(Transformation):
             if node.op_type != "MatMul":
                 continue
             path = _layout_path(model, node.input[0])
-            producer = model.find_producer(path[-1]) if path else None
+            producer = model.find_producer(path[-1])
             if producer is None or producer.op_type != "Thermometer_bcnn":
                 continue
             weights = model.get_initializer(node.input[1])

@@ -20,7 +20,7 @@ from .binary_padding import spatial_pads
 from .custom_op.base import DOMAIN
 from .custom_op.frac_mvau import accumulator_range
 from .fracbnn import binary_weights, bipolar_input, run_nodes
-from .graph_match import producer, scalar
+from .graph_match import new_tensor, producer, scalar
 
 LAYERS = ("Gemm", "MatMul", "Conv")
 
@@ -111,12 +111,6 @@ class InferFractionalUnits(Transformation):
             low[ch], high[ch] = on[0], on[-1]
         return low.tolist(), high.tolist()
 
-    def _tensor(self, model, shape, dt) -> str:
-        name = model.make_new_valueinfo_name()
-        model.set_tensor_shape(name, list(shape))
-        model.set_tensor_datatype(name, dt)
-        return name
-
     def _replace(self, model, add, found):
         weights = found["weights"]
         mw, mh = weights.shape
@@ -130,8 +124,8 @@ class InferFractionalUnits(Transformation):
         model.set_initializer(offset, np.asarray(-2.0 * mw, dtype=np.float32))
         model.set_initializer(half, np.asarray(0.5, dtype=np.float32))
         acc_dt = DataType.get_smallest_possible(-accumulator_range(mw)[1] - 1)
-        code = self._tensor(model, model.get_tensor_shape(x), DataType["UINT2"])
-        shifted = self._tensor(model, out_shape, acc_dt)
+        code = new_tensor(model, model.get_tensor_shape(x), DataType["UINT2"])
+        shifted = new_tensor(model, out_shape, acc_dt)
         layer = found["layers"][0]
         name = layer.name
         # msb = x >= 0, lsb = x - msb >= 0: the code 2*msb + lsb counts x >= -1, 0, 1
@@ -139,10 +133,10 @@ class InferFractionalUnits(Transformation):
                                   name=f"{name}_fractional_activation", out_dtype="UINT2", out_scale=1.0, out_bias=0.0)]
         if layer.op_type == "Conv":
             (n, c, h, w), (_, _, oh, ow) = model.get_tensor_shape(x), out_shape
-            code_nhwc = self._tensor(model, (n, h, w, c), DataType["UINT2"])
-            windows = self._tensor(model, (n, oh, ow, mw), DataType["UINT2"])
-            acc_nhwc = self._tensor(model, (n, oh, ow, mh), acc_dt)
-            acc = self._tensor(model, out_shape, acc_dt)
+            code_nhwc = new_tensor(model, (n, h, w, c), DataType["UINT2"])
+            windows = new_tensor(model, (n, oh, ow, mw), DataType["UINT2"])
+            acc_nhwc = new_tensor(model, (n, oh, ow, mh), acc_dt)
+            acc = new_tensor(model, out_shape, acc_dt)
             nodes += [
                 helper.make_node("Transpose", [code], [code_nhwc], perm=[0, 2, 3, 1]),
                 helper.make_node("Im2Col", [code_nhwc], [windows], domain="qonnx.custom_op.general",
@@ -152,7 +146,7 @@ class InferFractionalUnits(Transformation):
                 self._unit(name, windows, weight_name, acc_nhwc, mw, mh, acc_dt, [n, oh, ow], low, high),
                 helper.make_node("Transpose", [acc_nhwc], [acc], perm=[0, 3, 1, 2])]
         else:
-            acc = self._tensor(model, out_shape, acc_dt)
+            acc = new_tensor(model, out_shape, acc_dt)
             nodes.append(self._unit(name, code, weight_name, acc, mw, mh, acc_dt, list(out_shape[:-1]), low, high))
         nodes += [helper.make_node("Add", [acc, offset], [shifted], name=f"{name}_fractional_offset"),
                   helper.make_node("Mul", [shifted, half], [add.output[0]], name=f"{name}_fractional_scale")]

@@ -13,6 +13,14 @@ def only_consumer(model, tensor: str, op_type: str):
     return consumers[0] if len(consumers) == 1 and consumers[0].op_type == op_type else None
 
 
+def new_tensor(model, shape, dt) -> str:
+    """A fresh tensor name with its shape and datatype set."""
+    name = model.make_new_valueinfo_name()
+    model.set_tensor_shape(name, list(shape))
+    model.set_tensor_datatype(name, dt)
+    return name
+
+
 def scalar(model, tensor: str):
     """The value of a one-element initializer, or None."""
     value = model.get_initializer(tensor)

@@ -6,7 +6,7 @@ import math
 from qonnx.core.datatype import DataType
 from qonnx.transformation.base import Transformation
 
-from .graph_match import only_consumer, scalar
+from .graph_match import new_tensor, only_consumer, scalar
 
 
 def sum_datatype(dt: DataType, terms: int) -> DataType:
@@ -31,11 +31,10 @@ class MoveScalarMulPast(Transformation):
             node = only_consumer(model, mul.output[0], self.op_type)
             if node is None or node.input[0] != mul.output[0] or scalar(model, mul.input[1]) is None:
                 continue
-            x, out, moved = mul.input[0], node.output[0], model.make_new_valueinfo_name()
+            x, out = mul.input[0], node.output[0]
             out_shape = model.get_tensor_shape(out)
-            model.set_tensor_shape(moved, out_shape)
-            model.set_tensor_datatype(moved, self.moved_datatype(model.get_tensor_datatype(x),
-                                                                 model.get_tensor_shape(x), out_shape))
+            moved = new_tensor(model, out_shape, self.moved_datatype(model.get_tensor_datatype(x),
+                                                                     model.get_tensor_shape(x), out_shape))
             node.input[0], node.output[0] = x, moved  # x -> op -> moved -> Mul -> out
             mul.input[0], mul.output[0] = moved, out
             model.graph.node.remove(mul)

@@ -19,7 +19,7 @@ from onnx import helper
 from qonnx.transformation.base import Transformation
 
 from .custom_op.base import DOMAIN
-from .graph_match import only_consumer, producer
+from .graph_match import new_tensor, only_consumer, producer
 
 NCHW_FROM_NHWC = [0, 3, 1, 2]
 
@@ -44,10 +44,7 @@ def _initializer(model, value) -> str:
 
 
 def _tensor(model, like: str, shape) -> str:
-    name = model.make_new_valueinfo_name()
-    model.set_tensor_shape(name, list(shape))
-    model.set_tensor_datatype(name, model.get_tensor_datatype(like))
-    return name
+    return new_tensor(model, shape, model.get_tensor_datatype(like))
 
 
 class ExplicitPixelBroadcast(Transformation):
