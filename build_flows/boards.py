@@ -19,6 +19,15 @@ class Board:
     uram: int
     dsp: int
     default_clock_ns: float
+    board_part: str | None = None  # Zynq: Vivado board part whose preset configures the PS
+    platform: str | None = None  # Alveo: the Vitis platform (shell) to link against
+
+    @property
+    def ps(self) -> str | None:
+        """The processing system of a Zynq board: zynq_7000 (processing_system7) or zynq_us+."""
+        if self.shell != "zynq":
+            return None
+        return "zynq_7000" if self.family == "xc7" else "zynq_us+"
 
 
 @lru_cache(maxsize=1)

@@ -148,9 +148,16 @@ def parse_fifo_depths(items) -> dict:
 @click.option("--fifo", "fifos", multiple=True, metavar="PRODUCER->CONSUMER=DEPTH",
               help="Set one FIFO's depth (names as in rtl/stitch.json fifo_names), e.g. a shortcut's; repeatable.")
 @click.option("--outputs", default="estimates,rtl", show_default=True,
-              help="Comma-separated: estimates, rtl, synth (Yosys synthesis, report/synth.json).")
+              help="Comma-separated: estimates, rtl, synth (Yosys synthesis, report/synth.json); vendor tier: "
+                   "hls, ip, bitfile (need Vivado/Vitis: without them the build writes everything else and "
+                   "names the tool), deploy (build/X/deploy/ for a board).")
+@click.option("--batch", default=100, show_default=True, type=int, help="deploy/bitfile: frames per DMA transfer.")
+@click.option("--dataset", default=None, help="deploy: ship this dataset's test images (digits, mnist, ...).")
+@click.option("--board-files", default=None, type=click.Path(),
+              help="bitfile: Vivado board-files directory (Pynq-Z1/Z2 are not built into Vivado).")
 @click.option("--out", required=True, type=click.Path(), help="Build directory.")
-def build(model, board, folding, target_fps, clock_ns, verify_samples, backend, fifo_depth, fifos, outputs, out):
+def build(model, board, folding, target_fps, clock_ns, verify_samples, backend, fifo_depth, fifos, outputs, batch,
+          dataset, board_files, out):
     """Compile a QONNX model with FINN+ into a dataflow design: estimates and HLS/RTL sources."""
     from build_flows.config import BuildConfig
     from build_flows.flow import run_build
@@ -158,7 +165,8 @@ def build(model, board, folding, target_fps, clock_ns, verify_samples, backend, 
 
     cfg = BuildConfig(model=model, out=out, board=board, clock_ns=clock_ns, folding=folding,
                       target_fps=target_fps, verify_samples=verify_samples, backend=backend, fifo_depth=fifo_depth,
-                      fifo_depths=parse_fifo_depths(fifos), outputs=outputs)
+                      fifo_depths=parse_fifo_depths(fifos), outputs=outputs, batch=batch, dataset=dataset,
+                      board_files=board_files)
     path = run_build(cfg, keep_failed=click.get_current_context().find_root().params["debug"])
     Console().print(estimates_table(load_estimates(path), load_synth(path)))
     if shortcuts := load_shortcuts(path):

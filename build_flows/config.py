@@ -5,15 +5,31 @@ from pathlib import Path
 import yaml
 
 from .boards import get_board
+from models.data import DATASETS
 from models.errors import BcnnError
 
 # What a build can produce: estimates (FINN+'s analytic cycles and resources), rtl (the stitched,
-# simulable RTL of the rtl backend), synth (Yosys synthesis of that RTL: report/synth.json).
-OUTPUTS = ("estimates", "rtl", "synth")
+# simulable RTL of the rtl backend), synth (Yosys synthesis of that RTL: report/synth.json); the
+# vendor tier: hls (Vitis HLS synthesis of FINN+'s HLS layers), ip (the accelerator as a Vivado
+# IP), bitfile (the board shell and bitstream / xclbin), deploy (build/X/deploy/ for the board).
+OUTPUTS = ("estimates", "rtl", "synth", "hls", "ip", "bitfile", "deploy")
+# An output needs these first (a bitstream needs the IP, the IP needs any HLS layer synthesized).
+IMPLIED_OUTPUTS = {"ip": ("hls",), "bitfile": ("hls", "ip")}
 DEFAULT_OUTPUTS = ("estimates", "rtl")
 # With neither a folding file nor a target, fold for this frame rate: small hardware that still
 # simulates in seconds (CNV at PE=SIMD=1 would take ~30 M cycles per frame).
 DEFAULT_TARGET_FPS = 1000.0
+
+
+def partial_dir(final: Path) -> Path:
+    """Where a build is written before it is complete and renamed to `final`."""
+    return final.parent / f".{final.name}.partial"
+
+
+def design_name(out) -> str:
+    """The build directory's name, also while it is still being written (partial_dir)."""
+    name = Path(out).name
+    return name[1:-len(".partial")] if name.startswith(".") and name.endswith(".partial") else name
 
 
 def shipped_foldings() -> dict:
@@ -39,6 +55,9 @@ class BuildConfig:
     seed: int = 0
     outputs: list = field(default_factory=lambda: list(DEFAULT_OUTPUTS))  # what to produce, see OUTPUTS
     steps: list = field(default_factory=list)  # empty: the default step list (flow.resolve_steps)
+    batch: int = 100  # deploy: frames per DMA transfer (the IP ends each output packet after a batch)
+    dataset: str | None = None  # deploy: ship test images of this dataset for the notebook
+    board_files: str | None = None  # bitfile: a Vivado board-files directory (Pynq-Z1/Z2 are not built in)
 
     def __post_init__(self):
         board = get_board(self.board)  # raises on an unknown board
@@ -65,6 +84,12 @@ class BuildConfig:
         unknown = [o for o in self.outputs if o not in OUTPUTS]
         if unknown:
             raise BcnnError(f"unknown output(s) {', '.join(unknown)}; valid outputs: {', '.join(OUTPUTS)}")
+        for output in list(self.outputs):
+            self.outputs += [o for o in IMPLIED_OUTPUTS.get(output, ()) if o not in self.outputs]
+        if self.batch < 1:
+            raise BcnnError(f"--batch must be at least 1, got {self.batch}")
+        if self.dataset is not None and self.dataset not in DATASETS:
+            raise BcnnError(f"unknown dataset '{self.dataset}'; valid: {', '.join(DATASETS)}")
         if "synth" in self.outputs and self.backend != "rtl":
             raise BcnnError("output synth synthesizes the RTL backend's design: use --backend rtl")
         if self.verify_samples < 1:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import finn.util.settings as finn_settings
 from finn.interface.settings import FINNSettings
+from qonnx.core.modelwrapper import ModelWrapper
 
 
 def use_build_dir(path: Path) -> None:
@@ -34,6 +35,7 @@ def vendor_tools() -> dict:
     return {
         "vivado": os.environ.get("XILINX_VIVADO") or shutil.which("vivado"),
         "vitis_hls": os.environ.get("XILINX_HLS") or shutil.which("vitis_hls"),
+        "vitis": os.environ.get("XILINX_VITIS") or shutil.which("v++"),
     }
 
 
@@ -44,8 +46,6 @@ def generic_view(dataflow):
     op holds the same attributes and a python execution, which is the reference both backends
     implement. Verification after specialization therefore executes this view.
     """
-    from qonnx.core.modelwrapper import ModelWrapper
-
     view = ModelWrapper(dataflow.model.__deepcopy__())
     for node in view.graph.node:
         for suffix in ("_hls", "_rtl"):

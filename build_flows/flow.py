@@ -13,12 +13,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .checks import load_qonnx
-from .config import BuildConfig
+from .config import BuildConfig, partial_dir
 from models.errors import BcnnError
 from .finn_env import use_build_dir
 from .relocate import rewrite_paths
 from .steps import DEFAULT_STEPS, OUTPUT_STEPS
 from .steps.dataflow import get_dataflow
+from .vendor.pending import raise_if_pending
 from .verify import Verifier
 
 
@@ -26,7 +27,7 @@ def resolve_steps(cfg: BuildConfig) -> list:
     """The config's step names (default: DEFAULT_STEPS, then the steps of the outputs it asks for);
     a name is a step of ours or `package.module:function` for a user's own step."""
     known = {**DEFAULT_STEPS, **OUTPUT_STEPS}
-    names = cfg.steps or [*DEFAULT_STEPS, *(o for o in cfg.outputs if o in OUTPUT_STEPS)]
+    names = cfg.steps or [*DEFAULT_STEPS, *(o for o in OUTPUT_STEPS if o in cfg.outputs)]
     steps = []
     for name in names:
         if name in known:
@@ -44,7 +45,7 @@ def resolve_steps(cfg: BuildConfig) -> list:
 
 def run_build(cfg: BuildConfig, show_progress: bool = True, keep_failed: bool = False) -> Path:
     final = Path(cfg.out).resolve()
-    tmp = final.parent / f".{final.name}.partial"
+    tmp = partial_dir(final)
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "intermediate").mkdir(parents=True)
     work = replace(cfg, out=str(tmp))
@@ -83,8 +84,9 @@ def run_build(cfg: BuildConfig, show_progress: bool = True, keep_failed: bool = 
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
-        return final
     except BaseException:
         if not keep_failed:
             shutil.rmtree(tmp, ignore_errors=True)
         raise
+    raise_if_pending(final)  # everything that needs no vendor tool is in place; name what is missing
+    return final

@@ -26,6 +26,7 @@ VARIANTS = {
     "mvau/bcnn_activate.sv": ["", "-GN_THRES=0", "-GPE=1 -GN_THRES=3 -GOUT_BITS=2 -GACT_VAL=-1"],
     "repeat/bcnn_repeat.sv": ["", "-GFOLDS=1 -GREPEATS=3", "-GSIMD=1 -GBITS=1 -GFOLDS=5 -GREPEATS=1"],
     "fifo/bcnn_fifo.sv": ["", "-GDEPTH=1", "-GDEPTH=5 -GWIDTH=70"],
+    "axis_last/bcnn_axis_last.sv": ["", "-GBEATS=1", "-GBEATS=1000 -GWIDTH=1"],
     "dwc/bcnn_dwc.sv": ["", "-GIN_ELEMS=1 -GOUT_ELEMS=32", "-GBITS=11 -GIN_ELEMS=5 -GOUT_ELEMS=1",
                         "-GIN_ELEMS=2 -GOUT_ELEMS=4", "-GIN_ELEMS=8 -GOUT_ELEMS=4"],
     "fork/bcnn_fork.sv": ["", "-GOUTPUTS=1 -GWIDTH=1", "-GOUTPUTS=3 -GWIDTH=17"],

@@ -40,16 +40,23 @@ def load_frames(model: ModelWrapper, frames: int, input_npy, seed: int, input_sc
     path = Path(input_npy)
     if not path.is_file():
         raise BcnnError(f"--input {path}: no such file (expected a .npy of integer pixels, shape (N, {', '.join(map(str, shape))}))")
-    data = np.load(path)
+    return check_frames(model, np.load(path), f"--input {path}", input_scale)[:frames]
+
+
+def check_frames(model: ModelWrapper, data: np.ndarray, where: str, input_scale: float) -> np.ndarray:
+    shape = tuple(model.get_tensor_shape(model.graph.input[0].name))[1:]
     if data.ndim < 1 or len(data) == 0 or data.shape[1:] != shape:
-        raise BcnnError(f"--input {path}: shape {data.shape}, expected (N, {', '.join(map(str, shape))})")
+        raise BcnnError(f"{where}: shape {data.shape}, expected (N, {', '.join(map(str, shape))})")
     if np.any(data < 0) or np.any(data > input_scale) or np.any(data != np.round(data)):
-        raise BcnnError(f"--input {path}: pixels must be integers in [0, {int(input_scale)}]")
-    return data[:frames].astype(np.float32)
+        raise BcnnError(f"{where}: pixels must be integers in [0, {int(input_scale)}]")
+    return data.astype(np.float32)
 
 
 def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = False, seed: int = 0,
-             probe: str = "all", cache: Path = vl.DEFAULT_CACHE) -> dict:
+             probe: str = "all", cache: Path = vl.DEFAULT_CACHE, inputs: np.ndarray | None = None) -> dict:
+    """Simulate `frames` frames: `inputs` (N, ...) integer pixels, else the .npy at `input_npy`,
+    else random ones. Writes sim/report.json and the accelerator's output codes, sim/outputs.npy
+    (frames, beats per frame, elements per beat)."""
     build_dir = Path(build_dir)
     rtl_dir = build_dir / "rtl"
     if not (rtl_dir / "stitch.json").is_file():
@@ -62,7 +69,8 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
     estimates = json.loads((build_dir / "report" / "estimates.json").read_text())
     cfg = yaml.safe_load((build_dir / "build.yaml").read_text())
     sim_dir = build_dir / "sim"
-    (sim_dir / "report.json").unlink(missing_ok=True)  # never leave an older verdict behind
+    for old in ("report.json", "outputs.npy"):  # never leave an older verdict behind
+        (sim_dir / old).unlink(missing_ok=True)
     run_dir = sim_dir / "run"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
@@ -73,7 +81,8 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
     streams = layouts(df)  # stream shapes are the specialized layers' (e.g. a parallel-window SWG)
     in_inst = getCustomOp(df.graph.node[0])
 
-    pixels = load_frames(model, frames, input_npy, seed, cfg["input_scale"])
+    pixels = load_frames(model, frames, input_npy, seed, cfg["input_scale"]) if inputs is None \
+        else check_frames(model, np.asarray(inputs), "inputs", cfg["input_scale"])[:frames]
     frames = len(pixels)  # a user's file may hold fewer frames than asked for
     in_dt, in_elems = in_inst.get_input_datatype(), in_inst.get_folded_input_shape()[-1]
     df_inputs = [dataflow_input(model, frame) for frame in pixels]
@@ -144,6 +153,7 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
         "verilator_build_seconds": round(build_seconds, 2),
         "labels_sim": got_out[:, :, 0].tolist() if last.elems == 1 else None,
     }
+    np.save(sim_dir / "outputs.npy", got_out)
     _write_report(sim_dir, report)
     return report
 

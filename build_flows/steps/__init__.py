@@ -8,6 +8,8 @@ from .prepare import step_add_pixel_input, step_infer_fracbnn, step_insert_label
 from .rtl import step_specialize_rtl, step_stitch_rtl
 from .streamline import step_minimize_bit_widths, step_qonnx_to_finn, step_streamline
 from .synth import step_synth
+from .vendor import step_bitfile, step_hls, step_ip
+from .deploy import step_deploy
 
 # name -> function, in the default order
 DEFAULT_STEPS = {
@@ -28,5 +30,6 @@ DEFAULT_STEPS = {
     "codegen": step_codegen,
     "stitch_rtl": step_stitch_rtl,
 }
-# Steps that make an output a build config asks for (BuildConfig.outputs), after the default ones.
-OUTPUT_STEPS = {"synth": step_synth}
+# Steps that make an output a build config asks for (BuildConfig.outputs), after the default ones,
+# in this order (config.implied_outputs adds what an output needs).
+OUTPUT_STEPS = {"synth": step_synth, "hls": step_hls, "ip": step_ip, "bitfile": step_bitfile, "deploy": step_deploy}

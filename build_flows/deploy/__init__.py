@@ -1,0 +1,1 @@
+"""The deployment package (build/X/deploy/) and copying it to a board."""

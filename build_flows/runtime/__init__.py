@@ -1,0 +1,1 @@
+"""Running a built accelerator: `open_accelerator(path, backend)` (accelerator.py)."""

@@ -1,0 +1,77 @@
+"""How the accelerator's two streams look from outside: what the IP wrapper, the board driver and
+the deployment settings agree on.
+
+A beat carries `elems_per_beat` elements of `bits` each, element 0 in the lowest bits (FINN+'s
+packing); on the bus the beat is widened to `bus_bits`, a power of two of at least 8 bits (what an
+AXI DMA can move), the data in the low bits. Before the accelerator, the host applies the graph's
+layout nodes (Transpose, Reshape) to the integer pixels; they are recorded here as data so that a
+board needs only numpy to apply them."""
+import json
+from math import prod
+from pathlib import Path
+
+import numpy as np
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+
+from models.errors import BcnnError
+
+MAX_DMA_BITS = 1024  # AXI DMA's widest stream
+HOST_OPS = ("Transpose", "Reshape", "Flatten")
+
+
+def bus_bits(bits: int) -> int:
+    return max(8, 1 << (bits - 1).bit_length())
+
+
+def _side(port_shape, dt, bits_on_stream: int) -> dict:
+    return {"datatype": dt.name, "bits": dt.bitwidth(), "signed": bool(dt.signed()),
+            "bipolar": dt.name == "BIPOLAR", "elems_per_beat": int(port_shape[-1]),
+            "beats_per_frame": int(prod(port_shape[:-1])), "stream_bits": bits_on_stream,
+            "bus_bits": bus_bits(bits_on_stream)}
+
+
+def host_ops(model: ModelWrapper, until_op: str = "StreamingDataflowPartition") -> list:
+    """The nodes before the accelerator, as data; anything but a layout node is an error."""
+    ops = []
+    for node in model.graph.node:
+        if node.op_type == until_op:
+            return ops
+        if node.op_type == "Transpose":
+            ops.append({"op": "Transpose", "perm": [int(p) for p in node.attribute[0].ints]})
+        elif node.op_type in ("Reshape", "Flatten"):
+            ops.append({"op": "Reshape", "shape": [int(d) for d in model.get_tensor_shape(node.output[0])]})
+        else:
+            raise BcnnError(f"node {node.name} ({node.op_type}) runs on the host before the accelerator; a board "
+                            f"driver applies only {', '.join(HOST_OPS)}: keep the rest inside the dataflow partition")
+    raise BcnnError("the model has no StreamingDataflowPartition: build it with the default steps")
+
+
+def stream_format(model: ModelWrapper, df: ModelWrapper, rtl_dir: Path, batch: int) -> dict:
+    """The streams of `model` (the whole graph) whose dataflow partition is `df`, with the port
+    widths of the stitched RTL in `rtl_dir` when there is one."""
+    first, last = getCustomOp(df.graph.node[0]), getCustomOp(df.graph.node[-1])
+    in_shape, out_shape = first.get_folded_input_shape(), last.get_folded_output_shape()
+    in_dt, out_dt = first.get_input_datatype(), last.get_output_datatype()
+    fmt = {
+        "batch": batch,
+        "input_shape": [int(d) for d in model.get_tensor_shape(model.graph.input[0].name)][1:],
+        "output_shape": [int(d) for d in model.get_tensor_shape(model.graph.output[0].name)][1:],
+        "host_ops": host_ops(model),
+        "input": _side(in_shape, in_dt, int(in_shape[-1]) * in_dt.bitwidth()),
+        "output": _side(out_shape, out_dt, int(out_shape[-1]) * out_dt.bitwidth()),
+    }
+    stitch = Path(rtl_dir) / "stitch.json"
+    if stitch.is_file():  # the stitched ports, which FINN+'s layers may pad to whole bytes
+        info = json.loads(stitch.read_text())
+        output = next(s for s in info["streams"] if s["dst"] is None)
+        ports = {"input": info["stages"][0]["in_widths"][0],
+                 "output": info["stages"][[st["name"] for st in info["stages"]].index(output["src"])]["out_widths"][output["src_port"]]}
+        for side, width in ports.items():
+            fmt[side]["stream_bits"], fmt[side]["bus_bits"] = width, bus_bits(width)
+    for side in ("input", "output"):
+        if fmt[side]["bus_bits"] > MAX_DMA_BITS:
+            raise BcnnError(f"the accelerator's {side} stream is {fmt[side]['stream_bits']} bits a beat; "
+                            f"a DMA moves at most {MAX_DMA_BITS}: fold the {side} layer with fewer lanes "
+                            "(lower SIMD/PE in the folding file)")
+    return fmt
