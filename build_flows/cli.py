@@ -1,11 +1,13 @@
 """`bcnn`: train, export, build, report, demo. Errors print one line; --debug shows tracebacks."""
 import json
+from dataclasses import asdict
 import logging
 import sys
 import warnings
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 from rich.console import Console
 
 from models.errors import BcnnError
@@ -136,7 +138,7 @@ def parse_fifo_depths(items) -> dict:
 
 
 @main.command()
-@click.argument("model", type=click.Path())
+@click.argument("model", metavar="MODEL|CONFIG", type=click.Path())
 @click.option("--board", default="Pynq-Z1", show_default=True, help="Target board (see build_flows/boards.yaml).")
 @click.option("--folding", default=None, help="FINN folding-config JSON, or a shipped one: tfc_w1a1, cnv_w1a1.")
 @click.option("--target-fps", default=None, type=float, help="Fold for this frame rate instead.")
@@ -148,30 +150,51 @@ def parse_fifo_depths(items) -> dict:
 @click.option("--fifo", "fifos", multiple=True, metavar="PRODUCER->CONSUMER=DEPTH",
               help="Set one FIFO's depth (names as in rtl/stitch.json fifo_names), e.g. a shortcut's; repeatable.")
 @click.option("--outputs", default="estimates,rtl", show_default=True,
-              help="Comma-separated: estimates, rtl, synth (Yosys synthesis, report/synth.json); vendor tier: "
+              help="Comma-separated: estimates, rtl, sim (Verilator vs python, sim/report.json), synth (Yosys "
+                   "synthesis, report/synth.json); vendor tier: "
                    "hls, ip, bitfile (need Vivado/Vitis: without them the build writes everything else and "
                    "names the tool), deploy (build/X/deploy/ for a board).")
 @click.option("--batch", default=100, show_default=True, type=int, help="deploy/bitfile: frames per DMA transfer.")
 @click.option("--dataset", default=None, help="deploy: ship this dataset's test images (digits, mnist, ...).")
 @click.option("--board-files", default=None, type=click.Path(),
               help="bitfile: Vivado board-files directory (Pynq-Z1/Z2 are not built into Vivado).")
-@click.option("--out", required=True, type=click.Path(), help="Build directory.")
+@click.option("--out", default=None, type=click.Path(), help="Build directory (required with a MODEL).")
 def build(model, board, folding, target_fps, clock_ns, verify_samples, backend, fifo_depth, fifos, outputs, batch,
           dataset, board_files, out):
-    """Compile a QONNX model with FINN+ into a dataflow design: estimates and HLS/RTL sources."""
+    """Compile a QONNX MODEL with FINN+ into a dataflow design: estimates and HLS/RTL sources.
+
+    Instead of a model, a build CONFIG (.yaml, as written to build/X/build.yaml) may be given;
+    options given on the command line override its values."""
     from build_flows.config import BuildConfig
     from build_flows.flow import run_build
     from build_flows.report import estimates_table, load_estimates, load_shortcuts, load_synth, shortcuts_line
+    from build_flows.vendor.pending import VendorToolsMissing
 
-    cfg = BuildConfig(model=model, out=out, board=board, clock_ns=clock_ns, folding=folding,
-                      target_fps=target_fps, verify_samples=verify_samples, backend=backend, fifo_depth=fifo_depth,
-                      fifo_depths=parse_fifo_depths(fifos), outputs=outputs, batch=batch, dataset=dataset,
-                      board_files=board_files)
-    path = run_build(cfg, keep_failed=click.get_current_context().find_root().params["debug"])
+    options = dict(out=out, board=board, clock_ns=clock_ns, folding=folding, target_fps=target_fps,
+                   verify_samples=verify_samples, backend=backend, fifo_depth=fifo_depth,
+                   fifo_depths=parse_fifo_depths(fifos), outputs=outputs, batch=batch, dataset=dataset,
+                   board_files=board_files)
+    if model.endswith((".yaml", ".yml")):
+        ctx = click.get_current_context()
+        given = {k: v for k, v in options.items()
+                 if ctx.get_parameter_source("fifos" if k == "fifo_depths" else k) == ParameterSource.COMMANDLINE}
+        cfg = BuildConfig.load(Path(model))
+        cfg = BuildConfig(**{**asdict(cfg), **given}) if given else cfg
+    else:
+        if out is None:
+            raise BcnnError("--out is required when building a MODEL (a build CONFIG names its own out)")
+        cfg = BuildConfig(model=model, **options)
+    pending = None
+    try:
+        path = run_build(cfg, keep_failed=click.get_current_context().find_root().params["debug"])
+    except VendorToolsMissing as exc:  # the build is complete but for the vendor outputs: show it, then say so
+        path, pending = exc.build_dir, exc
     Console().print(estimates_table(load_estimates(path), load_synth(path)))
     if shortcuts := load_shortcuts(path):
         click.echo(shortcuts_line(shortcuts))
     click.echo(f"build written to {path}")
+    if pending:
+        raise pending
 
 
 @main.command()
@@ -244,6 +267,26 @@ def report(build_dir, as_json):
         if shortcuts:
             click.echo(shortcuts_line(shortcuts))
         click.echo(f"charts: {', '.join(map(str, pngs))}")
+
+
+@main.command()
+@click.argument("build_dir", type=click.Path())
+@click.option("--host", required=True, help="The board: USER@ADDRESS, e.g. xilinx@192.168.2.99.")
+@click.option("--dest", default=None, help="Folder on the board [default: /home/xilinx/jupyter_notebooks/bcnn].")
+@click.option("--port", default=22, show_default=True, type=int, help="ssh port.")
+@click.option("--dry-run", is_flag=True, help="Print the ssh/scp commands instead of running them.")
+def deploy(build_dir, host, dest, port, dry_run):
+    """Copy BUILD_DIR/deploy/ (bitfile, driver, notebook, test images) to a PYNQ board over ssh."""
+    import shlex
+
+    from build_flows.deploy.remote import board_folder, deploy_commands, run_commands
+
+    commands = deploy_commands(Path(build_dir), host, dest, port)
+    if dry_run:
+        click.echo("\n".join(shlex.join(c) for c in commands))
+        return
+    run_commands(commands)
+    click.echo(f"deployed to {host}:{board_folder(Path(build_dir), dest)}; open deploy_and_run.ipynb in the board's Jupyter")
 
 
 @main.command()

@@ -9,10 +9,11 @@ from models.data import DATASETS
 from models.errors import BcnnError
 
 # What a build can produce: estimates (FINN+'s analytic cycles and resources), rtl (the stitched,
-# simulable RTL of the rtl backend), synth (Yosys synthesis of that RTL: report/synth.json); the
+# simulable RTL of the rtl backend), sim (that RTL simulated against the python execution:
+# sim/report.json), synth (Yosys synthesis of that RTL: report/synth.json); the
 # vendor tier: hls (Vitis HLS synthesis of FINN+'s HLS layers), ip (the accelerator as a Vivado
 # IP), bitfile (the board shell and bitstream / xclbin), deploy (build/X/deploy/ for the board).
-OUTPUTS = ("estimates", "rtl", "synth", "hls", "ip", "bitfile", "deploy")
+OUTPUTS = ("estimates", "rtl", "sim", "synth", "hls", "ip", "bitfile", "deploy")
 # An output needs these first (a bitstream needs the IP, the IP needs any HLS layer synthesized).
 IMPLIED_OUTPUTS = {"ip": ("hls",), "bitfile": ("hls", "ip")}
 DEFAULT_OUTPUTS = ("estimates", "rtl")
@@ -90,6 +91,8 @@ class BuildConfig:
             raise BcnnError(f"--batch must be at least 1, got {self.batch}")
         if self.dataset is not None and self.dataset not in DATASETS:
             raise BcnnError(f"unknown dataset '{self.dataset}'; valid: {', '.join(DATASETS)}")
+        if "sim" in self.outputs and self.backend != "rtl":
+            raise BcnnError("output sim simulates the rtl backend's stitched design: use --backend rtl")
         if "synth" in self.outputs and self.backend != "rtl":
             raise BcnnError("output synth synthesizes the RTL backend's design: use --backend rtl")
         if self.verify_samples < 1:
@@ -109,9 +112,17 @@ class BuildConfig:
 
     @classmethod
     def load(cls, path: Path) -> "BuildConfig":
-        data = yaml.safe_load(Path(path).read_text()) or {}
+        if not Path(path).is_file():
+            raise BcnnError(f"{path}: no such build config (a YAML file like build/X/build.yaml)")
+        try:
+            data = yaml.safe_load(Path(path).read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise BcnnError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
             raise BcnnError(f"{path}: unknown build option(s) {sorted(unknown)}; valid: {sorted(known)}")
+        missing = [name for name in ("model", "out") if name not in data]
+        if missing:
+            raise BcnnError(f"{path}: needs {' and '.join(missing)} (the QONNX model and the build directory)")
         return cls(**data)

@@ -13,7 +13,7 @@ def run_cli(*args):
     return result
 
 
-@pytest.mark.parametrize("command", [[], ["train"], ["export"], ["build"], ["report"], ["demo"], ["methods"], ["sim"]])
+@pytest.mark.parametrize("command", [[], ["train"], ["export"], ["build"], ["report"], ["demo"], ["methods"], ["sim"], ["deploy"], ["synth"]])
 def test_help_everywhere(command):
     result = run_cli(*command, "--help")
     assert result.exit_code == 0 and "Usage:" in result.output
@@ -77,6 +77,30 @@ def test_export_random_init_and_its_argument_errors(tmp_path):
     assert result.exit_code == 2 and "either a CHECKPOINT or --random-init" in result.stderr
     result = run_cli("export", tmp_path / "missing.pt", "--out", out)
     assert result.exit_code == 2 and "missing.pt: no such checkpoint" in result.stderr
+
+
+def test_build_from_a_config_file_with_overrides(exported, tmp_path):
+    """A build's own build.yaml rebuilds it; options on the command line override the file."""
+    config = tmp_path / "tfc.yaml"
+    config.write_text(f"model: {exported('tfc_w1a1')}\nout: {tmp_path / 'b'}\nfolding: tfc_w1a1\nboard: Pynq-Z2\n")
+    result = run_cli("build", config, "--board", "ZCU104", "--outputs", "estimates,deploy")
+    assert result.exit_code == 0, result.output
+    saved = (tmp_path / "b" / "build.yaml").read_text()
+    assert "board: ZCU104" in saved and "tfc_w1a1.json" in saved and (tmp_path / "b" / "deploy").is_dir()
+    rebuilt = run_cli("build", tmp_path / "b" / "build.yaml", "--out", tmp_path / "again")
+    assert rebuilt.exit_code == 0 and "board: ZCU104" in (tmp_path / "again" / "build.yaml").read_text()
+
+
+@pytest.mark.parametrize("text, said", [("model: m.onnx\n", "needs out"), ("nope: 1\n", "unknown build option(s) ['nope']"),
+                                        ("model: [\n", "not valid YAML")])
+def test_a_bad_config_file_is_one_clear_error(tmp_path, text, said):
+    config = tmp_path / "bad.yaml"
+    config.write_text(text)
+    result = run_cli("build", config)
+    assert result.exit_code == 2 and said in result.stderr and str(config) in result.stderr
+    result = run_cli("build", tmp_path / "missing.yaml")
+    assert result.exit_code == 2 and "no such build config" in result.stderr
+    assert "--out is required" in run_cli("build", tmp_path / "m.onnx").stderr
 
 
 def test_report_of_a_directory_that_is_not_a_build(tmp_path):

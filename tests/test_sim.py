@@ -6,6 +6,7 @@ import subprocess
 
 import numpy as np
 import pytest
+import yaml
 import torch
 from brevitas.nn import QuantLinear
 from click.testing import CliRunner
@@ -137,3 +138,10 @@ def test_a_full_popcount_score_does_not_wrap(tmp_path):
     np.save(tmp_path / "x.npy", np.round(x.numpy() * 255).astype(np.uint8))
     report = simulate(out, frames=1, input_npy=tmp_path / "x.npy")
     assert report["bit_exact"] and report["labels_sim"] == [[0]]
+
+
+def test_sim_as_a_build_output(built):
+    out = built("tfc_w1a1", folding="tfc_w1a1", outputs=["sim"])
+    report = json.loads((out / "sim" / "report.json").read_text())
+    assert report["bit_exact"] and report["frames"] == 4 and len(report["streams"]) == 8
+    assert yaml.safe_load((out / "build.yaml").read_text())["out"] == str(out)  # not the partial directory's

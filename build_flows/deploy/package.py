@@ -6,7 +6,6 @@
     test_images.npz   test images and labels (with --dataset), for the notebook
     deploy_and_run.ipynb, README.md
 """
-import json
 import shutil
 from importlib.resources import files
 from pathlib import Path

@@ -7,6 +7,7 @@ from .hardware import step_convert_to_hw, step_create_dataflow_partition, step_s
 from .prepare import step_add_pixel_input, step_infer_fracbnn, step_insert_label_select, step_tidy
 from .rtl import step_specialize_rtl, step_stitch_rtl
 from .streamline import step_minimize_bit_widths, step_qonnx_to_finn, step_streamline
+from .sim import step_sim
 from .synth import step_synth
 from .vendor import step_bitfile, step_hls, step_ip
 from .deploy import step_deploy
@@ -32,4 +33,4 @@ DEFAULT_STEPS = {
 }
 # Steps that make an output a build config asks for (BuildConfig.outputs), after the default ones,
 # in this order (config.implied_outputs adds what an output needs).
-OUTPUT_STEPS = {"synth": step_synth, "hls": step_hls, "ip": step_ip, "bitfile": step_bitfile, "deploy": step_deploy}
+OUTPUT_STEPS = {"sim": step_sim, "synth": step_synth, "hls": step_hls, "ip": step_ip, "bitfile": step_bitfile, "deploy": step_deploy}

@@ -22,6 +22,10 @@ INSTALL_HINT = {
 class VendorToolsMissing(BcnnError):
     """The build holds everything that needs no vendor tool; the named outputs still need one."""
 
+    def __init__(self, message: str, build_dir: Path):
+        super().__init__(message)
+        self.build_dir = Path(build_dir)
+
 
 def tools_missing(*tools: str) -> list:
     found = vendor_tools()
@@ -49,4 +53,4 @@ def raise_if_pending(build_dir: Path) -> None:
     raise VendorToolsMissing(
         f"{build_dir}: needs {'; '.join(INSTALL_HINT[t] for t in tools)}. Written without vendor tools: "
         f"{', '.join(written)}. Not produced: {'; '.join(would)}. Install the tool, or run the same "
-        f"command through docker/run.sh, and rerun it.")
+        f"command through docker/run.sh, and rerun it.", build_dir)

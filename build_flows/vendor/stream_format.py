@@ -10,7 +10,6 @@ import json
 from math import prod
 from pathlib import Path
 
-import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 

@@ -16,7 +16,7 @@ foreach mem {@MEMORY_FILES@} {
 }
 if {[llength $memory_files] > 0} {
     add_files -norecurse $memory_files
-    set_property file_type {Memory Initialization Files} [get_files $memory_files]
+    set_property file_type {Memory File} [get_files $memory_files]
 }
 set_property top bcnn_accel [current_fileset]
 ipx::package_project -root_dir [file join $ip_dir packaged] -vendor @VENDOR@ -library @LIBRARY@ \

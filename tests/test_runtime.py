@@ -1,0 +1,111 @@
+"""The runtime: board packing equals the simulator's, the backends agree frame for frame, the
+deployed driver needs only numpy (and pynq) on the board, and bad input is one clear error."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from build_flows.runtime.accelerator import AcceleratorError, on_board, open_accelerator
+from build_flows.runtime.packing import pack, unpack
+from build_flows.sim import verilator as vl
+
+
+@pytest.mark.parametrize("bits, signed, bipolar, elems, bus", [(8, False, False, 49, 512), (1, False, True, 10, 16),
+                                                                (5, True, False, 3, 16), (24, True, False, 2, 64)])
+def test_board_packing_is_the_simulators_and_round_trips(bits, signed, bipolar, elems, bus):
+    side = {"bits": bits, "signed": signed, "bipolar": bipolar, "elems_per_beat": elems, "beats_per_frame": 4,
+            "bus_bits": bus}
+    rng = np.random.default_rng(bits)
+    if bipolar:
+        values = rng.choice([-1, 1], (3, 4 * elems))
+    else:
+        lo, hi = (-(1 << (bits - 1)), 1 << (bits - 1)) if signed else (0, 1 << bits)
+        values = rng.integers(lo, hi, (3, 4 * elems))
+    data = pack(values, side)
+    assert data.shape == (12, bus // 8)
+    codes = (values > 0).astype(np.int64) if bipolar else values
+    sim_words = vl.pack(codes.reshape(-1, elems), bits)  # what bcnn sim streams into the RTL
+    board = np.pad(data, ((0, 0), (0, -data.shape[1] % 4))).view("<u4")[:, :sim_words.shape[1]]
+    np.testing.assert_array_equal(board, sim_words)
+    np.testing.assert_array_equal(unpack(data, side, 3), values)
+
+
+@pytest.fixture(scope="module")
+def deployed(built):
+    return built("tfc_w1a1", folding="tfc_w1a1", outputs=["deploy"], batch=4)
+
+
+def test_sim_and_python_backends_agree_and_sim_times_the_hardware(deployed):
+    pixels = np.random.default_rng(3).integers(0, 256, (6, 1, 28, 28))
+    sim, python = open_accelerator(deployed, "sim"), open_accelerator(deployed / "deploy", "python")
+    np.testing.assert_array_equal(sim.run(pixels), python.run(pixels))
+    assert sim.classify(pixels).tolist() == python.classify(pixels).tolist()
+    est = json.loads((deployed / "report" / "estimates.json").read_text())
+    perf = sim.throughput_test(frames=5)
+    assert perf["cycles_per_frame"] == pytest.approx(est["analytic_cycles_per_frame"], rel=0.02)
+    assert perf["fps"] == pytest.approx(1e9 / (est["clock_ns"] * perf["cycles_per_frame"]))
+    assert perf["latency_ms"] > 0 and "Verilator" in perf["source"]
+    assert "not hardware" in python.throughput_test(frames=2)["source"]
+
+
+def test_bad_input_and_backend_are_one_clear_error(deployed, tmp_path):
+    acc = open_accelerator(deployed, "python")
+    with pytest.raises(AcceleratorError, match=r"expected \(N, 1, 28, 28\)"):
+        acc.classify(np.zeros((2, 28, 28)))
+    with pytest.raises(AcceleratorError, match=r"integers in \[0, 255\]"):
+        acc.classify(np.full((1, 1, 28, 28), 256))
+    with pytest.raises(AcceleratorError, match="valid: auto, pynq, sim, python"):
+        open_accelerator(deployed, "fpga")
+    with pytest.raises(AcceleratorError, match="needs a PYNQ board"):
+        open_accelerator(deployed, "pynq")
+    with pytest.raises(AcceleratorError, match="--outputs ...,deploy"):
+        open_accelerator(tmp_path, "sim")
+    assert open_accelerator(deployed).name == "sim"  # auto, off a board
+
+
+# Runs on "a board": imports of the bcnn-fpga installation and its heavy dependencies fail.
+BOARD_IMPORTS = """
+import sys
+class NotOnTheBoard:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("build_flows", "models", "qonnx", "finn", "torch", "onnx", "brevitas"):
+            raise ImportError(f"{name} is not on the board")
+sys.meta_path.insert(0, NotOnTheBoard())
+sys.path.insert(0, sys.argv[1])
+from bcnn_driver import open_accelerator
+from bcnn_driver.packing import pack
+try:
+    open_accelerator(sys.argv[1], "sim")
+except ValueError as exc:
+    print("refused:", exc)
+"""
+
+
+def test_the_deployed_driver_imports_with_numpy_alone(deployed):
+    proc = subprocess.run([sys.executable, "-c", BOARD_IMPORTS, str(deployed / "deploy")], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "refused: backend sim needs the bcnn-fpga installation" in proc.stdout
+
+
+def test_deployment_package_settings_match_the_design(deployed):
+    settings = json.loads((deployed / "deploy" / "settings.json").read_text())
+    ip_free = {k: settings[k] for k in ("board", "shell", "batch", "input_shape", "output_shape", "host_ops")}
+    assert ip_free == {"board": "Pynq-Z1", "shell": "zynq", "batch": 4, "input_shape": [1, 28, 28],
+                       "output_shape": [1], "host_ops": [{"op": "Reshape", "shape": [1, 784]}]}
+    stitch = json.loads((deployed / "rtl" / "stitch.json").read_text())
+    assert settings["input"]["stream_bits"] == stitch["stages"][0]["in_widths"][0]
+    assert settings["input"]["bus_bits"] == 512 and settings["bitfile"] is None  # no vendor tools here
+    assert (deployed / "deploy" / "deploy_and_run.ipynb").is_file()
+    assert "bcnn deploy" in (deployed / "deploy" / "README.md").read_text()
+
+
+@pytest.mark.board
+def test_pynq_backend_on_a_board(deployed):
+    if not on_board():
+        pytest.skip("needs a PYNQ board with the design's bitstream (pynq finds no FPGA device here)")
+    acc = open_accelerator(deployed, "pynq")
+    pixels = np.random.default_rng(0).integers(0, 256, (8, 1, 28, 28))
+    np.testing.assert_array_equal(acc.run(pixels), open_accelerator(deployed, "python").run(pixels))
