@@ -91,6 +91,9 @@ class BuildConfig:
             raise BcnnError(f"--batch must be at least 1, got {self.batch}")
         if self.dataset is not None and self.dataset not in DATASETS:
             raise BcnnError(f"unknown dataset '{self.dataset}'; valid: {', '.join(DATASETS)}")
+        if "bitfile" in self.outputs and self.backend == "hls" and board.shell != "zynq":
+            raise BcnnError(f"--backend hls builds bitfiles for Zynq boards only (FINN+'s ZynqBuild); for {board.name} "
+                            "use --backend rtl")
         if "sim" in self.outputs and self.backend != "rtl":
             raise BcnnError("output sim simulates the rtl backend's stitched design: use --backend rtl")
         if "synth" in self.outputs and self.backend != "rtl":

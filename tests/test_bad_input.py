@@ -119,8 +119,14 @@ def test_installed_console_script_prints_one_line_without_traceback(tmp_path):
 
 
 @pytest.mark.parametrize("options, fragments", [
-    (["--outputs", "estimates,bitstream"], ["unknown output(s) bitstream", "valid outputs: estimates, rtl, synth"]),
+    (["--outputs", "estimates,bitstream"],
+     ["unknown output(s) bitstream", "valid outputs: estimates, rtl, sim, synth, hls, ip, bitfile, deploy"]),
     (["--outputs", "synth", "--backend", "hls"], ["output synth", "--backend rtl"]),
+    (["--outputs", "sim", "--backend", "hls"], ["output sim", "--backend rtl"]),
+    (["--outputs", "deploy", "--dataset", "imagenet"], ["unknown dataset 'imagenet'", "valid: digits, mnist"]),
+    (["--outputs", "deploy", "--batch", "0"], ["--batch must be at least 1"]),
+    (["--board", "U250", "--backend", "hls", "--outputs", "bitfile"], ["--backend hls builds bitfiles for Zynq",
+                                                                        "use --backend rtl"]),
 ])
 def test_bad_outputs_name_the_option(tmp_path, exported, options, fragments):
     out = tmp_path / "b"

@@ -13,7 +13,6 @@ from finn.transformation.fpgadataflow.prepare_ip import PrepareIP
 from qonnx.transformation.general import GiveUniqueNodeNames
 from qonnx.core.modelwrapper import ModelWrapper
 
-from models.errors import BcnnError
 
 from ..boards import get_board
 from ..vendor.ip_package import write_ip
@@ -40,10 +39,7 @@ def _finn_ip(df: ModelWrapper, cfg) -> ModelWrapper:
 
 def _finn_flow(model: ModelWrapper, cfg, output: str) -> ModelWrapper:
     """The hls backend: FINN+'s own stitched IP (ip) or Zynq build (bitfile) of its HLS layers."""
-    board = get_board(cfg.board)
-    if output == "bitfile" and board.shell != "zynq":
-        raise BcnnError(f"--backend hls builds bitfiles for Zynq boards only (FINN+'s ZynqBuild); for {board.name} "
-                        "use --backend rtl")
+    board = get_board(cfg.board)  # a Zynq board for bitfile (BuildConfig checks it)
     if missing := tools_missing("vivado", "vitis_hls"):
         record(cfg.out, output, missing, ["codegen/ (HLS C++ and Tcl of every HLS layer)"],
                ["FINN+ stitched IP" if output == "ip" else "FINN+ Zynq project and bitstream"])
