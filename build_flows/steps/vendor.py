@@ -10,9 +10,8 @@ from finn.transformation.fpgadataflow.hlssynth_ip import HLSSynthIP
 from finn.transformation.fpgadataflow.insert_fifo import InsertFIFO
 from finn.transformation.fpgadataflow.make_zynq_proj import ZynqBuild
 from finn.transformation.fpgadataflow.prepare_ip import PrepareIP
-from qonnx.transformation.general import GiveUniqueNodeNames
 from qonnx.core.modelwrapper import ModelWrapper
-
+from qonnx.transformation.general import GiveUniqueNodeNames
 
 from ..boards import get_board
 from ..vendor.ip_package import write_ip
