@@ -1,13 +1,16 @@
 """The runtime: board packing equals the simulator's, the backends agree frame for frame, the
 deployed driver needs only numpy (and pynq) on the board, and bad input is one clear error."""
+import importlib
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from build_flows.runtime.accelerator import AcceleratorError, on_board, open_accelerator
+from build_flows.runtime.accelerator import Accelerator, AcceleratorError, on_board, open_accelerator
 from build_flows.runtime.packing import pack, unpack
 from build_flows.sim import verilator as vl
 
@@ -109,3 +112,24 @@ def test_pynq_backend_on_a_board(deployed):
     acc = open_accelerator(deployed, "pynq")
     pixels = np.random.default_rng(0).integers(0, 256, (8, 1, 28, 28))
     np.testing.assert_array_equal(acc.run(pixels), open_accelerator(deployed, "python").run(pixels))
+
+
+def test_board_driver_against_the_ip_in_simulation(built, tmp_path, monkeypatch):
+    """The pynq backend, unchanged, on a pynq stand-in whose DMA is the IP in Verilator: batches of
+    3 frames, a short last batch padded, every output equal to the python execution."""
+    board = tmp_path / "board"
+    shutil.copytree(built("tfc_w1a1", folding="tfc_w1a1", board="Pynq-Z2", outputs=["bitfile", "deploy"], batch=3),
+                    board)
+    (board / "deploy" / "bcnn.bit").write_bytes(b"")  # the Overlay of the stand-in reads the build instead
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / "board_double"))
+    for name in ("pynq", "build_flows.runtime.backend_pynq"):  # both gone again after the test
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    backend_pynq = importlib.import_module("build_flows.runtime.backend_pynq")
+    settings = json.loads((board / "deploy" / "settings.json").read_text())
+    driver = backend_pynq.PynqBackend(board / "deploy", settings)
+    acc = Accelerator(driver)
+    pixels = np.random.default_rng(5).integers(0, 256, (7, 1, 28, 28))
+    np.testing.assert_array_equal(acc.run(pixels), open_accelerator(board, "python").run(pixels))
+    assert driver.overlay.dma.transfers == 3
+    perf = acc.throughput_test(frames=3)
+    assert perf["fps"] > 0 and "board, 1 DMA transfer(s) of 3 frame(s)" in perf["source"]

@@ -19,9 +19,10 @@ from build_flows.finn_env import use_build_dir, vendor_tools
 from build_flows.flow import run_build
 from build_flows.runtime.packing import apply_host_ops, pack, unpack
 from build_flows.sim import verilator as vl
-from build_flows.sim.simulate import THIRD_PARTY_LINT
 from build_flows.verify import executable, run_model
 from build_flows.vendor.pending import VendorToolsMissing
+
+from .ip_sim import run_ip
 
 STUB = Path(__file__).parent / "data" / "vivado_stub.tcl"
 NO_VIVADO = pytest.mark.skipif(bool(vendor_tools()["vivado"]), reason="Vivado is installed: the build runs it")
@@ -132,45 +133,17 @@ def test_ip_wrapper_lints_clean(zynq):
     assert proc.returncode == 0, proc.stderr
 
 
-# The harness drives one in/out stream named in_*/out_*; this top renames the IP's ports and puts
-# TLAST above the output data.
-ACCEL_TB = """`default_nettype none
-module accel_tb (
-  input wire logic clk, input wire logic rst_n,
-  input wire logic [{in_msb}:0] in_tdata, input wire logic in_tvalid, output logic in_tready,
-  output logic [{out_bits}:0] out_tdata, output logic out_tvalid, input wire logic out_tready
-);
-  bcnn_accel dut (.ap_clk(clk), .ap_rst_n(rst_n),
-    .s_axis_0_tdata(in_tdata), .s_axis_0_tvalid(in_tvalid), .s_axis_0_tready(in_tready),
-    .m_axis_0_tdata(out_tdata[{out_msb}:0]), .m_axis_0_tvalid(out_tvalid), .m_axis_0_tready(out_tready),
-    .m_axis_0_tlast(out_tdata[{out_bits}]));
-endmodule
-`default_nettype wire
-"""
-
-
 def stream_through_ip(build: Path, tmp_path: Path, stalls: tuple) -> tuple:
-    """Two batches of random frames through ip/bcnn_accel.v in Verilator, packed as the board
-    driver packs them -> (TLAST per output beat, the outputs unpacked by the driver, python's)."""
+    """Two batches of random frames through the IP, packed as the board driver packs them ->
+    (TLAST per output beat, the outputs unpacked by the driver, python's)."""
     settings = json.loads((build / "deploy" / "settings.json").read_text())
-    i, o = settings["input"], settings["output"]
-    info = json.loads((build / "rtl" / "stitch.json").read_text())
-    for name in info["memory_files"]:
-        shutil.copy(build / "rtl" / name, tmp_path / name)
-    tb = tmp_path / "accel_tb.sv"
-    tb.write_text(ACCEL_TB.format(in_msb=i["bus_bits"] - 1, out_bits=o["bus_bits"], out_msb=o["bus_bits"] - 1))
-    binary = vl.build([build / "ip" / "bcnn_accel.v", build / "rtl" / "bcnn_axis_last.sv",
-                       *(build / "rtl" / s for s in info["sources"]), tb], "accel_tb", {}, lint_flags=THIRD_PARTY_LINT)
     frames = 2 * settings["batch"]
     pixels = np.random.default_rng(1).integers(0, 256, (frames, *settings["input_shape"]))
-    data = pack(apply_host_ops(pixels, settings["host_ops"]), i)
-    words = np.pad(data, ((0, 0), (0, -data.shape[1] % 4))).view("<u4")
-    result = vl.run(binary, tmp_path, words, o["bus_bits"] + 1, frames * o["beats_per_frame"], *stalls, seed=2)
-    raw = vl.unpack(result.out_words, 1, o["bus_bits"] + 1, signed=False)
-    got = unpack(np.packbits(raw[:, :-1].astype(np.uint8), axis=1, bitorder="little"), o, frames)
+    data = pack(apply_host_ops(pixels, settings["host_ops"]), settings["input"])
+    tlast, out = run_ip(build, tmp_path, data, frames * settings["output"]["beats_per_frame"], stalls)
     model = executable(ModelWrapper(str(build / "model.onnx")), tmp_path / "scratch")
     want = np.stack([run_model(model, p[None].astype(np.float32)).reshape(-1) for p in pixels])
-    return raw[:, -1].astype(bool), got, want
+    return tlast, unpack(out, settings["output"], frames), want
 
 
 def batch_ends(settings: dict, beats: int) -> list:
