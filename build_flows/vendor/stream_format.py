@@ -16,6 +16,7 @@ from qonnx.custom_op.registry import getCustomOp
 from models.errors import BcnnError
 
 MAX_DMA_BITS = 1024  # AXI DMA's widest stream
+MAX_TRANSFER_BYTES = (1 << 26) - 1  # the Zynq shell's AXI DMA length register (c_sg_length_width 26)
 HOST_OPS = ("Transpose", "Reshape", "Flatten")
 
 
@@ -64,8 +65,8 @@ def stream_format(model: ModelWrapper, df: ModelWrapper, rtl_dir: Path, batch: i
     if stitch.is_file():  # the stitched ports, which FINN+'s layers may pad to whole bytes
         info = json.loads(stitch.read_text())
         output = next(s for s in info["streams"] if s["dst"] is None)
-        ports = {"input": info["stages"][0]["in_widths"][0],
-                 "output": info["stages"][[st["name"] for st in info["stages"]].index(output["src"])]["out_widths"][output["src_port"]]}
+        producer = next(st for st in info["stages"] if st["name"] == output["src"])
+        ports = {"input": info["stages"][0]["in_widths"][0], "output": producer["out_widths"][output["src_port"]]}
         for side, width in ports.items():
             fmt[side]["stream_bits"], fmt[side]["bus_bits"] = width, bus_bits(width)
     for side in ("input", "output"):
@@ -73,4 +74,9 @@ def stream_format(model: ModelWrapper, df: ModelWrapper, rtl_dir: Path, batch: i
             raise BcnnError(f"the accelerator's {side} stream is {fmt[side]['stream_bits']} bits a beat; "
                             f"a DMA moves at most {MAX_DMA_BITS}: fold the {side} layer with fewer lanes "
                             "(lower SIMD/PE in the folding file)")
+        transfer = batch * fmt[side]["beats_per_frame"] * fmt[side]["bus_bits"] // 8
+        if transfer > MAX_TRANSFER_BYTES:
+            raise BcnnError(f"--batch {batch}: one DMA transfer of the {side} would be {transfer:,} bytes, more than the "
+                            f"AXI DMA moves at once ({MAX_TRANSFER_BYTES:,}); use --batch "
+                            f"{MAX_TRANSFER_BYTES // (transfer // batch)} or less")
     return fmt
