@@ -245,6 +245,26 @@ def sim(build_dir, frames, input_npy, backpressure, probe, seed):
                         "(see sim/report.json)")
 
 
+@main.command("size-fifos")
+@click.argument("build_dir", type=click.Path())
+@click.option("--frames", default=6, show_default=True, type=int, help="Frames per simulation.")
+def size_fifos_command(build_dir, frames):
+    """Size every FIFO by simulation: the smallest depths that keep the simulated frame interval,
+    bit-exact and deadlock-free under backpressure (shortcuts keep their computed depth).
+    Writes report/fifo_sizing.json and BUILD_DIR/fifo_sized.yaml (`bcnn build` it)."""
+    from build_flows.fifo_sizing import size_fifos
+
+    if not (Path(build_dir) / "rtl" / "stitch.json").is_file():
+        raise BcnnError(f"{build_dir}: no stitched RTL (rtl/stitch.json); build with the rtl backend first")
+    r = size_fifos(build_dir, frames=frames)
+    bits = r["fifo_bits"]
+    click.echo(f"FIFO bits {bits['stitched']:,} -> {bits['sized']:,} ({bits['sized'] / bits['stitched']:.1%}); "
+               f"cycles/frame {r['cycles_per_frame_stitched']:.0f} -> {r['cycles_per_frame_sized']:.0f} "
+               f"(analytic {r['analytic_cycles_per_frame']:.0f}); {len(r['rounds'])} simulation round(s)")
+    click.echo(f"sized build config: {Path(build_dir) / 'fifo_sized.yaml'} (bcnn build it); "
+               f"report: {Path(build_dir) / 'report' / 'fifo_sizing.json'}")
+
+
 @main.command()
 @click.argument("build_dir", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print estimates.json and synth.json instead of a table.")
