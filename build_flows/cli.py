@@ -233,6 +233,9 @@ def sim(build_dir, frames, input_npy, backpressure, probe, seed):
     click.echo(f"{r['frames']} frames, {len(r['streams'])} stream(s) compared, bit_exact={r['bit_exact']}, "
                f"cycles/frame={r['cycles_per_frame']}{ratio}, latency={r['latency_cycles']} cycles, "
                f"{r['sim_cycles_per_second'] or 0:,.0f} simulated cycles/s; report: {Path(build_dir) / 'sim' / 'report.json'}")
+    click.echo(f"time per frame: Verilator {1e3 * r['sim_seconds'] / r['frames']:.2f} ms, python reference "
+               f"{1e3 * r['reference_seconds'] / r['frames']:.2f} ms, input packing {1e3 * r['stimulus_seconds'] / r['frames']:.2f} ms "
+               f"(+ Verilator build {r['verilator_build_seconds']:.1f} s, 0 when cached)")
     if r["fractional_gating"]:
         click.echo(f"FracBNN gates on these frames: {gate_line(r['fractional_gating'])}")
     if not r["bit_exact"]:
