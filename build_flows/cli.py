@@ -2,6 +2,7 @@
 import json
 from dataclasses import asdict
 import logging
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -29,6 +30,9 @@ class BcnnGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:  # the reader went away (`bcnn report X | head`): not an error of ours
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except BcnnError as exc:
             if debug:
                 raise
@@ -140,7 +144,11 @@ def parse_fifo_depths(items) -> dict:
 @main.command()
 @click.argument("model", metavar="MODEL|CONFIG", type=click.Path())
 @click.option("--board", default="Pynq-Z1", show_default=True, help="Target board (see build_flows/boards.yaml).")
-@click.option("--folding", default=None, help="FINN folding-config JSON, or a shipped one: tfc_w1a1, cnv_w1a1.")
+@click.option("--folding", default=None,
+              help="FINN folding-config JSON, a shipped one (tfc_w1a1, cnv_w1a1), or 'fastest': the fastest "
+                   "folding within the board's budget by FINN+'s estimates (see --lut-cap).")
+@click.option("--lut-cap", default=0.85, show_default=True, type=float,
+              help="With --folding fastest: the share of the board's LUTs the design may use.")
 @click.option("--target-fps", default=None, type=float, help="Fold for this frame rate instead.")
 @click.option("--clock-ns", default=None, type=float, help="Clock period; default: the board's.")
 @click.option("--verify-samples", default=3, show_default=True, type=int, help="Inputs checked after every step.")
@@ -159,7 +167,7 @@ def parse_fifo_depths(items) -> dict:
 @click.option("--board-files", default=None, type=click.Path(),
               help="bitfile: Vivado board-files directory (Pynq-Z1/Z2 are not built into Vivado).")
 @click.option("--out", default=None, type=click.Path(), help="Build directory (required with a MODEL).")
-def build(model, board, folding, target_fps, clock_ns, verify_samples, backend, fifo_depth, fifos, outputs, batch,
+def build(model, board, folding, lut_cap, target_fps, clock_ns, verify_samples, backend, fifo_depth, fifos, outputs, batch,
           dataset, board_files, out):
     """Compile a QONNX MODEL with FINN+ into a dataflow design: estimates and HLS/RTL sources.
 
@@ -170,7 +178,7 @@ def build(model, board, folding, target_fps, clock_ns, verify_samples, backend, 
     from build_flows.report import estimates_table, load_estimates, load_shortcuts, load_synth, shortcuts_line
     from build_flows.vendor.pending import VendorToolsMissing
 
-    options = dict(out=out, board=board, clock_ns=clock_ns, folding=folding, target_fps=target_fps,
+    options = dict(out=out, board=board, clock_ns=clock_ns, folding=folding, lut_cap=lut_cap, target_fps=target_fps,
                    verify_samples=verify_samples, backend=backend, fifo_depth=fifo_depth,
                    fifo_depths=parse_fifo_depths(fifos), outputs=outputs, batch=batch, dataset=dataset,
                    board_files=board_files)

@@ -44,7 +44,7 @@ class BuildConfig:
     out: str  # build directory
     board: str = "Pynq-Z1"
     clock_ns: float | None = None  # None: the board's default clock
-    folding: str | None = None  # FINN folding-config JSON, or a shipped one by name; excludes target_fps
+    folding: str | None = None  # FINN folding-config JSON, a shipped one by name, or "fastest"; excludes target_fps
     target_fps: float | None = None
     backend: str = "rtl"  # rtl: bcnn's hw/ for what FINN+ has only in HLS, stitched and simulable; hls: FINN+'s HLS layers
     fifo_depth: int = 32  # depth of each FIFO between layers in the stitched top
@@ -56,6 +56,7 @@ class BuildConfig:
     seed: int = 0
     outputs: list = field(default_factory=lambda: list(DEFAULT_OUTPUTS))  # what to produce, see OUTPUTS
     steps: list = field(default_factory=list)  # empty: the default step list (flow.resolve_steps)
+    lut_cap: float = 0.85  # --folding fastest: the share of the board's LUTs the design may use
     batch: int = 100  # deploy: frames per DMA transfer (the IP ends each output packet after a batch)
     dataset: str | None = None  # deploy: ship test images of this dataset for the notebook
     board_files: str | None = None  # bitfile: a Vivado board-files directory (Pynq-Z1/Z2 are not built in)
@@ -68,6 +69,8 @@ class BuildConfig:
             raise BcnnError(f"--clock-ns must be positive, got {self.clock_ns}")
         if self.folding is not None and self.target_fps is not None:
             raise BcnnError("give either --folding or --target-fps, not both")
+        if not 0 < self.lut_cap <= 1:
+            raise BcnnError(f"--lut-cap must be in (0, 1], got {self.lut_cap}")
         if self.target_fps is not None and self.target_fps <= 0:
             raise BcnnError(f"--target-fps must be positive, got {self.target_fps}")
         if self.folding is not None and not Path(self.folding).is_file() and self.folding in shipped_foldings():

@@ -125,6 +125,7 @@ def test_installed_console_script_prints_one_line_without_traceback(tmp_path):
     (["--outputs", "sim", "--backend", "hls"], ["output sim", "--backend rtl"]),
     (["--outputs", "deploy", "--dataset", "imagenet"], ["unknown dataset 'imagenet'", "valid: digits, mnist"]),
     (["--outputs", "deploy", "--batch", "0"], ["--batch must be at least 1"]),
+    (["--folding", "fastest", "--lut-cap", "0"], ["--lut-cap must be in (0, 1], got 0.0"]),
     (["--outputs", "deploy", "--batch", "70000", "--folding", "tfc_w1a1"],
      ["--batch 70000: one DMA transfer of the input would be 71,680,000 bytes", "use --batch 65535 or less"]),
     (["--board", "U250", "--backend", "hls", "--outputs", "bitfile"], ["--backend hls builds bitfiles for Zynq",

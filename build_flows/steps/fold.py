@@ -18,35 +18,12 @@ from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.general import GiveUniqueNodeNames
 
 from models.errors import BcnnError
+
+from ..boards import get_board
+from ..folding_rules import BCNN_FOLDING, FOLDED_DIMENSIONS, divisors, layer_kind
+from ..folding_search import fastest_folding
+from .estimates import layer_estimates
 from .dataflow import transform_dataflow
-
-# Layer kind -> (folding attribute, attribute of the dimension it must divide)
-FOLDED_DIMENSIONS = {
-    "MVAU": (("PE", "MH"), ("SIMD", "MW")),
-    "Thresholding": (("PE", "NumChannels"),),
-    "ConvolutionInputGenerator": (("SIMD", "IFMChannels"),),
-    "Pool": (("PE", "Channels"),),
-    "LabelSelect": (("PE", "Labels"),),
-    "FMPadding": (("SIMD", "NumChannels"),),
-    "DuplicateStreams": (("PE", "NumChannels"),),
-    "FracMVAU": (("PE", "MH"), ("SIMD", "MW")),
-    "Thermometer": (("PE", "NumChannels"),),
-    "RepeatChannels": (("SIMD", "NumChannels"),),
-}
-# bcnn's layers without a FINN+ counterpart, which FINN+'s SetFolding does not know: folded here,
-# with the dimensions they fold in the order they are raised (SIMD before PE, as FINN+'s MVAU)
-BCNN_FOLDING = {"FracMVAU_bcnn": (("SIMD", "MW"), ("PE", "MH")), "Thermometer_bcnn": (("PE", "NumChannels"),),
-                 "RepeatChannels_bcnn": (("SIMD", "NumChannels"),), "BroadcastPixels_bcnn": (("SIMD", "NumChannels"),),
-                 "GlobalSum_bcnn": (("PE", "NumChannels"),)}
-
-
-def layer_kind(op_type: str) -> str:
-    """`MVAU_hls` -> `MVAU`: the abstract layer behind a specialization."""
-    for suffix in ("_hls", "_rtl", "_bcnn"):
-        if op_type.endswith(suffix):
-            return op_type[: -len(suffix)]
-    return op_type
-
 
 def load_folding(path) -> dict:
     path = Path(path)
@@ -104,11 +81,30 @@ def check_layer_folding(node, attrs: dict, source: str) -> None:
             )
 
 
+FASTEST = "fastest"  # --folding fastest: folding_search.fastest_folding within the board's budget
+
+
+def fastest_within_budget(df: ModelWrapper, cfg) -> None:
+    """folding_search.fastest_folding, its LUT cap tightened until the design fits with the width
+    converters the folding makes (inserted after folding, so the search itself cannot see them)."""
+    board, cap = get_board(cfg.board), cfg.lut_cap
+    for _ in range(4):
+        fastest_folding(df, board, cap)
+        with_converters = insert_converters(ModelWrapper(copy.deepcopy(df.model)), board.part)
+        total = sum(x["lut"] for x in layer_estimates(with_converters, board.part))
+        if total <= cfg.lut_cap * board.lut:
+            return
+        cap *= cfg.lut_cap * board.lut / total
+
+
 def step_fold(model: ModelWrapper, cfg) -> ModelWrapper:
-    """Apply the folding file, or search one for the target cycles per frame."""
+    """Apply the folding file, search the fastest folding within the board's budget (--folding
+    fastest), or search one for the target cycles per frame."""
 
     def fold(df: ModelWrapper) -> ModelWrapper:
-        if cfg.folding:
+        if cfg.folding == FASTEST:
+            fastest_within_budget(df, cfg)
+        elif cfg.folding:
             config = finn_names(df, load_folding(cfg.folding))
             check_folding(df, config, f"--folding {cfg.folding}")
             df = df.transform(ApplyConfig(config))
@@ -146,17 +142,14 @@ def fold_to_target(inst, dimensions, target: int) -> None:
                 return
 
 
-def divisors(n: int) -> list:
-    return [d for d in range(1, n + 1) if n % d == 0]
-
-
 def step_insert_width_converters(model: ModelWrapper, cfg) -> ModelWrapper:
     """Insert data width converters where a producer's and a consumer's stream widths differ
     (after bit-width minimization, so the converters see the final widths)."""
 
-    def insert(df: ModelWrapper) -> ModelWrapper:
-        df = df.transform(InsertDWC())
-        df = df.transform(SpecializeLayers(cfg.fpga_part))  # the new converters
-        return df.transform(GiveUniqueNodeNames())
+    return transform_dataflow(model, cfg, "insert_width_converters", lambda df: insert_converters(df, cfg.fpga_part))
 
-    return transform_dataflow(model, cfg, "insert_width_converters", insert)
+
+def insert_converters(df: ModelWrapper, fpga_part: str) -> ModelWrapper:
+    df = df.transform(InsertDWC())
+    df = df.transform(SpecializeLayers(fpga_part))  # the new converters
+    return df.transform(GiveUniqueNodeNames())

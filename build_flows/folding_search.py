@@ -1,0 +1,68 @@
+"""The fastest folding that fits a board, by FINN+'s estimates: the slowest layer sets the frame
+rate, so only it is given more lanes, one step at a time, while the whole design stays within
+the budget (LUT <= lut_cap of the board's, BRAM18 <= the board's).
+
+A step raises the bottleneck's SIMD to its next divisor of the folded dimension, then its PE
+(matrix-vector units: input lanes first, as FINN+'s SetFolding does); a layer with one folding
+attribute raises that. The search stops when the bottleneck cannot grow (fully parallel) or its
+next step would leave the budget: any other layer's growth could not raise the rate."""
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+
+from .boards import Board
+from .steps.estimates import layer_estimates
+from .folding_rules import BCNN_FOLDING, FOLDED_DIMENSIONS, divisors, layer_kind
+
+# Folding attributes in the order a bottleneck raises them, by layer kind
+RAISE_ORDER = {"MVAU": (("SIMD", "MW"), ("PE", "MH")), "FracMVAU": (("SIMD", "MW"), ("PE", "MH"))}
+
+
+def fold_dimensions(op_type: str) -> tuple:
+    kind = layer_kind(op_type)
+    if kind in RAISE_ORDER:
+        return RAISE_ORDER[kind]
+    return BCNN_FOLDING.get(op_type) or FOLDED_DIMENSIONS.get(kind, ())
+
+
+def next_step(inst, dimensions) -> tuple | None:
+    """(attribute, value) of the next wider folding of one layer, None when fully parallel."""
+    for attr, dim_attr in dimensions:
+        now, dim = inst.get_nodeattr(attr), inst.get_nodeattr(dim_attr)
+        wider = [d for d in divisors(dim) if d > now]
+        if wider:
+            return attr, wider[0]
+    return None
+
+
+def within(layers: list, board: Board, lut_cap: float) -> bool:
+    return (sum(x["lut"] for x in layers) <= lut_cap * board.lut
+            and sum(x["bram_18k"] for x in layers) <= board.bram_18k)
+
+
+def fastest_folding(df: ModelWrapper, board: Board, lut_cap: float = 0.85) -> list:
+    """Fold `df` (in place) from one lane per layer up, -> the search's steps."""
+    nodes = [n for n in df.graph.node if fold_dimensions(n.op_type)]
+    for node in nodes:
+        inst = getCustomOp(node)
+        for attr, _ in fold_dimensions(node.op_type):
+            inst.set_nodeattr(attr, 1)
+    history = []
+    while True:
+        layers = layer_estimates(df, board.part)
+        cycles = {x["name"]: x["cycles"] for x in layers}
+        bottleneck = max(nodes, key=lambda n: cycles[n.name])
+        inst = getCustomOp(bottleneck)
+        step = next_step(inst, fold_dimensions(bottleneck.op_type))
+        entry = {"bottleneck": bottleneck.name, "cycles": cycles[bottleneck.name],
+                 "lut": sum(x["lut"] for x in layers), "bram_18k": sum(x["bram_18k"] for x in layers)}
+        if step is None:
+            history.append({**entry, "stop": "bottleneck fully parallel"})
+            return history
+        attr, value = step
+        before = inst.get_nodeattr(attr)
+        inst.set_nodeattr(attr, value)
+        if not within(layer_estimates(df, board.part), board, lut_cap):
+            inst.set_nodeattr(attr, before)
+            history.append({**entry, "stop": f"{bottleneck.name} {attr}={value} would exceed the budget"})
+            return history
+        history.append({**entry, "raised": f"{attr}={value}"})

@@ -1,0 +1,30 @@
+"""--folding fastest: the bottleneck grows while the design fits the board's LUT cap (width
+converters included), the result simulates bit-exact at its analytic interval, and a tighter cap
+gives a slower design, never one over the cap."""
+import json
+
+import pytest
+
+from build_flows.boards import get_board
+from build_flows.sim.simulate import simulate
+
+
+def estimates(out):
+    return json.loads((out / "report" / "estimates.json").read_text())
+
+
+@pytest.mark.parametrize("cap", [0.85, 0.05])
+def test_fastest_folding_fits_its_cap(built, cap):
+    out = built("tfc_w1a1", folding="fastest", lut_cap=cap)
+    est = estimates(out)
+    assert est["utilization"]["lut"] <= cap and est["utilization"]["bram_18k"] <= 1
+    if cap == 0.85:  # room for everything: the bottleneck is fully parallel
+        assert est["analytic_cycles_per_frame"] <= 64  # at least as fast as the finn-examples folding
+        r = simulate(out, frames=3)
+        assert r["bit_exact"] and r["cycles_vs_analytic"] == pytest.approx(1.0, abs=0.02)
+
+
+def test_a_tighter_cap_is_slower(built):
+    wide, narrow = (estimates(built("tfc_w1a1", folding="fastest", lut_cap=c)) for c in (0.85, 0.05))
+    assert narrow["analytic_cycles_per_frame"] > wide["analytic_cycles_per_frame"]
+    assert narrow["totals"]["lut"] <= 0.05 * get_board("Pynq-Z1").lut < wide["totals"]["lut"]
