@@ -256,6 +256,35 @@ def sim(build_dir, frames, input_npy, backpressure, probe, seed):
                         "(see sim/report.json)")
 
 
+@main.command("fold-search")
+@click.argument("model", type=click.Path())
+@click.option("--board", default="Pynq-Z1", show_default=True, help="Target board (see build_flows/boards.yaml).")
+@click.option("--clock-ns", default=None, type=float, help="Clock period; default: the board's.")
+@click.option("--lut-cap", default=0.85, show_default=True, type=float, help="Share of the board's LUTs, synthesized.")
+@click.option("--rounds", default=3, show_default=True, type=int, help="Build-and-synthesize rounds at most.")
+@click.option("--out", required=True, type=click.Path(), help="Search directory (round<k>/ builds, fold_search.json).")
+def fold_search_command(model, board, clock_ns, lut_cap, rounds, out):
+    """The fastest folding of MODEL that fits the board by Yosys synthesis: --folding fastest with
+    FINN+'s LUT estimates rescaled, round by round, to what synthesis made of the last design."""
+    from build_flows.atomic import write_json
+    from build_flows.config import BuildConfig
+    from build_flows.fold_search import fold_search
+
+    if rounds < 1:
+        raise BcnnError(f"--rounds must be at least 1, got {rounds}")
+    cfg = BuildConfig(model=model, out=out, board=board, clock_ns=clock_ns, folding="fastest", lut_cap=lut_cap,
+                      outputs=["estimates", "rtl", "synth"])
+    result = fold_search(cfg, rounds=rounds, console=console)
+    write_json(Path(out) / "fold_search.json", result)
+    for r in result["rounds"]:
+        click.echo(f"round {r['round']}: {r['cycles_per_frame']:,} cycles/frame ({r['fps_at_clock']:,.0f} FPS), "
+                   f"LUT {r['lut_synthesized']:,} synthesized / {r['lut_estimated']:,} estimated, BRAM18 "
+                   f"{r['bram_18k_synthesized']}, fits: {r['fits']}")
+    if result["best"] is None:
+        raise BcnnError(f"no round fit {board} at --lut-cap {lut_cap} by synthesis; see {Path(out) / 'fold_search.json'}")
+    click.echo(f"fastest that fits: {result['best']['build']} ({result['best']['fps_at_clock']:,.0f} FPS)")
+
+
 @main.command("size-fifos")
 @click.argument("build_dir", type=click.Path())
 @click.option("--frames", default=6, show_default=True, type=int, help="Frames per simulation.")

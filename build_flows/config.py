@@ -57,6 +57,9 @@ class BuildConfig:
     outputs: list = field(default_factory=lambda: list(DEFAULT_OUTPUTS))  # what to produce, see OUTPUTS
     steps: list = field(default_factory=list)  # empty: the default step list (flow.resolve_steps)
     lut_cap: float = 0.85  # --folding fastest: the share of the board's LUTs the design may use
+    # --folding fastest: synthesized LUTs per FINN+-estimated LUT (1: trust the estimates; bcnn
+    # fold-search measures it by synthesis)
+    lut_per_estimate: float = 1.0
     batch: int = 100  # deploy: frames per DMA transfer (the IP ends each output packet after a batch)
     dataset: str | None = None  # deploy: ship test images of this dataset for the notebook
     board_files: str | None = None  # bitfile: a Vivado board-files directory (Pynq-Z1/Z2 are not built in)
@@ -71,6 +74,8 @@ class BuildConfig:
             raise BcnnError("give either --folding or --target-fps, not both")
         if not 0 < self.lut_cap <= 1:
             raise BcnnError(f"--lut-cap must be in (0, 1], got {self.lut_cap}")
+        if self.lut_per_estimate <= 0:
+            raise BcnnError(f"lut_per_estimate must be positive, got {self.lut_per_estimate}")
         if self.target_fps is not None and self.target_fps <= 0:
             raise BcnnError(f"--target-fps must be positive, got {self.target_fps}")
         if self.folding is not None and not Path(self.folding).is_file() and self.folding in shipped_foldings():

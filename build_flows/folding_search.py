@@ -34,13 +34,14 @@ def next_step(inst, dimensions) -> tuple | None:
     return None
 
 
-def within(layers: list, board: Board, lut_cap: float) -> bool:
-    return (sum(x["lut"] for x in layers) <= lut_cap * board.lut
+def within(layers: list, board: Board, lut_cap: float, lut_per_estimate: float) -> bool:
+    return (lut_per_estimate * sum(x["lut"] for x in layers) <= lut_cap * board.lut
             and sum(x["bram_18k"] for x in layers) <= board.bram_18k)
 
 
-def fastest_folding(df: ModelWrapper, board: Board, lut_cap: float = 0.85) -> list:
-    """Fold `df` (in place) from one lane per layer up, -> the search's steps."""
+def fastest_folding(df: ModelWrapper, board: Board, lut_cap: float = 0.85, lut_per_estimate: float = 1.0) -> list:
+    """Fold `df` (in place) from one lane per layer up, -> the search's steps. `lut_per_estimate`
+    scales FINN+'s LUT estimates to what synthesis makes of them."""
     nodes = [n for n in df.graph.node if fold_dimensions(n.op_type)]
     for node in nodes:
         inst = getCustomOp(node)
@@ -61,7 +62,7 @@ def fastest_folding(df: ModelWrapper, board: Board, lut_cap: float = 0.85) -> li
         attr, value = step
         before = inst.get_nodeattr(attr)
         inst.set_nodeattr(attr, value)
-        if not within(layer_estimates(df, board.part), board, lut_cap):
+        if not within(layer_estimates(df, board.part), board, lut_cap, lut_per_estimate):
             inst.set_nodeattr(attr, before)
             history.append({**entry, "stop": f"{bottleneck.name} {attr}={value} would exceed the budget"})
             return history

@@ -13,7 +13,7 @@ def run_cli(*args):
     return result
 
 
-@pytest.mark.parametrize("command", [[], ["train"], ["export"], ["build"], ["report"], ["demo"], ["methods"], ["sim"], ["deploy"], ["synth"], ["size-fifos"]])
+@pytest.mark.parametrize("command", [[], ["train"], ["export"], ["build"], ["report"], ["demo"], ["methods"], ["sim"], ["deploy"], ["synth"], ["size-fifos"], ["fold-search"]])
 def test_help_everywhere(command):
     result = run_cli(*command, "--help")
     assert result.exit_code == 0 and "Usage:" in result.output

@@ -1,11 +1,13 @@
 """--folding fastest: the bottleneck grows while the design fits the board's LUT cap (width
 converters included), the result simulates bit-exact at its analytic interval, and a tighter cap
-gives a slower design, never one over the cap."""
+gives a slower design, never one over the cap. bcnn fold-search: the same, fit by synthesis."""
 import json
 
 import pytest
+from click.testing import CliRunner
 
 from build_flows.boards import get_board
+from build_flows.cli import main
 from build_flows.sim.simulate import simulate
 
 
@@ -28,3 +30,20 @@ def test_a_tighter_cap_is_slower(built):
     wide, narrow = (estimates(built("tfc_w1a1", folding="fastest", lut_cap=c)) for c in (0.85, 0.05))
     assert narrow["analytic_cycles_per_frame"] > wide["analytic_cycles_per_frame"]
     assert narrow["totals"]["lut"] <= 0.05 * get_board("Pynq-Z1").lut < wide["totals"]["lut"]
+
+
+def test_fold_search_rescales_the_estimates_by_synthesis(exported, tmp_path):
+    """Round 0 trusts FINN+'s estimates; round 1 folds with the LUT ratio synthesis measured on
+    round 0's design; the design kept fits the cap by synthesis and is the fastest that did."""
+    result = CliRunner().invoke(main, ["fold-search", str(exported("tfc_w1a1")), "--lut-cap", "0.05", "--rounds", "2",
+                                       "--out", str(tmp_path / "fs")])
+    assert result.exit_code == 0, result.output
+    r = json.loads((tmp_path / "fs" / "fold_search.json").read_text())
+    first, second = r["rounds"][:2]
+    assert first["lut_per_estimate"] == 1.0 and first["fits"]
+    assert second["lut_per_estimate"] == pytest.approx(first["measured_ratio"])
+    assert first["measured_ratio"] < 1  # our RTL is smaller than FINN+'s estimate
+    best = r["best"]
+    assert best["lut_synthesized"] <= 0.05 * get_board("Pynq-Z1").lut and best["fits"]
+    assert best["cycles_per_frame"] == min(x["cycles_per_frame"] for x in r["rounds"] if x["fits"])
+    assert "fastest that fits" in result.output

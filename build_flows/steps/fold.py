@@ -89,9 +89,9 @@ def fastest_within_budget(df: ModelWrapper, cfg) -> None:
     converters the folding makes (inserted after folding, so the search itself cannot see them)."""
     board, cap = get_board(cfg.board), cfg.lut_cap
     for _ in range(4):
-        fastest_folding(df, board, cap)
+        fastest_folding(df, board, cap, cfg.lut_per_estimate)
         with_converters = insert_converters(ModelWrapper(copy.deepcopy(df.model)), board.part)
-        total = sum(x["lut"] for x in layer_estimates(with_converters, board.part))
+        total = cfg.lut_per_estimate * sum(x["lut"] for x in layer_estimates(with_converters, board.part))
         if total <= cfg.lut_cap * board.lut:
             return
         cap *= cfg.lut_cap * board.lut / total
