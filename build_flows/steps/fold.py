@@ -84,17 +84,64 @@ def check_layer_folding(node, attrs: dict, source: str) -> None:
 FASTEST = "fastest"  # --folding fastest: folding_search.fastest_folding within the board's budget
 
 
-def fastest_within_budget(df: ModelWrapper, cfg) -> None:
-    """folding_search.fastest_folding, its LUT cap tightened until the design fits with the width
-    converters the folding makes (inserted after folding, so the search itself cannot see them)."""
+def design_cost(df: ModelWrapper, cfg) -> tuple:
+    """(cycles per frame, LUT scaled by lut_per_estimate, BRAM18) of a folded graph with the width
+    converters its folding makes (inserted after folding, so a search must add them to see them)."""
+    board = get_board(cfg.board)
+    layers = layer_estimates(insert_converters(ModelWrapper(copy.deepcopy(df.model)), board.part), board.part)
+    return (max(x["cycles"] for x in layers), cfg.lut_per_estimate * sum(x["lut"] for x in layers),
+            sum(x["bram_18k"] for x in layers))
+
+
+def fits(cost: tuple, cfg) -> bool:
+    board = get_board(cfg.board)
+    return cost[1] <= cfg.lut_cap * board.lut and cost[2] <= board.bram_18k
+
+
+def greedy_within_budget(df: ModelWrapper, cfg) -> tuple:
+    """folding_search.fastest_folding, its LUT cap tightened until the design fits with its width
+    converters. -> the design's cost."""
     board, cap = get_board(cfg.board), cfg.lut_cap
     for _ in range(4):
         fastest_folding(df, board, cap, cfg.lut_per_estimate)
-        with_converters = insert_converters(ModelWrapper(copy.deepcopy(df.model)), board.part)
-        total = cfg.lut_per_estimate * sum(x["lut"] for x in layer_estimates(with_converters, board.part))
-        if total <= cfg.lut_cap * board.lut:
-            return
-        cap *= cfg.lut_cap * board.lut / total
+        cost = design_cost(df, cfg)
+        if fits(cost, cfg):
+            break
+        cap *= cfg.lut_cap * board.lut / cost[1]
+    return cost
+
+
+def setfolding_within_budget(df: ModelWrapper, cfg) -> tuple:
+    """FINN+'s SetFolding (search_folding) at the smallest cycles-per-frame target whose design
+    fits, by bisection. -> the design's cost."""
+    fastest_ok, slow = None, max(x["cycles"] for x in layer_estimates(search_folding(
+        ModelWrapper(copy.deepcopy(df.model)), 1 << 40), get_board(cfg.board).part))
+    lo, hi = 1, slow
+    while lo < hi:
+        target = (lo + hi) // 2
+        trial = search_folding(ModelWrapper(copy.deepcopy(df.model)), target)
+        if fits(design_cost(trial, cfg), cfg):
+            hi, fastest_ok = target, trial
+        else:
+            lo = target + 1
+    chosen = fastest_ok or search_folding(ModelWrapper(copy.deepcopy(df.model)), slow)
+    df.graph.ClearField("node")
+    df.graph.node.extend(chosen.graph.node)
+    return design_cost(df, cfg)
+
+
+def fastest_within_budget(df: ModelWrapper, cfg) -> None:
+    """The faster of two searches within the budget (ties: the fewer LUTs): our greedy bottleneck
+    growth (folding_search.py) and FINN+'s SetFolding at the fastest target that fits, which often
+    balances SIMD and PE with fewer width converters."""
+    greedy = ModelWrapper(copy.deepcopy(df.model))
+    candidates = [(greedy_within_budget(greedy, cfg), greedy)]
+    setfolded = ModelWrapper(copy.deepcopy(df.model))
+    candidates.append((setfolding_within_budget(setfolded, cfg), setfolded))
+    fitting = [c for c in candidates if fits(c[0], cfg)] or candidates
+    _, best = min(fitting, key=lambda c: (c[0][0], c[0][1]))
+    df.graph.ClearField("node")
+    df.graph.node.extend(best.graph.node)
 
 
 def step_fold(model: ModelWrapper, cfg) -> ModelWrapper:
