@@ -58,11 +58,14 @@ def measure(name: str, rounds: int, tmp: Path) -> dict:
 
 
 def main(only, rounds) -> list:
-    rows = []
+    kept = json.loads((HERE / "results.json").read_text()) if only and (HERE / "results.json").is_file() else []
+    measured = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in MODELS:
             if only in (None, name):
-                rows.append(measure(name, rounds, Path(tmp)))
+                measured[name] = measure(name, rounds, Path(tmp))
+    previous = {r["model"]: r for r in kept}  # --only reruns one model and keeps the others' rows
+    rows = [measured.get(name) or previous[name] for name in MODELS if name in measured or name in previous]
     (HERE / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
     lines = ["| model | folding | cycles/frame | FPS @ 100 MHz | LUT synth (est) | BRAM18 synth | fits Pynq-Z1 (85 % LUT) |",
              "|---|---|---|---|---|---|---|"]
