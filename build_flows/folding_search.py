@@ -34,6 +34,20 @@ def next_step(inst, dimensions) -> tuple | None:
     return None
 
 
+def depthwise_partner(df: ModelWrapper, node):
+    """The layer whose lanes must equal `node`'s: a depthwise sliding window streams channel folds
+    outside kernel positions, so its SIMD and its consumer's PE (a pool) fold the same channels in
+    the same order; a width converter between different foldings would reorder the window."""
+    if layer_kind(node.op_type) == "ConvolutionInputGenerator" and getCustomOp(node).get_nodeattr("depthwise"):
+        consumer = df.find_consumer(node.output[0])
+        return (consumer, "PE") if consumer is not None and "PE" in getCustomOp(consumer).get_nodeattr_types() else None
+    producer = df.find_producer(node.input[0])
+    if (producer is not None and layer_kind(producer.op_type) == "ConvolutionInputGenerator"
+            and getCustomOp(producer).get_nodeattr("depthwise")):
+        return producer, "SIMD"
+    return None
+
+
 def within(layers: list, board: Board, lut_cap: float, lut_per_estimate: float) -> bool:
     return (lut_per_estimate * sum(x["lut"] for x in layers) <= lut_cap * board.lut
             and sum(x["bram_18k"] for x in layers) <= board.bram_18k)
@@ -62,8 +76,15 @@ def fastest_folding(df: ModelWrapper, board: Board, lut_cap: float = 0.85, lut_p
         attr, value = step
         before = inst.get_nodeattr(attr)
         inst.set_nodeattr(attr, value)
+        partner = depthwise_partner(df, bottleneck)
+        if partner:
+            partner_inst, partner_attr = getCustomOp(partner[0]), partner[1]
+            partner_before = partner_inst.get_nodeattr(partner_attr)
+            partner_inst.set_nodeattr(partner_attr, value)
         if not within(layer_estimates(df, board.part), board, lut_cap, lut_per_estimate):
             inst.set_nodeattr(attr, before)
+            if partner:
+                partner_inst.set_nodeattr(partner_attr, partner_before)
             history.append({**entry, "stop": f"{bottleneck.name} {attr}={value} would exceed the budget"})
             return history
         history.append({**entry, "raised": f"{attr}={value}"})

@@ -75,6 +75,18 @@ def test_bad_folding_names_the_layer(tmp_path, exported, folding, fragments):
     assert_clean_failure(run_cli("build", exported("tfc_w1a1"), "--folding", path, "--out", out), out, *fragments)
 
 
+def test_a_depthwise_window_folded_unlike_its_pool_is_refused(tmp_path, exported):
+    """The window streams channel folds outside kernel positions: a width converter between its
+    SIMD and the pool's PE would reorder the window (found by simulating a fold-search design)."""
+    shipped = json.loads((Path(__file__).resolve().parents[1] / "build_flows" / "foldings" / "cnv_w1a1.json").read_text())
+    assert shipped["Pool_hls_0"] == {"PE": 32}  # and its window's SIMD is 32
+    path = tmp_path / "folding.json"
+    path.write_text(json.dumps({**shipped, "Pool_hls_0": {"PE": 2}}))
+    out = tmp_path / "b"
+    result = run_cli("build", exported("cnv_w1a1"), "--folding", path, "--out", out)
+    assert_clean_failure(result, out, "a depthwise sliding window", "consumer 'Pool_hls_0' has PE=2", "must be equal")
+
+
 def test_malformed_folding_json(tmp_path, exported):
     path = tmp_path / "folding.json"
     path.write_text('{"MVAU_hls_0": {"PE": 2,}}')

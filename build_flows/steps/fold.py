@@ -21,7 +21,7 @@ from models.errors import BcnnError
 
 from ..boards import get_board
 from ..folding_rules import BCNN_FOLDING, FOLDED_DIMENSIONS, divisors, layer_kind
-from ..folding_search import fastest_folding
+from ..folding_search import depthwise_partner, fastest_folding
 from .estimates import layer_estimates
 from .dataflow import transform_dataflow
 
@@ -66,6 +66,21 @@ def check_folding(df: ModelWrapper, config: dict, source: str) -> None:
                 raise BcnnError(f"{source}: layer '{name}' has no attribute '{attr}'; folding attributes: PE, SIMD, ram_style, mem_mode, ...")
     for node in df.graph.node:
         check_layer_folding(node, config.get(node.name, {}), source)
+    check_depthwise_lanes(df, config, source)
+
+
+def check_depthwise_lanes(df: ModelWrapper, config: dict, source: str) -> None:
+    """A depthwise sliding window's SIMD must equal its consumer's PE (folding_search.depthwise_partner)."""
+    for node in df.graph.node:
+        partner = depthwise_partner(df, node)
+        if partner is None or partner[1] != "PE":
+            continue
+        simd = config.get(node.name, {}).get("SIMD", getCustomOp(node).get_nodeattr("SIMD"))
+        pe = config.get(partner[0].name, {}).get("PE", getCustomOp(partner[0]).get_nodeattr("PE"))
+        if simd != pe:
+            raise BcnnError(f"{source}: layer '{node.name}' (a depthwise sliding window) has SIMD={simd} but its "
+                            f"consumer '{partner[0].name}' has PE={pe}; they must be equal (the window streams channel "
+                            "folds outside kernel positions)")
 
 
 def check_layer_folding(node, attrs: dict, source: str) -> None:
