@@ -11,6 +11,7 @@ import click
 from click.core import ParameterSource
 from rich.console import Console
 
+from build_flows.sweep.cli import sweep
 from models.errors import BcnnError
 from models.recipes import METHOD_NAMES
 from models.registry import MODEL_NAMES
@@ -358,6 +359,8 @@ def demo(out, epochs):
 
     run_demo(Path(out), epochs)
 
+
+main.add_command(sweep)
 
 if __name__ == "__main__":
     main()

@@ -4,9 +4,10 @@ topology, on MNIST and Fashion-MNIST, on CPU in bounded time.
 Every run trains on the full training set and is tested on the full test set, one CPU thread
 per run, with the defaults of `bcnn train` (Adam, lr 0.01 on a cosine schedule, batch 100).
 Each run lives in runs/bench_accuracy/<dataset>/<model>-<method>, so an interrupted benchmark
-resumes. Writes results.json, results.md and accuracy.png beside this file.
+resumes; the runs are Ray Tune trials (build_flows/sweep), on this machine or on a Ray cluster with
+--address HOST:PORT. Writes results.json, results.md and accuracy.png beside this file.
 
-    .venv/bin/python bench/accuracy/run.py [--jobs 2] [--datasets mnist,fashion_mnist]
+    .venv/bin/python bench/accuracy/run.py [--jobs 2] [--address HOST:PORT] [--datasets mnist,fashion_mnist]
         [--models tfc_w1a1,...] [--methods ste,...] [--report-only]
 
 Results merge into results.json by (dataset, model, method, epochs, augment, seed), so a filtered
@@ -15,10 +16,11 @@ gives mean and standard deviation, and "vs STE" compares means.
 """
 import argparse
 import json
-import multiprocessing as mp
 import os
 import statistics
 from pathlib import Path
+
+from build_flows.sweep.engine import ResultCache, run_trials
 
 HERE = Path(__file__).parent
 RUNS = HERE.parent.parent / "runs" / "bench_accuracy"
@@ -94,13 +96,13 @@ def summarize(rows: list) -> list:
     return summary
 
 
-def run_one(job) -> dict:
+def run_one(spec: dict) -> dict:
     import torch
 
     torch.set_num_threads(1)
     from models.train import TrainConfig, train
 
-    dataset, model, method, epochs, augment, distill, seed = job
+    dataset, model, method, epochs, augment, distill, seed = (spec[k] for k in JOB_FIELDS)
     out = RUNS / dataset / run_name(model, method, epochs, augment, distill, seed)
     kd = teacher_dir(dataset, distill) if distill else None
     m = train(TrainConfig(model, dataset, str(out), epochs=epochs, method=method, augment=augment, seed=seed,
@@ -182,7 +184,10 @@ def planned_jobs(datasets: list, models: list, methods: list) -> list:
             for seed in SEEDS.get(model, (0,))]
 
 
-def main(jobs: int, datasets: list, models: list, methods: list) -> list:
+JOB_FIELDS = ("dataset", "model", "method", "epochs", "augment", "distill", "seed")
+
+
+def main(jobs: int, datasets: list, models: list, methods: list, address: str | None = None) -> list:
     order = {job: i for i, job in enumerate(planned_jobs(["mnist", "fashion_mnist"], [], []))}
     todo = planned_jobs(datasets, models, methods)
     done = json.loads((HERE / "results.json").read_text()) if (HERE / "results.json").is_file() else []
@@ -198,18 +203,24 @@ def main(jobs: int, datasets: list, models: list, methods: list) -> list:
     write_json(HERE / "results_teachers.json", teachers)
     # longest first, so the last jobs do not leave a worker idle
     longest_first = sorted(todo, key=lambda job: -job[3] * COST.get(job[1], 33) * METHOD_COST.get(job[2], 1))
-    with mp.get_context("spawn").Pool(jobs) as pool:
-        for row in pool.imap_unordered(run_one, longest_first):
-            kept[key(row)] = row
-            rows = sorted(kept.values(), key=lambda r: order.get(key(r), len(order)))
-            print(json.dumps(row), flush=True)
-            write_report(rows)
+    # Ray Tune trials: in-process with `jobs` CPUs, or on the cluster at `address`; each finished
+    # run is cached by its content under RUNS/.sweep_cache, so a rerun only trains what is missing
+    specs = [dict(zip(JOB_FIELDS, job)) for job in longest_first]
+    for row in run_trials(run_one, specs, "bench_accuracy", ResultCache(RUNS / ".sweep_cache"), RUNS / ".tune",
+                          address=address, jobs=jobs):
+        if "error" in row:
+            print(f"failed: {row['error']}", flush=True)
+            continue
+        kept[key(row)] = {k: v for k, v in row.items() if k not in ("key", "cached")}
+    rows = sorted(kept.values(), key=lambda r: order.get(key(r), len(order)))
+    write_report(rows)
     return rows
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
-    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--jobs", type=int, default=2, help="Runs at a time on this machine (without --address).")
+    ap.add_argument("--address", default=None, help="HOST:PORT of a Ray cluster to train on (`ray start --head`).")
     ap.add_argument("--datasets", default="mnist,fashion_mnist")
     ap.add_argument("--report-only", action="store_true", help="Redraw results.md/accuracy.png from results.json.")
     ap.add_argument("--models", default="", help="Comma-separated subset of the plan's models.")
@@ -219,4 +230,4 @@ if __name__ == "__main__":
         write_report(json.loads((HERE / "results.json").read_text()))
     else:
         main(args.jobs, args.datasets.split(","), [m for m in args.models.split(",") if m],
-             [m for m in args.methods.split(",") if m])
+             [m for m in args.methods.split(",") if m], args.address)
