@@ -1,5 +1,5 @@
 # The two commands of the README. Both run scripts/setup.sh first, which is a no-op when warm.
-.PHONY: demo test setup
+.PHONY: demo test setup bench
 
 setup:
 	@bash scripts/setup.sh
@@ -9,3 +9,7 @@ demo: setup
 
 test: setup
 	@.venv/bin/python -m pytest -q -n auto --dist loadfile --durations=25
+
+# Every benchmark (bench/README.md); BENCH=sim_speed,flow_time runs some. Not part of CI: hours.
+bench: setup
+	@.venv/bin/python bench/run_all.py $(if $(BENCH),--only $(BENCH))

@@ -13,8 +13,7 @@ from rich.console import Console
 
 from build_flows.sweep.cli import sweep
 from models.errors import BcnnError
-from models.recipes import METHOD_NAMES
-from models.registry import MODEL_NAMES
+from models.names import METHOD_NAMES, MODEL_NAMES
 
 console = Console(stderr=True)
 

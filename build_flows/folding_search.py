@@ -5,7 +5,9 @@ the budget (LUT <= lut_cap of the board's, BRAM18 <= the board's).
 A step raises the bottleneck's SIMD to its next divisor of the folded dimension, then its PE
 (matrix-vector units: input lanes first, as FINN+'s SetFolding does); a layer with one folding
 attribute raises that. The search stops when the bottleneck cannot grow (fully parallel) or its
-next step would leave the budget: any other layer's growth could not raise the rate."""
+next step would leave the budget: any other layer's growth could not raise the rate. Where the
+step is over the budget in block RAM only, weight memories move to LUTs (emptiest BRAM first)
+while LUTs last (weights_to_luts)."""
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
@@ -13,6 +15,7 @@ from .boards import Board
 from .steps.estimates import layer_estimates
 from .folding_rules import BCNN_FOLDING, FOLDED_DIMENSIONS, divisors, layer_kind
 
+BRAM18_BITS = 18 * 1024
 # Folding attributes in the order a bottleneck raises them, by layer kind
 RAISE_ORDER = {"MVAU": (("SIMD", "MW"), ("PE", "MH")), "FracMVAU": (("SIMD", "MW"), ("PE", "MH"))}
 
@@ -53,6 +56,37 @@ def within(layers: list, board: Board, lut_cap: float, lut_per_estimate: float) 
             and sum(x["bram_18k"] for x in layers) <= board.bram_18k)
 
 
+def bram_fill(layer: dict, inst) -> float:
+    """Share of its block RAM a layer's weights fill: a wide, shallow weight memory (many lanes,
+    few words) takes whole BRAM18s for a few bits each."""
+    bits = inst.get_nodeattr("MW") * inst.get_nodeattr("MH") * inst.get_input_datatype(1).bitwidth()
+    return bits / (layer["bram_18k"] * BRAM18_BITS)
+
+
+def weights_to_luts(df: ModelWrapper, board: Board, lut_cap: float, lut_per_estimate: float) -> list:
+    """When block RAM is what no longer fits: move weight memories to LUTs (ram_style distributed),
+    the emptiest BRAM first, until the design fits. -> the layers moved ([] and nothing changed
+    when moving cannot make it fit: LUTs run out first)."""
+    moved = []
+    while True:
+        layers = {x["name"]: x for x in layer_estimates(df, board.part)}
+        if within(list(layers.values()), board, lut_cap, lut_per_estimate):
+            return [name for name, _ in moved]
+        if sum(x["bram_18k"] for x in layers.values()) <= board.bram_18k:
+            break  # LUTs are over: more weights in LUTs would only add to them
+        candidates = [(bram_fill(layers[n.name], getCustomOp(n)), n) for n in df.graph.node
+                      if "ram_style" in getCustomOp(n).get_nodeattr_types() and layer_kind(n.op_type) in RAISE_ORDER
+                      and layers[n.name]["bram_18k"] > 0]
+        if not candidates:
+            break
+        inst = getCustomOp(min(candidates, key=lambda c: c[0])[1])
+        moved.append((inst.onnx_node.name, inst.get_nodeattr("ram_style")))
+        inst.set_nodeattr("ram_style", "distributed")
+    for name, style in moved:
+        getCustomOp(df.get_node_from_name(name)).set_nodeattr("ram_style", style)
+    return []
+
+
 def fastest_folding(df: ModelWrapper, board: Board, lut_cap: float = 0.85, lut_per_estimate: float = 1.0) -> list:
     """Fold `df` (in place) from one lane per layer up, -> the search's steps. `lut_per_estimate`
     scales FINN+'s LUT estimates to what synthesis makes of them."""
@@ -81,10 +115,12 @@ def fastest_folding(df: ModelWrapper, board: Board, lut_cap: float = 0.85, lut_p
             partner_inst, partner_attr = getCustomOp(partner[0]), partner[1]
             partner_before = partner_inst.get_nodeattr(partner_attr)
             partner_inst.set_nodeattr(partner_attr, value)
-        if not within(layer_estimates(df, board.part), board, lut_cap, lut_per_estimate):
+        fits = within(layer_estimates(df, board.part), board, lut_cap, lut_per_estimate)
+        moved = [] if fits else weights_to_luts(df, board, lut_cap, lut_per_estimate)
+        if not fits and not moved:
             inst.set_nodeattr(attr, before)
             if partner:
                 partner_inst.set_nodeattr(partner_attr, partner_before)
             history.append({**entry, "stop": f"{bottleneck.name} {attr}={value} would exceed the budget"})
             return history
-        history.append({**entry, "raised": f"{attr}={value}"})
+        history.append({**entry, "raised": f"{attr}={value}", **({"weights_in_luts": moved} if moved else {})})

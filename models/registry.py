@@ -11,17 +11,14 @@ from functools import partial
 from torch import nn
 
 from .errors import BcnnError
+from .names import MODEL_NAMES, PRECISIONS
 from .recipes import get_recipe
 from .topologies import CNV, FC, DRFDenseNet, ResNet, RFResNet
 from .topologies.fc import HIDDEN
 from .topologies.resnet import WIDE_STAGES
 
-BNN_PYNQ = ("tfc", "sfc", "lfc", "cnv")
-PRECISIONS = ((1, 1), (1, 2), (2, 2))
 CONV_MODELS = {"resnet_small": ResNet, "resnet_wide": partial(ResNet, stages=WIDE_STAGES),
                "rf_resnet_small": RFResNet, "drf_densenet_small": DRFDenseNet}
-BNN_PYNQ_MODELS = tuple(f"{t}_w{w}a{a}" for t in BNN_PYNQ for w, a in PRECISIONS)
-MODEL_NAMES = BNN_PYNQ_MODELS + tuple(CONV_MODELS)
 DEFAULT_IN_SHAPE = {"tfc": (1, 28, 28), "sfc": (1, 28, 28), "lfc": (1, 28, 28), "cnv": (3, 32, 32)}
 
 

@@ -7,7 +7,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from build_flows.config import BuildConfig
 from build_flows.flow import run_build
-from models.registry import BNN_PYNQ_MODELS
+from models.names import BNN_PYNQ_MODELS
 
 ESTIMATE_KEYS = {"analytic_cycles_per_frame", "fps_at_clock", "layers", "totals", "board", "clock_ns"}
 LAYER_KEYS = {"name", "op_type", "cycles", "PE", "SIMD", "lut", "bram_18k"}

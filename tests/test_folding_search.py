@@ -47,3 +47,43 @@ def test_fold_search_rescales_the_estimates_by_synthesis(exported, tmp_path):
     assert best["lut_synthesized"] <= 0.05 * get_board("Pynq-Z1").lut and best["fits"]
     assert best["cycles_per_frame"] == min(x["cycles_per_frame"] for x in r["rounds"] if x["fits"])
     assert "fastest that fits" in result.output
+
+
+def test_when_block_ram_binds_weights_move_to_luts_and_the_design_stays_exact(built, tmp_path, monkeypatch):
+    """On a board with few BRAM18 and LUTs to spare, the search moves the emptiest weight memories
+    to LUTs (ram_style distributed) to keep growing the bottleneck: faster than the same search
+    without that move, within the BRAM18, and the folding it found builds and simulates bit-exact."""
+    from dataclasses import replace
+
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.custom_op.registry import getCustomOp
+
+    import build_flows.folding_search as fs
+    from build_flows.steps.estimates import layer_estimates
+
+    board = replace(get_board("Pynq-Z1"), bram_18k=24)
+    df_path = built("tfc_w1a1") / "dataflow.onnx"
+
+    def search(relieve: bool):
+        df = ModelWrapper(str(df_path))
+        if not relieve:
+            monkeypatch.setattr(fs, "weights_to_luts", lambda *args: [])
+        history = fs.fastest_folding(df, board, lut_cap=0.85)
+        monkeypatch.undo()
+        layers = layer_estimates(df, board.part)
+        return df, history, max(x["cycles"] for x in layers), sum(x["bram_18k"] for x in layers)
+
+    df, history, cycles, bram = search(relieve=True)
+    _, _, cycles_block_only, bram_block_only = search(relieve=False)
+    moved = [name for step in history for name in step.get("weights_in_luts", [])]
+    assert moved and bram <= 24 and bram_block_only <= 24
+    assert cycles < cycles_block_only
+    folding = {n.name: {a: getCustomOp(n).get_nodeattr(a) for a in ("PE", "SIMD", "ram_style")
+                        if a in getCustomOp(n).get_nodeattr_types()}
+               for n in df.graph.node if "PE" in getCustomOp(n).get_nodeattr_types()}
+    assert all(folding[name]["ram_style"] == "distributed" for name in moved)
+    (tmp_path / "folding.json").write_text(json.dumps(folding))
+    out = built("tfc_w1a1", folding=str(tmp_path / "folding.json"))
+    assert estimates(out)["analytic_cycles_per_frame"] == cycles
+    r = simulate(out, frames=6)
+    assert r["bit_exact"] and r["cycles_vs_analytic"] == pytest.approx(1.0, abs=0.02)

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("models", "build_flows", "hw")
 # Layers of models/ in data-flow order; a module may import from its own layer or earlier ones.
 MODEL_LAYERS = [
-    ("models.errors",),
+    ("models.errors", "models.names"),
     ("models.quantizers", "models.data", "models.augment", "models.curves"),
     ("models.blocks",),
     ("models.topologies",),

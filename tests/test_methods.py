@@ -175,3 +175,12 @@ def test_a_zero_padded_binary_convolution_is_refused_with_the_node_named(tmp_pat
     result = run_cli("build", tmp_path / "m.onnx", "--out", tmp_path / "build")
     assert result.exit_code == 2 and "convolution 'Conv_" in result.output and "zero-pads a binary" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "build").exists()
+
+
+def test_the_torch_free_name_lists_agree_with_the_tables():
+    """The CLI offers models.names' lists as choices; they must be what the registries build."""
+    from models import names
+    from models.registry import CONV_MODELS
+
+    assert names.METHOD_NAMES == tuple(RECIPES)
+    assert names.CONV_MODEL_NAMES == tuple(CONV_MODELS)

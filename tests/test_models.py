@@ -8,7 +8,8 @@ from qonnx.core.modelwrapper import ModelWrapper
 from models.errors import BcnnError
 from models.export import execute_qonnx, export_model, sample_inputs
 from models.random_init import random_model
-from models.registry import BNN_PYNQ_MODELS, build_model, parse_name
+from models.names import BNN_PYNQ_MODELS
+from models.registry import build_model, parse_name
 from tests.float_model import FloatHead
 
 

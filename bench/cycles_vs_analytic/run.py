@@ -20,7 +20,7 @@ from build_flows.flow import run_build  # noqa: E402
 from build_flows.sim.simulate import simulate  # noqa: E402
 from models.export import export_model  # noqa: E402
 from models.random_init import random_model  # noqa: E402
-from models.registry import BNN_PYNQ_MODELS  # noqa: E402
+from models.names import BNN_PYNQ_MODELS  # noqa: E402
 
 HERE = Path(__file__).parent
 CASES = [(name, None) for name in BNN_PYNQ_MODELS] + [("tfc_w1a1", "tfc_w1a1"), ("cnv_w1a1", "cnv_w1a1")]

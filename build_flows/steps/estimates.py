@@ -21,6 +21,7 @@ def layer_estimates(df: ModelWrapper, fpga_part: str) -> list:
             "cycles": int(inst.get_exp_cycles()),
             "PE": inst.get_nodeattr("PE") if "PE" in attrs else None,
             "SIMD": inst.get_nodeattr("SIMD") if "SIMD" in attrs else None,
+            "ram_style": inst.get_nodeattr("ram_style") if "ram_style" in attrs else None,
             "lut": int(math.ceil(inst.lut_estimation(fpga_part))),
             "bram_18k": int(inst.bram_estimation(fpga_part)),
             "uram": int(inst.uram_estimation(fpga_part)),

@@ -84,7 +84,7 @@ def evaluate_design(spec: dict, model_bytes: bytes) -> dict:
             "lut_estimated": est["totals"]["lut"],
             "bram_18k_estimated": est["totals"]["bram_18k"],
             "fits_by_estimate": est["fits_board"],
-            "folding": {layer["name"]: {k: layer[k] for k in ("PE", "SIMD") if layer[k] is not None}
+            "folding": {layer["name"]: {k: layer[k] for k in ("PE", "SIMD", "ram_style") if layer.get(k) is not None}
                         for layer in est["layers"] if layer["PE"] is not None or layer["SIMD"] is not None},
         }
         stitch = build / "rtl" / "stitch.json"

@@ -10,8 +10,7 @@ import ray
 import torch
 
 from models.errors import BcnnError
-from models.recipes import METHOD_NAMES
-from models.registry import MODEL_NAMES
+from models.names import METHOD_NAMES, MODEL_NAMES
 from models.train import TrainConfig, train
 
 from ..design_point import run_directory
