@@ -241,8 +241,11 @@ def sim(build_dir, frames, input_npy, backpressure, probe, seed):
     click.echo(f"{r['frames']} frames, {len(r['streams'])} stream(s) compared, bit_exact={r['bit_exact']}, "
                f"cycles/frame={r['cycles_per_frame']}{ratio}, latency={r['latency_cycles']} cycles, "
                f"{r['sim_cycles_per_second'] or 0:,.0f} simulated cycles/s; report: {Path(build_dir) / 'sim' / 'report.json'}")
-    click.echo(f"time per frame: Verilator {1e3 * r['sim_seconds'] / r['frames']:.2f} ms, python reference "
-               f"{1e3 * r['reference_seconds'] / r['frames']:.2f} ms, input packing {1e3 * r['stimulus_seconds'] / r['frames']:.2f} ms "
+    per_frame = {k: f"{1e3 * r[k] / r['frames']:.2f} ms" for k in
+                 ("sim_seconds", "reference_seconds", "run_seconds", "compare_seconds", "stimulus_seconds")}
+    click.echo(f"time per frame: Verilator {per_frame['sim_seconds']} and python reference "
+               f"{per_frame['reference_seconds']} side by side ({per_frame['run_seconds']} together), "
+               f"comparison {per_frame['compare_seconds']}, input packing {per_frame['stimulus_seconds']} "
                f"(+ Verilator build {r['verilator_build_seconds']:.1f} s, 0 when cached)")
     if r["fractional_gating"]:
         click.echo(f"FracBNN gates on these frames: {gate_line(r['fractional_gating'])}")

