@@ -78,6 +78,15 @@ def test_cached_rows_need_no_ray_and_a_lost_result_reruns_alone(tfc_specs, in_pr
     assert resumed[1]["cycles_per_frame"] == rows[1]["cycles_per_frame"]
 
 
+def test_a_shipped_folding_is_a_candidate_by_name_and_by_content(tmp_path):
+    from build_flows.config import shipped_foldings
+
+    (by_name,) = folding_candidates(folding_files=["tfc_w1a1"])
+    assert by_name["folding_json"] == json.loads(shipped_foldings()["tfc_w1a1"].read_text())
+    with pytest.raises(BcnnError, match="no such file"):
+        folding_candidates(folding_files=[str(tmp_path / "missing.json")])
+
+
 def test_the_key_follows_the_content(tfc_specs):
     _, specs = tfc_specs
     key = content_key("designs", specs[0])

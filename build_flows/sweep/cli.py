@@ -48,7 +48,8 @@ def sweep():
 @click.option("--fastest", "fastest_scales", default="", metavar="S1,S2,..",
               help="--folding fastest candidates, one per synthesized-per-estimated LUT ratio.")
 @click.option("--target-fps", default="", metavar="F1,F2,..", help="FINN+ SetFolding candidates, one per target FPS.")
-@click.option("--folding", "folding_files", multiple=True, type=click.Path(), help="A folding file as a candidate.")
+@click.option("--folding", "folding_files", multiple=True,
+              help="A folding file (or a shipped one by name, e.g. cnv_w1a1) as a candidate; repeatable.")
 @click.option("--fifo-depth", default="32", show_default=True, metavar="D1,D2,..",
               help="FIFO depths, each crossed with every folding candidate.")
 @click.option("--outputs", default="estimates,rtl,synth", show_default=True,

@@ -15,7 +15,7 @@ import ray
 from models.errors import BcnnError
 
 from ..boards import get_board
-from ..config import BuildConfig
+from ..config import BuildConfig, shipped_foldings
 from ..flow import run_build
 from ..report import load_estimates, load_synth
 from ..steps.fold import load_folding
@@ -26,10 +26,13 @@ COMMON = ("board", "clock_ns", "lut_cap", "outputs", "seed")
 
 def folding_candidates(fastest_scales=(), target_fps=(), folding_files=()) -> list:
     """Folding specs: `--folding fastest` with FINN+'s LUT estimates scaled by each of
-    fastest_scales, FINN+'s SetFolding for each target FPS, and folding files by content."""
+    fastest_scales, FINN+'s SetFolding for each target FPS, and folding files (or shipped foldings
+    by name, as `bcnn build --folding` takes them) by content."""
+    shipped = shipped_foldings()
+    files = [shipped[p] if not Path(p).is_file() and p in shipped else Path(p) for p in folding_files]
     return ([{"folding": "fastest", "lut_per_estimate": float(s)} for s in fastest_scales]
             + [{"target_fps": float(f)} for f in target_fps]
-            + [{"folding_file": Path(p).name, "folding_json": load_folding(p)} for p in folding_files])
+            + [{"folding_file": p.name, "folding_json": load_folding(p)} for p in files])
 
 
 def design_specs(model: Path, common: dict, foldings: list, fifo_depths=(32,)) -> list:
