@@ -1,4 +1,5 @@
-"""bcnn_axis_last: data unchanged and TLAST on exactly every BEATS-th beat, under random stalls."""
+"""bcnn_axis_last: data unchanged and TLAST on exactly every BEATS-th beat, under random stalls,
+at one beat per cycle without them."""
 import numpy as np
 import pytest
 
@@ -37,3 +38,5 @@ def test_tlast_marks_every_packet_end(width, beats, stalls, tmp_path):
     np.testing.assert_array_equal(got[:, :width], data)
     expected_last = (np.arange(len(data)) % beats) == beats - 1
     np.testing.assert_array_equal(got[:, width].astype(bool), expected_last)
+    if stalls == (100, 100):  # a register slice at full rate: one beat every cycle
+        assert set(np.diff(result.out_cycles.astype(np.int64))) == {1}
