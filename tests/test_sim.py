@@ -166,12 +166,12 @@ def test_the_overlapped_reference_compares_by_digest_and_still_says_where(built)
     words = [np.concatenate([np.pad(vl.pack(s.beats(t), s.dtype.bitwidth()), ((0, 0), (0, 1)))
                              for t in (dataflow_outputs(view, x)[i] for x in df_inputs)])
              for i, s in enumerate(streams)]
-    _, first, bad = compare_streams(view, df_inputs, streams, words, expected=digests)
+    _, first, bad = compare_streams(view, df_inputs, streams, words, digests)
     assert first is None and not bad
     words[2][:, -1] = 0xFFFFFFFF  # padding bits only
-    assert not compare_streams(view, df_inputs, streams, words, expected=digests)[2]
+    assert not compare_streams(view, df_inputs, streams, words, digests)[2]
     stream = streams[2]
     words[2][stream.beats_per_frame + 1, 0] ^= 1  # frame 1, beat 1, element 0
-    per_stream, first, bad = compare_streams(view, df_inputs, streams, words, expected=digests)
+    per_stream, first, bad = compare_streams(view, df_inputs, streams, words, digests)
     assert bad == {1} and per_stream[2]["mismatched_frames"] == 1
     assert (first.stage, first.frame, first.beat, first.element) == (stream.name, 1, 1, 0)

@@ -12,7 +12,7 @@ FRACTIONAL_OP = "FracMVAU_bcnn"
 
 class GateRecorder:
     """Collects each fractional unit's input codes from the reference execution of every frame
-    (`observe` of streams.compare_streams), so the gate pattern needs no second execution."""
+    (`observe` of streams.reference_digests), so the gate pattern needs no second execution."""
 
     def __init__(self, df: ModelWrapper):
         self.df = df

@@ -131,7 +131,7 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
     start = time.perf_counter()
     per_stream, first, bad_frames = compare_streams(view, df_inputs, checked,
                                                     result.probes if probe == "all" else [result.out_words],
-                                                    last_only=probe != "all", expected=reference["digests"])
+                                                    reference["digests"], last_only=probe != "all")
     compare_seconds = time.perf_counter() - start
     lost = [e["stage"] for e in per_stream if not e["count_ok"]]
     got_out = last.unpack(result.out_words).reshape(frames, -1, last.elems)

@@ -149,21 +149,20 @@ def reference_digests(view: ModelWrapper, df_inputs: list, checked: list, last_o
     return digests
 
 
-def compare_streams(view: ModelWrapper, df_inputs: list, checked: list, recorded: list, last_only: bool = False,
-                    observe=None, expected: list | None = None):
+def compare_streams(view: ModelWrapper, df_inputs: list, checked: list, recorded: list, expected: list,
+                    last_only: bool = False):
     """Compare recorded streams ((beats, words) per layout in `checked`: every layer's, or with
-    `last_only` the accelerator's output alone) with the python execution of each frame.
+    `last_only` the accelerator's output alone) with the python execution of each frame, whose
+    digests `expected` holds (reference_digests of the same frames and streams, computed while the
+    simulation ran).
 
     -> (per-stream results, the first Mismatch in frame then stage order or None, frames that
     differ). A stream with lost or extra beats fails every frame without a beat comparison; the
     exception is a layer that has run ahead into the frame after the last (a padding layer emits
     the next frame's top border before any of its input exists, and the layers after it follow):
-    fewer beats than a frame more are `next_frame_beats`, not compared. `observe(df_input, outputs)`,
-    if given, sees each frame's python execution (every node's outputs, in node order).
-
-    With `expected` (reference_digests of the same frames and streams) a frame's stream whose
+    fewer beats than a frame more are `next_frame_beats`, not compared. A frame's stream whose
     words have the expected digest is equal; only a frame that differs is executed again, to say
-    where (`observe` is then not called: reference_digests called it)."""
+    where."""
     frames = len(df_inputs)
     per_stream = []
     for s, words in zip(checked, recorded):
@@ -174,17 +173,13 @@ def compare_streams(view: ModelWrapper, df_inputs: list, checked: list, recorded
     first, bad_frames = None, set()
     for f, df_in in enumerate(df_inputs):
         outputs = None
-        if expected is None:
-            outputs = dataflow_outputs(view, df_in)
-            if observe is not None:
-                observe(df_in, outputs)
         for i, (entry, layout, words) in enumerate(zip(per_stream, checked, recorded)):
             if not entry["count_ok"]:
                 bad_frames.add(f)
                 continue
             bpf = layout.beats_per_frame
             got = words[f * bpf:(f + 1) * bpf]
-            if expected is not None and words_digest(layout, got) == expected[f][i]:
+            if words_digest(layout, got) == expected[f][i]:
                 continue
             if outputs is None:
                 outputs = dataflow_outputs(view, df_in)

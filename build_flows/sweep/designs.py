@@ -16,7 +16,9 @@ from models.errors import BcnnError
 
 from ..boards import get_board
 from ..config import BuildConfig, shipped_foldings
+from ..fifo_sizing import fifo_table
 from ..flow import run_build
+from ..fold_search import fits as synthesis_fits
 from ..report import load_estimates, load_synth
 from ..steps.fold import load_folding
 
@@ -90,17 +92,12 @@ def evaluate_design(spec: dict, model_bytes: bytes) -> dict:
             "folding": {layer["name"]: {k: layer[k] for k in ("PE", "SIMD", "ram_style") if layer.get(k) is not None}
                         for layer in est["layers"] if layer["PE"] is not None or layer["SIMD"] is not None},
         }
-        stitch = build / "rtl" / "stitch.json"
-        if stitch.is_file():
-            info = json.loads(stitch.read_text())
-            widths = [s["width"] for s in info["streams"] if s["dst"] is not None]
-            row["fifo_bits"] = sum(w * d for w, d in zip(widths, info["fifo_depths"]))
+        if (build / "rtl" / "stitch.json").is_file():
+            row["fifo_bits"] = sum(f["width"] * f["depth"] for f in fifo_table(build))
         if synth is not None:
             board = get_board(cfg.board)
-            total = synth["total"]
-            row.update(lut_synthesized=total["lut_total"], bram_18k_synthesized=total["bram_18k"],
-                       fits_by_synthesis=total["lut_total"] <= cfg.lut_cap * board.lut
-                       and total["bram_18k"] <= board.bram_18k)
+            row.update(lut_synthesized=synth["total"]["lut_total"], bram_18k_synthesized=synth["total"]["bram_18k"],
+                       fits_by_synthesis=synthesis_fits(synth, board.lut, board.bram_18k, cfg.lut_cap))
         sim = build / "sim" / "report.json"
         if sim.is_file():
             report = json.loads(sim.read_text())
