@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from build_flows.cli import main
 from build_flows.config import BuildConfig
-from build_flows.fifo_sizing import fifo_table, size_fifos
+from build_flows.explore.fifo_sizing import fifo_table, size_fifos
 from build_flows.flow import run_build
 from build_flows.sim.simulate import simulate
 from models.errors import BcnnError

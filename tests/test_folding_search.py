@@ -58,7 +58,7 @@ def test_when_block_ram_binds_weights_move_to_luts_and_the_design_stays_exact(bu
     from qonnx.core.modelwrapper import ModelWrapper
     from qonnx.custom_op.registry import getCustomOp
 
-    import build_flows.folding_search as fs
+    import build_flows.folding.grow_bottleneck as fs
     from build_flows.steps.estimates import layer_estimates
 
     board = replace(get_board("Pynq-Z1"), bram_18k=24)

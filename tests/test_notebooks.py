@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
-from build_flows.demo import pick_dataset
+from build_flows.cli.demo import pick_dataset
 from build_flows.runtime.accelerator import open_accelerator
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"

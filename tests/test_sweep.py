@@ -11,10 +11,10 @@ from ray.cluster_utils import Cluster
 from build_flows.cli import main
 from build_flows.config import BuildConfig
 from build_flows.flow import run_build
-from build_flows.report import load_estimates
-from build_flows.sweep.designs import design_specs, evaluate_design, fastest_fitting, folding_candidates
-from build_flows.sweep.engine import ResultCache, content_key, run_tasks, run_trials
-from build_flows.sweep.training import trainer, training_specs
+from build_flows.analysis.report import load_estimates
+from build_flows.explore.sweep.designs import design_specs, evaluate_design, fastest_fitting, folding_candidates
+from build_flows.explore.sweep.engine import ResultCache, content_key, run_tasks, run_trials
+from build_flows.explore.sweep.training import trainer, training_specs
 from models.errors import BcnnError
 
 COMMON = {"board": "Pynq-Z1", "clock_ns": None, "lut_cap": 0.85, "outputs": ["estimates", "rtl", "sim"], "seed": 0}

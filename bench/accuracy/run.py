@@ -20,7 +20,7 @@ import os
 import statistics
 from pathlib import Path
 
-from build_flows.sweep.engine import ResultCache, run_trials
+from build_flows.explore.sweep.engine import ResultCache, run_trials
 
 HERE = Path(__file__).parent
 RUNS = HERE.parent.parent / "runs" / "bench_accuracy"

@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from build_flows.config import BuildConfig  # noqa: E402
-from build_flows.fifo_sizing import size_fifos  # noqa: E402
+from build_flows.explore.fifo_sizing import size_fifos  # noqa: E402
 from build_flows.flow import run_build  # noqa: E402
 from build_flows.sim.simulate import simulate  # noqa: E402
 from models.export import export_model  # noqa: E402

@@ -21,8 +21,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from build_flows.config import BuildConfig  # noqa: E402
 from build_flows.flow import run_build  # noqa: E402
-from build_flows.fold_search import fold_search  # noqa: E402
-from build_flows.report import load_estimates, load_synth  # noqa: E402
+from build_flows.explore.fold_by_synthesis import fold_search  # noqa: E402
+from build_flows.analysis.report import load_estimates, load_synth  # noqa: E402
 from build_flows.sim.simulate import simulate  # noqa: E402
 from models.export import export_model  # noqa: E402
 from models.random_init import random_model  # noqa: E402

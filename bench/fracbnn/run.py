@@ -21,7 +21,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from build_flows.design_point import measure_design  # noqa: E402
+from build_flows.explore.design_point import measure_design  # noqa: E402
 from models.train import TrainConfig  # noqa: E402
 
 HERE = Path(__file__).parent

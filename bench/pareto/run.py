@@ -7,7 +7,7 @@ bit-exact and fits the Pynq-Z1 by synthesis.
 Rows come from the designs bench/residual and bench/fracbnn built (their results.json) and from
 this benchmark's own cases (Fashion-MNIST, and longer-trained candidates for the goal: resnet_small,
 and resnet_wide with twice its channels), each
-trained, built, simulated and synthesized by build_flows.design_point, as the others are.
+trained, built, simulated and synthesized by build_flows.explore.design_point, as the others are.
 
 Writes results.json (own cases), results.md and pareto.png beside this file.
 
@@ -26,7 +26,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from build_flows.design_point import measure_design  # noqa: E402
+from build_flows.explore.design_point import measure_design  # noqa: E402
 from models.train import TrainConfig  # noqa: E402
 
 HERE = Path(__file__).parent

@@ -20,8 +20,8 @@ from qonnx.transformation.general import GiveUniqueNodeNames
 from models.errors import BcnnError
 
 from ..boards import get_board
-from ..folding_rules import BCNN_FOLDING, FOLDED_DIMENSIONS, divisors, layer_kind
-from ..folding_search import depthwise_partner, fastest_folding
+from ..folding.rules import BCNN_FOLDING, FOLDED_DIMENSIONS, divisors, layer_kind
+from ..folding.grow_bottleneck import depthwise_partner, fastest_folding
 from .estimates import layer_estimates
 from .dataflow import transform_dataflow
 

@@ -26,8 +26,8 @@ from qonnx.transformation.infer_shapes import InferShapes
 
 from models.errors import BcnnError
 from ..custom_op.base import DOMAIN  # bcnn layers without a FINN+ counterpart, made earlier
-from ..repeat_channels import InferRepeatChannels
-from ..squeeze_interaction import InferGlobalSum, InferPixelBroadcast
+from ..transformation.repeat_channels import InferRepeatChannels
+from ..transformation.squeeze_interaction import InferGlobalSum, InferPixelBroadcast
 from .dataflow import get_dataflow, set_dataflow, transform_dataflow
 
 HW_DOMAIN = "finn.custom_op.fpgadataflow"

@@ -10,10 +10,10 @@ from qonnx.transformation.infer_shapes import InferShapes
 from qonnx.transformation.insert_topk import InsertTopK
 from qonnx.util.cleanup import cleanup_model
 
-from ..fracbnn import InferThermometer, check_no_fracbnn_leftovers
-from ..fracbnn_units import InferFractionalUnits
-from ..repeat_channels import RemoveNoOpExpand
-from ..squeeze_interaction import ExplicitPixelBroadcast
+from ..transformation.fracbnn import InferThermometer, check_no_fracbnn_leftovers
+from ..transformation.fracbnn_units import InferFractionalUnits
+from ..transformation.repeat_channels import RemoveNoOpExpand
+from ..transformation.squeeze_interaction import ExplicitPixelBroadcast
 
 PIXEL_INPUT = "pixels"
 

@@ -22,15 +22,15 @@ from qonnx.transformation.general import RemoveUnusedTensors
 from qonnx.transformation.infer_data_layouts import InferDataLayouts
 from qonnx.transformation.lower_convs_to_matmul import LowerConvsToMatMul
 
-from ..binary_padding import AbsorbPadIntoIm2Col, BinaryIm2ColPadValue
-from ..collapse_thresholds import CollapseConsecutiveThresholds
-from ..fracbnn_streamline import AbsorbActivationIntoFracMVAU, AbsorbSignIntoFracMVAU, XnorThermometerMatMul
-from ..move_scalar_mul import MoveScalarMulPastReduceSum, MoveScalarMulPastTile
-from ..repeat_channels import MoveTransposePastTile
-from ..round_half_even import RoundTiesToEven, half_even_quants
-from ..squeeze_interaction import AbsorbTransposeIntoReduceSum
-from ..unshare_activations import UnshareBinaryActivations
-from ..xnor_accumulators import WidenXnorAccumulators
+from ..transformation.binary_padding import AbsorbPadIntoIm2Col, BinaryIm2ColPadValue
+from ..transformation.collapse_thresholds import CollapseConsecutiveThresholds
+from ..transformation.fracbnn_streamline import AbsorbActivationIntoFracMVAU, AbsorbSignIntoFracMVAU, XnorThermometerMatMul
+from ..transformation.move_scalar_mul import MoveScalarMulPastReduceSum, MoveScalarMulPastTile
+from ..transformation.repeat_channels import MoveTransposePastTile
+from ..transformation.round_half_even import RoundTiesToEven, half_even_quants
+from ..transformation.squeeze_interaction import AbsorbTransposeIntoReduceSum
+from ..transformation.unshare_activations import UnshareBinaryActivations
+from ..transformation.xnor_accumulators import WidenXnorAccumulators
 from .dataflow import transform_dataflow
 from .prepare import tidy
 

@@ -19,11 +19,11 @@ from models.data import load_dataset
 from models.export import export_model
 from models.train import CHECKPOINT, TrainConfig, train
 
-from .config import BuildConfig
-from .flow import run_build
-from .report import estimates_table, load_estimates, load_synth, plot_cycles, plot_resources
-from .sim.images import simulate_images
-from .verify import executable, run_model
+from ..config import BuildConfig
+from ..flow import run_build
+from ..analysis.report import estimates_table, load_estimates, load_synth, plot_cycles, plot_resources
+from ..sim.images import simulate_images
+from ..verify import executable, run_model
 
 MODEL = "tfc_w1a1"
 HW_CHECK_IMAGES = 200  # test images run through the built hardware graph (python execution)

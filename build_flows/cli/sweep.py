@@ -60,8 +60,8 @@ def designs(model, out, board, clock_ns, lut_cap, fastest_scales, target_fps, fo
             address, jobs):
     """Build every candidate folding x FIFO depth of MODEL; the fastest that fits the board."""
     from build_flows.atomic import write_json
-    from build_flows.sweep.designs import design_specs, evaluate_design, fastest_fitting, fits, folding_candidates
-    from build_flows.sweep.engine import ResultCache, run_tasks
+    from build_flows.explore.sweep.designs import design_specs, evaluate_design, fastest_fitting, fits, folding_candidates
+    from build_flows.explore.sweep.engine import ResultCache, run_tasks
 
     check_jobs(jobs)
     foldings = folding_candidates(number_list("fastest", fastest_scales), number_list("target-fps", target_fps),
@@ -112,8 +112,8 @@ def designs(model, out, board, clock_ns, lut_cap, fastest_scales, target_fps, fo
 def train_sweep(out, models, methods, seeds, datasets, epochs, limit, address, jobs):
     """Train every dataset x model x method x seed as Ray Tune trials; a table of test accuracies."""
     from build_flows.atomic import write_json
-    from build_flows.sweep.engine import ResultCache, run_trials
-    from build_flows.sweep.training import trainer, training_specs
+    from build_flows.explore.sweep.engine import ResultCache, run_trials
+    from build_flows.explore.sweep.training import trainer, training_specs
 
     check_jobs(jobs)
     try:

@@ -24,10 +24,10 @@ from qonnx.core.modelwrapper import ModelWrapper
 
 from models.errors import BcnnError
 
-from .atomic import write_json
-from .config import BuildConfig
-from .rtl.stitch import stitch
-from .sim.simulate import simulate
+from ..atomic import write_json
+from ..config import BuildConfig
+from ..rtl.stitch import stitch
+from ..sim.simulate import simulate
 
 MIN_DEPTH = 2
 MARGIN = 0.125  # of the observed occupancy, at least one word: slack for data the frames did not show

@@ -11,7 +11,7 @@ import click
 from click.core import ParameterSource
 from rich.console import Console
 
-from build_flows.sweep.cli import sweep
+from .sweep import sweep
 from models.errors import BcnnError
 from models.names import METHOD_NAMES, MODEL_NAMES
 
@@ -175,7 +175,7 @@ def build(model, board, folding, lut_cap, target_fps, clock_ns, verify_samples, 
     options given on the command line override its values."""
     from build_flows.config import BuildConfig
     from build_flows.flow import run_build
-    from build_flows.report import estimates_table, load_estimates, load_shortcuts, load_synth, shortcuts_line
+    from build_flows.analysis.report import estimates_table, load_estimates, load_shortcuts, load_synth, shortcuts_line
     from build_flows.vendor.pending import VendorToolsMissing
 
     options = dict(out=out, board=board, clock_ns=clock_ns, folding=folding, lut_cap=lut_cap, target_fps=target_fps,
@@ -212,7 +212,7 @@ def build(model, board, folding, lut_cap, target_fps, clock_ns, verify_samples, 
 def synth(build_dir, jobs, layers_only):
     """Synthesize a build's RTL with open-source Yosys for its board's family: every layer, every FIFO
     configuration and the whole top; report/synth.json beside FINN+'s estimates."""
-    from build_flows.report import estimates_table, load_estimates
+    from build_flows.analysis.report import estimates_table, load_estimates
     from build_flows.synth.design import synthesize_build
 
     if jobs is not None and jobs < 1:
@@ -271,7 +271,7 @@ def fold_search_command(model, board, clock_ns, lut_cap, rounds, out):
     FINN+'s LUT estimates rescaled, round by round, to what synthesis made of the last design."""
     from build_flows.atomic import write_json
     from build_flows.config import BuildConfig
-    from build_flows.fold_search import fold_search
+    from build_flows.explore.fold_by_synthesis import fold_search
 
     if rounds < 1:
         raise BcnnError(f"--rounds must be at least 1, got {rounds}")
@@ -295,7 +295,7 @@ def size_fifos_command(build_dir, frames):
     """Size every FIFO by simulation: the smallest depths that keep the simulated frame interval,
     bit-exact and deadlock-free under backpressure (shortcuts keep their computed depth).
     Writes report/fifo_sizing.json and BUILD_DIR/fifo_sized.yaml (`bcnn build` it)."""
-    from build_flows.fifo_sizing import size_fifos
+    from build_flows.explore.fifo_sizing import size_fifos
 
     if not (Path(build_dir) / "rtl" / "stitch.json").is_file():
         raise BcnnError(f"{build_dir}: no stitched RTL (rtl/stitch.json); build with the rtl backend first")
@@ -314,7 +314,7 @@ def size_fifos_command(build_dir, frames):
 def report(build_dir, as_json):
     """Per-layer cycles, PE/SIMD and resources of a build (estimated, and synthesized after
     `bcnn synth`) against the board's budget, plus report/cycles.png and report/resources.png."""
-    from build_flows.report import (estimates_table, load_estimates, load_shortcuts, load_synth, plot_cycles,
+    from build_flows.analysis.report import (estimates_table, load_estimates, load_shortcuts, load_synth, plot_cycles,
                                     plot_resources, shortcuts_line)
 
     est = load_estimates(Path(build_dir))
@@ -357,7 +357,7 @@ def deploy(build_dir, host, dest, port, dry_run):
 @click.option("--epochs", default=10, show_default=True, type=int)
 def demo(out, epochs):
     """The main job: train TFC-w1a1 on MNIST, export, build for Pynq-Z1, simulate the RTL, report."""
-    from build_flows.demo import run_demo
+    from .demo import run_demo
 
     run_demo(Path(out), epochs)
 

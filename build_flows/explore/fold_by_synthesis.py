@@ -10,10 +10,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from .boards import get_board
-from .config import BuildConfig
-from .flow import run_build
-from .report import load_estimates, load_synth
+from ..boards import get_board
+from ..config import BuildConfig
+from ..flow import run_build
+from ..analysis.report import load_estimates, load_synth
 
 SETTLED = 0.05  # relative change of the LUT ratio below which another round would fold the same
 

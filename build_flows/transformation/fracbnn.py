@@ -21,7 +21,7 @@ from qonnx.transformation.general import SortGraph
 
 from models.errors import BcnnError
 
-from .custom_op.base import DOMAIN
+from ..custom_op.base import DOMAIN
 from .graph_match import new_tensor, only_consumer, producer, scalar
 
 # Op types that only FracBNN's subgraphs contribute: one left after the inference is a pattern

@@ -17,8 +17,8 @@ from qonnx.transformation.general import SortGraph
 from models.errors import BcnnError
 
 from .binary_padding import spatial_pads
-from .custom_op.base import DOMAIN
-from .custom_op.frac_mvau import accumulator_range
+from ..custom_op.base import DOMAIN
+from ..custom_op.frac_mvau import accumulator_range
 from .fracbnn import binary_weights, bipolar_input, run_nodes
 from .graph_match import new_tensor, producer, scalar
 

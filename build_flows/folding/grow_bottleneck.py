@@ -11,9 +11,9 @@ while LUTs last (weights_to_luts)."""
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
-from .boards import Board
-from .steps.estimates import layer_estimates
-from .folding_rules import BCNN_FOLDING, FOLDED_DIMENSIONS, divisors, layer_kind
+from ..boards import Board
+from ..steps.estimates import layer_estimates
+from .rules import BCNN_FOLDING, FOLDED_DIMENSIONS, divisors, layer_kind
 
 BRAM18_BITS = 18 * 1024
 # Folding attributes in the order a bottleneck raises them, by layer kind

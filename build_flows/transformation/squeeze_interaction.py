@@ -18,7 +18,7 @@ import numpy as np
 from onnx import helper
 from qonnx.transformation.base import Transformation
 
-from .custom_op.base import DOMAIN
+from ..custom_op.base import DOMAIN
 from .graph_match import new_tensor, only_consumer, producer
 
 NCHW_FROM_NHWC = [0, 3, 1, 2]

@@ -19,7 +19,7 @@ from qonnx.core.datatype import DataType
 from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.base import Transformation
 
-from .custom_op.frac_mvau import accumulator_range
+from ..custom_op.frac_mvau import accumulator_range
 from .graph_match import only_consumer
 
 

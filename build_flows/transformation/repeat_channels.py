@@ -11,7 +11,7 @@ import numpy as np
 from onnx import helper
 from qonnx.transformation.base import Transformation
 
-from .custom_op.base import DOMAIN
+from ..custom_op.base import DOMAIN
 from .graph_match import only_consumer
 
 

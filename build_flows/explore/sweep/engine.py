@@ -24,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from models.errors import BcnnError
 
-from ..atomic import write_json
+from ...atomic import write_json
 
 # Part of every key: bump when what an evaluation measures changes, so older cached rows are not
 # taken for new ones.

@@ -15,10 +15,10 @@ from models.data import load_dataset
 from models.export import export_model
 from models.train import TrainConfig, train
 
-from .config import BuildConfig
-from .flow import run_build
-from .sim.images import simulate_images
-from .synth.design import synthesize_build
+from ..config import BuildConfig
+from ..flow import run_build
+from ..sim.images import simulate_images
+from ..synth.design import synthesize_build
 
 BACKPRESSURE_FRAMES = 5
 RUNS = Path.home() / ".cache" / "bcnn-fpga" / "runs"

@@ -14,13 +14,13 @@ import ray
 
 from models.errors import BcnnError
 
-from ..boards import get_board
-from ..config import BuildConfig, shipped_foldings
+from ...boards import get_board
+from ...config import BuildConfig, shipped_foldings
 from ..fifo_sizing import fifo_table
-from ..flow import run_build
-from ..fold_search import fits as synthesis_fits
-from ..report import load_estimates, load_synth
-from ..steps.fold import load_folding
+from ...flow import run_build
+from ..fold_by_synthesis import fits as synthesis_fits
+from ...analysis.report import load_estimates, load_synth
+from ...steps.fold import load_folding
 
 # Build options a sweep fixes for all its candidates, beside the candidate's own.
 COMMON = ("board", "clock_ns", "lut_cap", "outputs", "seed")
