@@ -59,7 +59,7 @@ def test_when_block_ram_binds_weights_move_to_luts_and_the_design_stays_exact(bu
     from qonnx.custom_op.registry import getCustomOp
 
     import build_flows.folding.grow_bottleneck as fs
-    from build_flows.steps.estimates import layer_estimates
+    from build_flows.analysis.estimates import layer_estimates
 
     board = replace(get_board("Pynq-Z1"), bram_18k=24)
     df_path = built("tfc_w1a1") / "dataflow.onnx"

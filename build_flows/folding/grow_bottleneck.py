@@ -12,7 +12,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from ..boards import Board
-from ..steps.estimates import layer_estimates
+from ..analysis.estimates import layer_estimates
 from .rules import BCNN_FOLDING, FOLDED_DIMENSIONS, divisors, layer_kind
 
 BRAM18_BITS = 18 * 1024

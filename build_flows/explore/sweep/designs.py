@@ -20,7 +20,7 @@ from ..fifo_sizing import fifo_table
 from ...flow import run_build
 from ..fold_by_synthesis import fits as synthesis_fits
 from ...analysis.report import load_estimates, load_synth
-from ...steps.fold import load_folding
+from ...folding.config_file import load_folding
 
 # Build options a sweep fixes for all its candidates, beside the candidate's own.
 COMMON = ("board", "clock_ns", "lut_cap", "outputs", "seed")

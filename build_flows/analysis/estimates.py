@@ -1,0 +1,50 @@
+"""Per-layer cycle and resource estimates from FINN+'s analytic models, and a design's totals
+against its board."""
+import math
+
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+
+from ..boards import get_board
+
+
+def layer_estimates(df: ModelWrapper, fpga_part: str) -> list:
+    layers = []
+    for node in df.graph.node:
+        inst = getCustomOp(node)
+        attrs = inst.get_nodeattr_types()
+        layers.append({
+            "name": node.name,
+            "op_type": node.op_type,
+            "cycles": int(inst.get_exp_cycles()),
+            "PE": inst.get_nodeattr("PE") if "PE" in attrs else None,
+            "SIMD": inst.get_nodeattr("SIMD") if "SIMD" in attrs else None,
+            "ram_style": inst.get_nodeattr("ram_style") if "ram_style" in attrs else None,
+            "lut": int(math.ceil(inst.lut_estimation(fpga_part))),
+            "bram_18k": int(inst.bram_estimation(fpga_part)),
+            "uram": int(inst.uram_estimation(fpga_part)),
+            "dsp": int(inst.dsp_estimation(fpga_part)),
+        })
+    return layers
+
+
+def design_estimates(df: ModelWrapper, cfg) -> dict:
+    board = get_board(cfg.board)
+    layers = layer_estimates(df, board.part)
+    slowest = max(layers, key=lambda layer: layer["cycles"])
+    cycles = slowest["cycles"]
+    totals = {k: sum(layer[k] for layer in layers) for k in ("lut", "bram_18k", "uram", "dsp")}
+    available = {"lut": board.lut, "bram_18k": board.bram_18k, "uram": board.uram, "dsp": board.dsp}
+    return {
+        "board": board.name,
+        "fpga_part": board.part,
+        "clock_ns": cfg.clock_ns,
+        "analytic_cycles_per_frame": cycles,
+        "bottleneck_layer": slowest["name"],
+        "fps_at_clock": 1e9 / (cfg.clock_ns * cycles) if cycles else None,
+        "latency_cycles_estimate": sum(layer["cycles"] for layer in layers),
+        "totals": totals,
+        "utilization": {k: (totals[k] / available[k] if available[k] else None) for k in totals},
+        "fits_board": all(totals[k] <= available[k] for k in totals),
+        "layers": layers,
+    }

@@ -1,0 +1,111 @@
+"""Folding searches on a dataflow graph: the fastest folding within the board's budget (ours
+and FINN+'s SetFolding, the faster kept), and FINN+'s SetFolding for a cycles-per-frame target
+with bcnn's own layers folded beside it."""
+import copy
+
+from finn.transformation.fpgadataflow.insert_dwc import InsertDWC
+from finn.transformation.fpgadataflow.set_folding import SetFolding
+from finn.transformation.fpgadataflow.specialize_layers import SpecializeLayers
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+from qonnx.transformation.general import GiveUniqueNodeNames
+
+from ..analysis.estimates import layer_estimates
+from ..boards import get_board
+from .grow_bottleneck import fastest_folding
+from .rules import BCNN_FOLDING, divisors
+
+FASTEST = "fastest"  # --folding fastest: grow_bottleneck.fastest_folding within the board's budget
+
+
+def design_cost(df: ModelWrapper, cfg) -> tuple:
+    """(cycles per frame, LUT scaled by lut_per_estimate, BRAM18) of a folded graph with the width
+    converters its folding makes (inserted after folding, so a search must add them to see them)."""
+    board = get_board(cfg.board)
+    layers = layer_estimates(insert_converters(ModelWrapper(copy.deepcopy(df.model)), board.part), board.part)
+    return (max(x["cycles"] for x in layers), cfg.lut_per_estimate * sum(x["lut"] for x in layers),
+            sum(x["bram_18k"] for x in layers))
+
+
+def fits(cost: tuple, cfg) -> bool:
+    board = get_board(cfg.board)
+    return cost[1] <= cfg.lut_cap * board.lut and cost[2] <= board.bram_18k
+
+
+def greedy_within_budget(df: ModelWrapper, cfg) -> tuple:
+    """grow_bottleneck.fastest_folding, its LUT cap tightened until the design fits with its width
+    converters. -> the design's cost."""
+    board, cap = get_board(cfg.board), cfg.lut_cap
+    for _ in range(4):
+        fastest_folding(df, board, cap, cfg.lut_per_estimate)
+        cost = design_cost(df, cfg)
+        if fits(cost, cfg):
+            break
+        cap *= cfg.lut_cap * board.lut / cost[1]
+    return cost
+
+
+def setfolding_within_budget(df: ModelWrapper, cfg) -> tuple:
+    """FINN+'s SetFolding (search_folding) at the smallest cycles-per-frame target whose design
+    fits, by bisection. -> the design's cost."""
+    fastest_ok, slow = None, max(x["cycles"] for x in layer_estimates(search_folding(
+        ModelWrapper(copy.deepcopy(df.model)), 1 << 40), get_board(cfg.board).part))
+    lo, hi = 1, slow
+    while lo < hi:
+        target = (lo + hi) // 2
+        trial = search_folding(ModelWrapper(copy.deepcopy(df.model)), target)
+        if fits(design_cost(trial, cfg), cfg):
+            hi, fastest_ok = target, trial
+        else:
+            lo = target + 1
+    chosen = fastest_ok or search_folding(ModelWrapper(copy.deepcopy(df.model)), slow)
+    df.graph.ClearField("node")
+    df.graph.node.extend(chosen.graph.node)
+    return design_cost(df, cfg)
+
+
+def fastest_within_budget(df: ModelWrapper, cfg) -> None:
+    """The faster of two searches within the budget (ties: the fewer LUTs): our greedy bottleneck
+    growth (folding_search.py) and FINN+'s SetFolding at the fastest target that fits, which often
+    balances SIMD and PE with fewer width converters."""
+    greedy = ModelWrapper(copy.deepcopy(df.model))
+    candidates = [(greedy_within_budget(greedy, cfg), greedy)]
+    setfolded = ModelWrapper(copy.deepcopy(df.model))
+    candidates.append((setfolding_within_budget(setfolded, cfg), setfolded))
+    fitting = [c for c in candidates if fits(c[0], cfg)] or candidates
+    _, best = min(fitting, key=lambda c: (c[0][0], c[0][1]))
+    df.graph.ClearField("node")
+    df.graph.node.extend(best.graph.node)
+
+
+def search_folding(df: ModelWrapper, target: int) -> ModelWrapper:
+    """FINN+'s SetFolding for its layers (run on a copy without bcnn's own layers, which its
+    analysis cannot read, then copied back by name), and the smallest folding meeting the target
+    for bcnn's layers (their worst-case cycles)."""
+    finn_view = ModelWrapper(copy.deepcopy(df.model))
+    for node in [n for n in finn_view.graph.node if n.op_type in BCNN_FOLDING]:
+        finn_view.graph.node.remove(node)
+    finn_view = finn_view.transform(SetFolding(target, two_pass_relaxation=True))
+    folded = {n.name: n for n in finn_view.graph.node}
+    for node in df.graph.node:
+        if node.name in folded:
+            node.CopyFrom(folded[node.name])
+        elif node.op_type in BCNN_FOLDING:
+            fold_to_target(getCustomOp(node), BCNN_FOLDING[node.op_type], target)
+    return df
+
+
+def fold_to_target(inst, dimensions, target: int) -> None:
+    for fold_attr, _ in dimensions:
+        inst.set_nodeattr(fold_attr, 1)
+    for fold_attr, dim_attr in dimensions:
+        for value in divisors(inst.get_nodeattr(dim_attr)):
+            inst.set_nodeattr(fold_attr, value)
+            if inst.get_exp_cycles() <= target:
+                return
+
+
+def insert_converters(df: ModelWrapper, fpga_part: str) -> ModelWrapper:
+    df = df.transform(InsertDWC())
+    df = df.transform(SpecializeLayers(fpga_part))  # the new converters
+    return df.transform(GiveUniqueNodeNames())
