@@ -1,11 +1,11 @@
 """BuildConfig: everything one build needs, in one object (YAML on disk as build/X/build.yaml)."""
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 
 import yaml
 
 from .boards import get_board
-from models.data import DATASETS
+from models.names import DATASET_NAMES
 from models.errors import BcnnError
 
 # What a build can produce: estimates (FINN+'s analytic cycles and resources), rtl (the stitched,
@@ -97,8 +97,8 @@ class BuildConfig:
             self.outputs += [o for o in IMPLIED_OUTPUTS.get(output, ()) if o not in self.outputs]
         if self.batch < 1:
             raise BcnnError(f"--batch must be at least 1, got {self.batch}")
-        if self.dataset is not None and self.dataset not in DATASETS:
-            raise BcnnError(f"unknown dataset '{self.dataset}'; valid: {', '.join(DATASETS)}")
+        if self.dataset is not None and self.dataset not in DATASET_NAMES:
+            raise BcnnError(f"unknown dataset '{self.dataset}'; valid: {', '.join(DATASET_NAMES)}")
         if "bitfile" in self.outputs and self.backend == "hls" and board.shell != "zynq":
             raise BcnnError(f"--backend hls builds bitfiles for Zynq boards only (FINN+'s ZynqBuild); for {board.name} "
                             "use --backend rtl")
@@ -137,3 +137,9 @@ class BuildConfig:
         if missing:
             raise BcnnError(f"{path}: needs {' and '.join(missing)} (the QONNX model and the build directory)")
         return cls(**data)
+
+
+def default(name: str):
+    """A BuildConfig option's default: the CLI shows and passes these, so they live in one place."""
+    f = {f.name: f for f in fields(BuildConfig)}[name]
+    return f.default_factory() if f.default_factory is not MISSING else f.default

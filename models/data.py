@@ -28,8 +28,9 @@ import numpy as np
 import torch
 
 from .errors import BcnnError
+from .names import DATASET_NAMES
 
-DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10")
+DATASETS = DATASET_NAMES
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_ROOTS = {

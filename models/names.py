@@ -1,4 +1,4 @@
-"""The names of the models and training methods, without importing torch: the CLI offers them as
+"""The names of the models, training methods and data sets, without importing torch: the CLI offers them as
 choices, and a command that trains nothing (`bcnn sim`, `bcnn report`) should not pay torch's
 two-second import to parse its options. models.registry and models.recipes build their tables
 from these names (tests/test_methods.py checks they agree)."""
@@ -8,3 +8,4 @@ BNN_PYNQ_MODELS = tuple(f"{t}_w{w}a{a}" for t in BNN_PYNQ for w, a in PRECISIONS
 CONV_MODEL_NAMES = ("resnet_small", "resnet_wide", "rf_resnet_small", "drf_densenet_small")
 MODEL_NAMES = BNN_PYNQ_MODELS + CONV_MODEL_NAMES
 METHOD_NAMES = ("ste", "irnet", "bireal", "dgrl", "sofar", "fracbnn")
+DATASET_NAMES = ("digits", "mnist", "fashion_mnist", "cifar10")

@@ -6,6 +6,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from ..boards import get_board
+from .fit import Usage, fits, over_budget
 
 
 def layer_estimates(df: ModelWrapper, fpga_part: str) -> list:
@@ -45,6 +46,9 @@ def design_estimates(df: ModelWrapper, cfg) -> dict:
         "latency_cycles_estimate": sum(layer["cycles"] for layer in layers),
         "totals": totals,
         "utilization": {k: (totals[k] / available[k] if available[k] else None) for k in totals},
-        "fits_board": all(totals[k] <= available[k] for k in totals),
+        # by the one fit predicate: LUTs scaled as a fold search scales them, within the LUT cap
+        "lut_cap": cfg.lut_cap,
+        "fits_board": fits(Usage.from_estimates(totals, cfg.lut_per_estimate), board, cfg.lut_cap),
+        "over_budget": over_budget(Usage.from_estimates(totals, cfg.lut_per_estimate), board, cfg.lut_cap),
         "layers": layers,
     }

@@ -12,6 +12,7 @@ from click.core import ParameterSource
 from rich.console import Console
 
 from .sweep import sweep
+from build_flows.config import default
 from models.errors import BcnnError
 from models.names import METHOD_NAMES, MODEL_NAMES
 
@@ -143,26 +144,26 @@ def parse_fifo_depths(items) -> dict:
 
 @main.command()
 @click.argument("model", metavar="MODEL|CONFIG", type=click.Path())
-@click.option("--board", default="Pynq-Z1", show_default=True, help="Target board (see build_flows/boards.yaml).")
+@click.option("--board", default=default("board"), show_default=True, help="Target board (see build_flows/boards.yaml).")
 @click.option("--folding", default=None,
               help="FINN folding-config JSON, a shipped one (tfc_w1a1, cnv_w1a1), or 'fastest': the fastest "
                    "folding within the board's budget by FINN+'s estimates (see --lut-cap).")
-@click.option("--lut-cap", default=0.85, show_default=True, type=float,
+@click.option("--lut-cap", default=default("lut_cap"), show_default=True, type=float,
               help="With --folding fastest: the share of the board's LUTs the design may use.")
 @click.option("--target-fps", default=None, type=float, help="Fold for this frame rate instead.")
 @click.option("--clock-ns", default=None, type=float, help="Clock period; default: the board's.")
-@click.option("--verify-samples", default=3, show_default=True, type=int, help="Inputs checked after every step.")
-@click.option("--backend", default="rtl", show_default=True, type=click.Choice(["rtl", "hls"]),
+@click.option("--verify-samples", default=default("verify_samples"), show_default=True, type=int, help="Inputs checked after every step.")
+@click.option("--backend", default=default("backend"), show_default=True, type=click.Choice(["rtl", "hls"]),
               help="rtl: bcnn's RTL where FINN+ has only HLS (simulable); hls: FINN+'s HLS layers.")
-@click.option("--fifo-depth", default=32, show_default=True, type=int, help="Minimum depth of the FIFOs between layers.")
+@click.option("--fifo-depth", default=default("fifo_depth"), show_default=True, type=int, help="Minimum depth of the FIFOs between layers.")
 @click.option("--fifo", "fifos", multiple=True, metavar="PRODUCER->CONSUMER=DEPTH",
               help="Set one FIFO's depth (names as in rtl/stitch.json fifo_names), e.g. a shortcut's; repeatable.")
-@click.option("--outputs", default="estimates,rtl", show_default=True,
+@click.option("--outputs", default=",".join(default("outputs")), show_default=True,
               help="Comma-separated: estimates, rtl, sim (Verilator vs python, sim/report.json), synth (Yosys "
                    "synthesis, report/synth.json); vendor tier: "
                    "hls, ip, bitfile (need Vivado/Vitis: without them the build writes everything else and "
                    "names the tool), deploy (build/X/deploy/ for a board).")
-@click.option("--batch", default=100, show_default=True, type=int, help="deploy/bitfile: frames per DMA transfer.")
+@click.option("--batch", default=default("batch"), show_default=True, type=int, help="deploy/bitfile: frames per DMA transfer.")
 @click.option("--dataset", default=None, help="deploy: ship this dataset's test images (digits, mnist, ...).")
 @click.option("--board-files", default=None, type=click.Path(),
               help="bitfile: Vivado board-files directory (Pynq-Z1/Z2 are not built into Vivado).")
@@ -261,9 +262,9 @@ def sim(build_dir, frames, input_npy, backpressure, probe, seed):
 
 @main.command("fold-search")
 @click.argument("model", type=click.Path())
-@click.option("--board", default="Pynq-Z1", show_default=True, help="Target board (see build_flows/boards.yaml).")
+@click.option("--board", default=default("board"), show_default=True, help="Target board (see build_flows/boards.yaml).")
 @click.option("--clock-ns", default=None, type=float, help="Clock period; default: the board's.")
-@click.option("--lut-cap", default=0.85, show_default=True, type=float, help="Share of the board's LUTs, synthesized.")
+@click.option("--lut-cap", default=default("lut_cap"), show_default=True, type=float, help="Share of the board's LUTs, synthesized.")
 @click.option("--rounds", default=3, show_default=True, type=int, help="Build-and-synthesize rounds at most.")
 @click.option("--out", required=True, type=click.Path(), help="Search directory (round<k>/ builds, fold_search.json).")
 def fold_search_command(model, board, clock_ns, lut_cap, rounds, out):

@@ -5,6 +5,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from build_flows.config import default
 from models.errors import BcnnError
 
 console = Console(stderr=True)
@@ -42,15 +43,15 @@ def sweep():
 @sweep.command("designs")
 @click.argument("model", type=click.Path())
 @click.option("--out", required=True, type=click.Path(), help="Sweep directory (results, cache, folding files).")
-@click.option("--board", default="Pynq-Z1", show_default=True)
+@click.option("--board", default=default("board"), show_default=True)
 @click.option("--clock-ns", default=None, type=float, help="Clock period; default: the board's.")
-@click.option("--lut-cap", default=0.85, show_default=True, type=float, help="Share of the board's LUTs a fit may use.")
+@click.option("--lut-cap", default=default("lut_cap"), show_default=True, type=float, help="Share of the board's LUTs a fit may use.")
 @click.option("--fastest", "fastest_scales", default="", metavar="S1,S2,..",
               help="--folding fastest candidates, one per synthesized-per-estimated LUT ratio.")
 @click.option("--target-fps", default="", metavar="F1,F2,..", help="FINN+ SetFolding candidates, one per target FPS.")
 @click.option("--folding", "folding_files", multiple=True,
               help="A folding file (or a shipped one by name, e.g. cnv_w1a1) as a candidate; repeatable.")
-@click.option("--fifo-depth", default="32", show_default=True, metavar="D1,D2,..",
+@click.option("--fifo-depth", default=str(default("fifo_depth")), show_default=True, metavar="D1,D2,..",
               help="FIFO depths, each crossed with every folding candidate.")
 @click.option("--outputs", default="estimates,rtl,synth", show_default=True,
               help="What each candidate builds: synth judges fit by Yosys, sim checks every stream.")

@@ -18,11 +18,6 @@ from ..analysis.report import load_estimates, load_synth
 SETTLED = 0.05  # relative change of the LUT ratio below which another round would fold the same
 
 
-def fits(synth: dict, board_lut: int, board_bram: int, lut_cap: float) -> bool:
-    total = synth["total"]
-    return total["lut_total"] <= lut_cap * board_lut and total["bram_18k"] <= board_bram
-
-
 def fold_search(cfg: BuildConfig, rounds: int = 3, console: Console | None = None) -> dict:
     """`cfg` with folding "fastest"; its out is the search's directory (round<k>/ in it)."""
     console = console or Console(stderr=True)
@@ -39,7 +34,7 @@ def fold_search(cfg: BuildConfig, rounds: int = 3, console: Console | None = Non
                "cycles_per_frame": est["analytic_cycles_per_frame"], "fps_at_clock": est["fps_at_clock"],
                "lut_estimated": est["totals"]["lut"], "lut_synthesized": syn["total"]["lut_total"],
                "bram_18k_synthesized": syn["total"]["bram_18k"], "measured_ratio": ratio,
-               "fits": fits(syn, board.lut, board.bram_18k, cfg.lut_cap)}
+               "fits": syn["fits_board"]}
         history.append(row)
         if row["fits"] and (best is None or row["cycles_per_frame"] < best["cycles_per_frame"]):
             best = row

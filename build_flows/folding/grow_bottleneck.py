@@ -13,6 +13,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from ..boards import Board
 from ..analysis.estimates import layer_estimates
+from ..analysis.fit import Usage, fits
 from .rules import BCNN_FOLDING, FOLDED_DIMENSIONS, divisors, layer_kind
 
 BRAM18_BITS = 18 * 1024
@@ -52,8 +53,8 @@ def depthwise_partner(df: ModelWrapper, node):
 
 
 def within(layers: list, board: Board, lut_cap: float, lut_per_estimate: float) -> bool:
-    return (lut_per_estimate * sum(x["lut"] for x in layers) <= lut_cap * board.lut
-            and sum(x["bram_18k"] for x in layers) <= board.bram_18k)
+    totals = {k: sum(x[k] for x in layers) for k in ("lut", "bram_18k", "uram", "dsp")}
+    return fits(Usage.from_estimates(totals, lut_per_estimate), board, lut_cap)
 
 
 def bram_fill(layer: dict, inst) -> float:

@@ -11,6 +11,7 @@ from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.general import GiveUniqueNodeNames
 
 from ..analysis.estimates import layer_estimates
+from ..analysis.fit import Usage, fits
 from ..boards import get_board
 from .grow_bottleneck import fastest_folding
 from .rules import BCNN_FOLDING, divisors
@@ -19,17 +20,16 @@ FASTEST = "fastest"  # --folding fastest: grow_bottleneck.fastest_folding within
 
 
 def design_cost(df: ModelWrapper, cfg) -> tuple:
-    """(cycles per frame, LUT scaled by lut_per_estimate, BRAM18) of a folded graph with the width
-    converters its folding makes (inserted after folding, so a search must add them to see them)."""
+    """(cycles per frame, Usage with LUTs scaled by lut_per_estimate) of a folded graph with the
+    width converters its folding makes (inserted after folding, so a search must add them to see them)."""
     board = get_board(cfg.board)
     layers = layer_estimates(insert_converters(ModelWrapper(copy.deepcopy(df.model)), board.part), board.part)
-    return (max(x["cycles"] for x in layers), cfg.lut_per_estimate * sum(x["lut"] for x in layers),
-            sum(x["bram_18k"] for x in layers))
+    totals = {k: sum(x[k] for x in layers) for k in ("lut", "bram_18k", "uram", "dsp")}
+    return max(x["cycles"] for x in layers), Usage.from_estimates(totals, cfg.lut_per_estimate)
 
 
-def fits(cost: tuple, cfg) -> bool:
-    board = get_board(cfg.board)
-    return cost[1] <= cfg.lut_cap * board.lut and cost[2] <= board.bram_18k
+def cost_fits(cost: tuple, cfg) -> bool:
+    return fits(cost[1], get_board(cfg.board), cfg.lut_cap)
 
 
 def greedy_within_budget(df: ModelWrapper, cfg) -> tuple:
@@ -39,9 +39,9 @@ def greedy_within_budget(df: ModelWrapper, cfg) -> tuple:
     for _ in range(4):
         fastest_folding(df, board, cap, cfg.lut_per_estimate)
         cost = design_cost(df, cfg)
-        if fits(cost, cfg):
+        if cost_fits(cost, cfg):
             break
-        cap *= cfg.lut_cap * board.lut / cost[1]
+        cap *= cfg.lut_cap * board.lut / cost[1].lut
     return cost
 
 
@@ -54,7 +54,7 @@ def setfolding_within_budget(df: ModelWrapper, cfg) -> tuple:
     while lo < hi:
         target = (lo + hi) // 2
         trial = search_folding(ModelWrapper(copy.deepcopy(df.model)), target)
-        if fits(design_cost(trial, cfg), cfg):
+        if cost_fits(design_cost(trial, cfg), cfg):
             hi, fastest_ok = target, trial
         else:
             lo = target + 1
@@ -66,14 +66,14 @@ def setfolding_within_budget(df: ModelWrapper, cfg) -> tuple:
 
 def fastest_within_budget(df: ModelWrapper, cfg) -> None:
     """The faster of two searches within the budget (ties: the fewer LUTs): our greedy bottleneck
-    growth (folding_search.py) and FINN+'s SetFolding at the fastest target that fits, which often
+    growth (grow_bottleneck.py) and FINN+'s SetFolding at the fastest target that fits, which often
     balances SIMD and PE with fewer width converters."""
     greedy = ModelWrapper(copy.deepcopy(df.model))
     candidates = [(greedy_within_budget(greedy, cfg), greedy)]
     setfolded = ModelWrapper(copy.deepcopy(df.model))
     candidates.append((setfolding_within_budget(setfolded, cfg), setfolded))
-    fitting = [c for c in candidates if fits(c[0], cfg)] or candidates
-    _, best = min(fitting, key=lambda c: (c[0][0], c[0][1]))
+    fitting = [c for c in candidates if cost_fits(c[0], cfg)] or candidates
+    _, best = min(fitting, key=lambda c: (c[0][0], c[0][1].lut))
     df.graph.ClearField("node")
     df.graph.node.extend(best.graph.node)
 

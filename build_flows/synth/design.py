@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from models.errors import BcnnError
 
+from ..analysis.fit import Usage, fits, over_budget
 from ..atomic import write_json
 from ..boards import get_board
 from .yosys import DEFAULT_CACHE, SynthJob, synthesize
@@ -71,15 +72,18 @@ def _sum(rows) -> dict:
 
 
 def synthesize_build(build_dir, parallel: int | None = None, whole: bool = True, cache: Path = DEFAULT_CACHE,
-                     show_progress: bool = True, board: str | None = None) -> dict:
-    """Synthesize `build_dir`'s rtl/ and write report/synth.json; returns its content. `board`:
-    the build's board (default: the one in build.yaml; a build step passes it before that exists)."""
+                     show_progress: bool = True, board: str | None = None, lut_cap: float | None = None) -> dict:
+    """Synthesize `build_dir`'s rtl/ and write report/synth.json; returns its content. `board`,
+    `lut_cap`: the build's (default: those in build.yaml; a build step passes them before it exists)."""
     build_dir = Path(build_dir)
     rtl_dir = build_dir / "rtl"
     if not (rtl_dir / "stitch.json").is_file():
         raise BcnnError(f"{build_dir}: no stitched RTL (rtl/stitch.json); build with the rtl backend first")
     info = json.loads((rtl_dir / "stitch.json").read_text())
-    board = get_board(board or yaml.safe_load((build_dir / "build.yaml").read_text())["board"])
+    if board is None or lut_cap is None:
+        settings = yaml.safe_load((build_dir / "build.yaml").read_text())
+        board, lut_cap = board or settings["board"], lut_cap or settings["lut_cap"]
+    board = get_board(board)
     estimates = json.loads((build_dir / "report" / "estimates.json").read_text())
     jobs = synth_jobs(rtl_dir, info, whole)
     results = run_jobs(jobs, board.family, build_dir / "synth", parallel or default_jobs(), cache, show_progress)
@@ -117,6 +121,9 @@ def synthesize_build(build_dir, parallel: int | None = None, whole: bool = True,
         report["utilization"] = {k: total[src] / report["budget"][k] if report["budget"][k] else None
                                  for k, src in (("lut", "lut_total"), ("bram_18k", "bram_18k"), ("uram", "uram"),
                                                 ("dsp", "dsp"))}
-        report["fits_board"] = all(u is None or u <= 1.0 for u in report["utilization"].values())
+        usage = Usage.from_synth(total)
+        report["lut_cap"] = lut_cap
+        report["fits_board"] = fits(usage, board, lut_cap)
+        report["over_budget"] = over_budget(usage, board, lut_cap)
     write_json(build_dir / "report" / "synth.json", report)
     return report

@@ -14,11 +14,9 @@ import ray
 
 from models.errors import BcnnError
 
-from ...boards import get_board
 from ...config import BuildConfig, shipped_foldings
 from ..fifo_sizing import fifo_table
 from ...flow import run_build
-from ..fold_by_synthesis import fits as synthesis_fits
 from ...analysis.report import load_estimates, load_synth
 from ...folding.config_file import load_folding
 
@@ -95,9 +93,8 @@ def evaluate_design(spec: dict, model_bytes: bytes) -> dict:
         if (build / "rtl" / "stitch.json").is_file():
             row["fifo_bits"] = sum(f["width"] * f["depth"] for f in fifo_table(build))
         if synth is not None:
-            board = get_board(cfg.board)
             row.update(lut_synthesized=synth["total"]["lut_total"], bram_18k_synthesized=synth["total"]["bram_18k"],
-                       fits_by_synthesis=synthesis_fits(synth, board.lut, board.bram_18k, cfg.lut_cap))
+                       fits_by_synthesis=synth["fits_board"])
         sim = build / "sim" / "report.json"
         if sim.is_file():
             report = json.loads(sim.read_text())

@@ -1,0 +1,4 @@
+"""`python -m build_flows.cli` = `bcnn`."""
+from . import main
+
+main()
