@@ -76,21 +76,23 @@ def check_supported(model: ModelWrapper, path) -> None:
 
 
 def _check_binary_padding(model: ModelWrapper, path) -> None:
-    """Zero padding around a bipolar (+-1) input has no code on a 1-bit stream, and its effect at
-    the border depends on the weights, so no threshold can correct it: refuse it here, by name,
-    rather than let a later step change the model's function."""
+    """A zero-padded convolution over a bipolar (+-1) input becomes an XNOR unit with per-pixel-class
+    thresholds (transformation/zero_padding.py); a grouped (depthwise) one has no such unit: refuse
+    it here, by name, rather than let a later step fail on it."""
     for node in model.graph.node:
-        pads = next((list(a.ints) for a in node.attribute if a.name == "pads"), [])
-        if node.op_type != "Conv" or not any(pads):
+        attrs = {a.name: a for a in node.attribute}
+        pads = list(attrs["pads"].ints) if "pads" in attrs else []
+        grouped = "group" in attrs and attrs["group"].i > 1
+        if node.op_type != "Conv" or not any(pads) or not grouped:
             continue
         producer = model.find_producer(node.input[0])
         while producer is not None and producer.op_type in PASS_THROUGH_OPS:
             producer = model.find_producer(producer.input[0])
         if producer is not None and producer.op_type == "BipolarQuant":
             raise BcnnError(
-                f"{path}: convolution '{node.name}' zero-pads a binary (+-1) input (pads {pads}); a 1-bit "
-                "stream has no zero, so the hardware cannot compute it. Use padding=0 (as CNV does) or pad "
-                "with -1 or +1 before the convolution"
+                f"{path}: depthwise convolution '{node.name}' zero-pads a binary (+-1) input (pads {pads}); bcnn "
+                "maps zero padding of 1-bit streams for ordinary convolutions only. Use padding=0 for this layer, "
+                "pad with -1 or +1 before it, or give its input 2 or more bits"
             )
 
 

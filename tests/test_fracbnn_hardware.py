@@ -154,12 +154,15 @@ def test_a_changed_gate_interval_is_caught_at_a_fractional_convolution(resnet_de
     assert not report["bit_exact"] and report["first_mismatch"]["stage"] == node.name
 
 
-def test_a_zero_padded_thermometer_code_is_refused_by_name(tmp_path):
-    """Zero has no 1-bit code: a stem convolution that pads the thermometer code with zeros (not
-    -1, a black pixel's code) is refused naming the convolution, and nothing is left behind."""
+def test_a_zero_padded_thermometer_code_builds_bit_exact(tmp_path):
+    """A stem convolution that pads the thermometer code with zeros (not -1, a black pixel's code)
+    is a zero-padded binary convolution (transformation/zero_padding.py): exact, border included."""
     model = random_model("resnet_small", method="fracbnn")
     model.stem.pad, model.stem.layer.padding = torch.nn.Identity(), (1, 1)
     export_model(model, tmp_path / "m.onnx")
-    with pytest.raises(BcnnError, match=r"convolution '.*' zero-pads a binary"):
-        run_build(BuildConfig(model=str(tmp_path / "m.onnx"), out=str(tmp_path / "b")), show_progress=False)
-    assert not (tmp_path / "b").exists()
+    out = run_build(BuildConfig(model=str(tmp_path / "m.onnx"), out=str(tmp_path / "b"), outputs=["estimates", "rtl", "sim"]),
+                    show_progress=False)
+    df = ModelWrapper(str(out / "dataflow.onnx"))
+    assert any(a.name == "zeroPadBorder" for n in df.get_nodes_by_op_type("MVAU_bcnn") for a in n.attribute)
+    report = json.loads((out / "sim" / "report.json").read_text())
+    assert report["bit_exact"] and report["cycles_per_frame"] <= 1.05 * report["analytic_cycles_per_frame"]

@@ -162,19 +162,25 @@ class ZeroPaddedBinaryConv(torch.nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.pixels, self.binarize = pixel_quant(Parts()), act(Parts())
+        self.pixels, self.binarize, self.binarize2 = pixel_quant(Parts()), act(Parts()), act(Parts())
         self.conv, self.head = conv(Parts(), 1, 4), linear(Parts(), 4 * 8 * 8, 10)
 
     def forward(self, x):
-        return self.head(self.conv(self.binarize(self.pixels(x))).flatten(1))
+        return self.head(self.binarize2(self.conv(self.binarize(self.pixels(x)))).flatten(1))
 
 
-def test_a_zero_padded_binary_convolution_is_refused_with_the_node_named(tmp_path):
+def test_a_zero_padded_binary_convolution_builds_and_simulates_bit_exact(tmp_path):
+    """Zero padding of a +-1 stream (transformation/zero_padding.py): the padded convolution's
+    unit thresholds the zero-padded dot products exactly, border pixels included."""
     torch.manual_seed(0)
     export_model(ZeroPaddedBinaryConv(), tmp_path / "m.onnx")
-    result = run_cli("build", tmp_path / "m.onnx", "--out", tmp_path / "build")
-    assert result.exit_code == 2 and "convolution 'Conv_" in result.output and "zero-pads a binary" in result.output
-    assert "Traceback" not in result.output and not (tmp_path / "build").exists()
+    result = run_cli("build", tmp_path / "m.onnx", "--out", tmp_path / "build", "--outputs", "estimates,rtl,sim")
+    assert result.exit_code == 0, result.output
+    df = ModelWrapper(str(tmp_path / "build" / "dataflow.onnx"))
+    bordered = [n for n in df.get_nodes_by_op_type("MVAU_bcnn") if any(a.name == "zeroPadBorder" for a in n.attribute)]
+    assert len(bordered) == 1
+    sim = json.loads((tmp_path / "build" / "sim" / "report.json").read_text())
+    assert sim["bit_exact"] and sim["cycles_per_frame"] <= 1.05 * sim["analytic_cycles_per_frame"]
 
 
 def test_the_torch_free_name_lists_agree_with_the_tables():

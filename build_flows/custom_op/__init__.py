@@ -20,10 +20,12 @@ from .pool import Pool_bcnn
 from .repeat import BroadcastPixels_bcnn, RepeatChannels_bcnn
 from .thermometer import Thermometer_bcnn
 from .thresholding import Thresholding_bcnn
+from .zero_pad_xnor import ZeroPadXnorMatMul
 
 custom_op = {"MVAU_bcnn": MVAU_bcnn, "LabelSelect_bcnn": LabelSelect_bcnn, "Pool_bcnn": Pool_bcnn,
              "Thresholding_bcnn": Thresholding_bcnn, "StreamingDataWidthConverter_bcnn": StreamingDataWidthConverter_bcnn,
              "DuplicateStreams_bcnn": DuplicateStreams_bcnn, "ElementwiseAdd_bcnn": ElementwiseAdd_bcnn,
              "FracMVAU_bcnn": FracMVAU_bcnn, "Thermometer_bcnn": Thermometer_bcnn,
              "RepeatChannels_bcnn": RepeatChannels_bcnn, "StreamingConcat_bcnn": StreamingConcat_bcnn,
-             "GlobalSum_bcnn": GlobalSum_bcnn, "BroadcastPixels_bcnn": BroadcastPixels_bcnn}
+             "GlobalSum_bcnn": GlobalSum_bcnn, "BroadcastPixels_bcnn": BroadcastPixels_bcnn,
+             "ZeroPadXnorMatMul": ZeroPadXnorMatMul}

@@ -1,4 +1,8 @@
-"""MVAU_bcnn: FINN+'s MVAU implemented by hw/mvau/bcnn_mvau.sv."""
+"""MVAU_bcnn: FINN+'s MVAU implemented by hw/mvau/bcnn_mvau.sv.
+
+With `zeroPadBorder` (made by transformation/zero_padding.py) an XNOR unit reads the windows of a
+zero-padded binary convolution: its output is the zero-padded dot product (thresholded, or raw),
+not FINN+'s popcount, and its thresholds are on that dot product (border.py)."""
 from pathlib import Path
 
 import numpy as np
@@ -6,24 +10,38 @@ from finn.custom_op.fpgadataflow.hls.matrixvectoractivation_hls import MVAU_hls
 from finn.custom_op.fpgadataflow.matrixvectoractivation import MVAU
 from qonnx.core.datatype import DataType
 
+from qonnx.custom_op.general.multithreshold import multithreshold
+
 from hw.memfiles import write_thresholds, write_weights
 from models.errors import BcnnError
 
 from .base import BcnnRTLOp, RtlInstance, hw_source
+from .border import Border
+from .zero_pad_xnor import dot_datatype
 
 SOURCES = ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_mvau.sv")
 
 
-def write_activation(op, model, directory: Path, acc_bits: int, files: list) -> tuple:
+def write_activation(op, model, directory: Path, acc_bits: int, files: list, border: Border | None = None) -> tuple:
     """A unit's thresholds as its memory file (appended to `files`) -> (thresholds per channel,
-    ActVal); (0, 0) for raw accumulators (noActivation)."""
-    if op.get_nodeattr("noActivation"):
-        return 0, 0
+    ActVal); (0, 0) for raw accumulators (noActivation). With a zero-padded window's `border`:
+    popcount thresholds per pixel class, or for raw outputs the class corrections."""
     node = op.onnx_node
+    mh = op.get_nodeattr("MH")
+    path = Path(directory) / f"{node.name}_thresholds.hex"
+    if border is not None:
+        bipolar = 2 * np.asarray(model.get_initializer(node.input[1]), dtype=np.int64) - 1
+        if op.get_nodeattr("noActivation"):
+            files.append(write_thresholds(path, border.corrections(bipolar).reshape(-1, 1), op.get_nodeattr("PE"),
+                                          acc_bits))
+            return 0, 0
+    elif op.get_nodeattr("noActivation"):
+        return 0, 0
     thresholds = np.asarray(model.get_initializer(node.input[2]))
-    thresholds = np.broadcast_to(thresholds, (op.get_nodeattr("MH"), thresholds.shape[-1])).astype(np.int64)
-    files.append(write_thresholds(Path(directory) / f"{node.name}_thresholds.hex", thresholds, op.get_nodeattr("PE"),
-                                  acc_bits))
+    thresholds = np.broadcast_to(thresholds, (mh, thresholds.shape[-1])).astype(np.int64)
+    if border is not None:
+        thresholds = border.popcount_thresholds(thresholds, bipolar).reshape(-1, thresholds.shape[1])
+    files.append(write_thresholds(path, thresholds, op.get_nodeattr("PE"), acc_bits))
     return thresholds.shape[1], op.get_nodeattr("ActVal")
 
 
@@ -40,7 +58,57 @@ def unsupported_reason(inst) -> str | None:
     return None
 
 
+def border_params(border: Border | None) -> dict:
+    """bcnn_mvau's BORDER parameters: the output size and which rows and columns are classes."""
+    if border is None:
+        return {}
+    r, c = border.rows, border.cols
+    return dict(BORDER=True, OUT_H=r.out, OUT_W_PX=c.out, ROW_BEGIN=r.begin_outputs, ROW_END_START=r.end_start,
+                COL_BEGIN=c.begin_outputs, COL_END_START=c.end_start)
+
+
 class MVAU_bcnn(MVAU, BcnnRTLOp):
+    def get_nodeattr_types(self):
+        attrs = super().get_nodeattr_types()
+        attrs["zeroPadBorder"] = ("ints", False, [])  # border.Border.attribute(); [] for none
+        return attrs
+
+    def border(self) -> Border | None:
+        ints = self.get_nodeattr("zeroPadBorder")
+        return Border.from_attribute(ints) if ints else None
+
+    def execute_node(self, context, graph):
+        border = self.border()
+        if border is None:
+            return super().execute_node(context, graph)
+        node = self.onnx_node
+        x = np.asarray(context[node.input[0]]).reshape(self.get_normal_input_shape())
+        dots = border.zero_padded_dot(x, np.asarray(context[node.input[1]])).astype(np.float64)
+        if not self.get_nodeattr("noActivation"):
+            nchw = multithreshold(dots.transpose(0, 3, 1, 2), np.asarray(context[node.input[2]]), 1.0,
+                                  self.get_nodeattr("ActVal"))
+            dots = nchw.transpose(0, 2, 3, 1)
+        context[node.output[0]] = dots.reshape(context[node.output[0]].shape).astype(np.float32)
+
+    def calc_tmem(self):
+        """A border's thresholds (a raw output's corrections) are per pixel class."""
+        border = self.border()
+        if border is None:
+            return super().calc_tmem()
+        return border.classes * self.get_nodeattr("MH") // self.get_nodeattr("PE")
+
+    def minimize_accumulator_width(self, model, datatype_only=False):
+        """A border's accumulator is the dot product, in [-MW, MW]."""
+        if self.border() is None:
+            return super().minimize_accumulator_width(model, datatype_only)
+        adt = dot_datatype(self.get_nodeattr("MW"))
+        self.set_nodeattr("accDataType", adt.name)
+        if self.get_nodeattr("noActivation"):
+            if model.find_direct_successors(self.onnx_node) is None:  # a graph output stays byte-aligned
+                adt = DataType[f"INT{-(-adt.bitwidth() // 8) * 8}"]
+            self.set_nodeattr("outputDataType", adt.name)
+        return adt
+
     def lut_estimation(self, fpgapart):
         # FINN+'s LUT model of its HLS MVAU: the same datapath (PE x SIMD products, adder tree,
         # threshold comparators), so the same order of magnitude.
@@ -80,14 +148,16 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
         prefix = node.name
         files = [write_weights(Path(directory) / f"{prefix}_weights.hex", weights, pe, simd, w_bits, bipolar or xnor)]
         out_bits = DataType[self.get_nodeattr("outputDataType")].bitwidth()
-        n_thres, act_val = write_activation(self, model, directory, acc_bits, files)
-        if not n_thres:
+        border = self.border()
+        if self.get_nodeattr("noActivation"):
             acc_bits = out_bits  # raw accumulators leave at the width FINN+ declared
+        n_thres, act_val = write_activation(self, model, directory, acc_bits, files, border)
         params = dict(MW=mw, MH=mh, PE=pe, SIMD=simd, IN_BITS=idt.bitwidth(), IN_SIGNED=idt.signed(),
                       W_BITS=w_bits, W_BIPOLAR=bipolar or xnor, XNOR=xnor, ACC_BITS=acc_bits, N_THRES=n_thres,
                       OUT_BITS=out_bits, ACT_VAL=act_val, WEIGHT_FILE=f"{prefix}_weights.hex",
                       THRESH_FILE=f"{prefix}_thresholds.hex", WEIGHT_STYLE=self.weight_style(fpgapart),
-                      THRESH_STYLE=self.threshold_style(), MUL_DSP=self.get_nodeattr("resType") == "dsp")
+                      THRESH_STYLE=self.threshold_style(), MUL_DSP=self.get_nodeattr("resType") == "dsp",
+                      **border_params(border))
         return RtlInstance("bcnn_mvau", [hw_source(s) for s in SOURCES], params,
                            in_bits=simd * idt.bitwidth(), out_bits=pe * (out_bits if n_thres else acc_bits),
                            memory_files=files)

@@ -12,9 +12,10 @@ FOLDED_DIMENSIONS = {
     "Thermometer": (("PE", "NumChannels"),),
     "RepeatChannels": (("SIMD", "NumChannels"),),
 }
-# bcnn's layers without a FINN+ counterpart, which FINN+'s SetFolding does not know: folded here,
+# bcnn's layers without a FINN+ counterpart (MVAU_bcnn: a zero-padded binary convolution's, made before
+# folding), which FINN+'s SetFolding does not know: folded here,
 # with the dimensions they fold in the order they are raised (SIMD before PE, as FINN+'s MVAU)
-BCNN_FOLDING = {"FracMVAU_bcnn": (("SIMD", "MW"), ("PE", "MH")), "Thermometer_bcnn": (("PE", "NumChannels"),),
+BCNN_FOLDING = {"MVAU_bcnn": (("SIMD", "MW"), ("PE", "MH")), "FracMVAU_bcnn": (("SIMD", "MW"), ("PE", "MH")), "Thermometer_bcnn": (("PE", "NumChannels"),),
                  "RepeatChannels_bcnn": (("SIMD", "NumChannels"),), "BroadcastPixels_bcnn": (("SIMD", "NumChannels"),),
                  "GlobalSum_bcnn": (("PE", "NumChannels"),)}
 

@@ -28,6 +28,7 @@ from models.errors import BcnnError
 from ..custom_op.base import DOMAIN  # bcnn layers without a FINN+ counterpart, made earlier
 from ..transformation.repeat_channels import InferRepeatChannels
 from ..transformation.squeeze_interaction import InferGlobalSum, InferPixelBroadcast
+from ..transformation.zero_padding import InferZeroPaddedMVAU
 from .dataflow import get_dataflow, set_dataflow, transform_dataflow
 
 HW_DOMAIN = "finn.custom_op.fpgadataflow"
@@ -40,6 +41,7 @@ def step_convert_to_hw(model: ModelWrapper, cfg) -> ModelWrapper:
     Pool, LabelSelect; a residual's fork to DuplicateStreams, its join to ElementwiseAdd, a dense
     block's channel concatenation to StreamingConcat)."""
     for t in (
+        InferZeroPaddedMVAU(),
         InferBinaryMatrixVectorActivation(),
         InferQuantizedMatrixVectorActivation(),
         InferLabelSelectLayer(),

@@ -31,6 +31,7 @@ from ..transformation.round_half_even import RoundTiesToEven, half_even_quants
 from ..transformation.squeeze_interaction import AbsorbTransposeIntoReduceSum
 from ..transformation.unshare_activations import UnshareBinaryActivations
 from ..transformation.xnor_accumulators import WidenXnorAccumulators
+from ..transformation.zero_padding import ZeroPadBinaryConvolutions
 from .dataflow import transform_dataflow
 from .prepare import tidy
 
@@ -61,6 +62,7 @@ def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
         model = model.transform(absorb.AbsorbConsecutiveTransposes())
     model = model.transform(XnorThermometerMatMul())
     model = model.transform(ConvertBipolarMatMulToXnorPopcount())
+    model = model.transform(ZeroPadBinaryConvolutions())
     model = model.transform(BinaryIm2ColPadValue())
     model = model.transform(Streamline())
     if model.get_nodes_by_op_type("FracMVAU_bcnn"):
@@ -103,6 +105,9 @@ def step_minimize_bit_widths(model: ModelWrapper, cfg) -> ModelWrapper:
     to the (now known) accumulator range: exact, since every threshold compares against an integer."""
 
     def minimize(df: ModelWrapper) -> ModelWrapper:
+        # Thresholds below an unsigned input's range (a signed first quantizer fed pixels) are
+        # always reached: clip them to it first, which FINN+'s threshold memories require.
+        df = df.transform(RoundAndClipThresholds())
         df = df.transform(MinimizeWeightBitWidth())
         df = df.transform(MinimizeAccumulatorWidth())
         df = df.transform(WidenXnorAccumulators())

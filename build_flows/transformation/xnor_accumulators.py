@@ -22,6 +22,8 @@ class WidenXnorAccumulators(Transformation):
             inst = getCustomOp(node)
             if not inst.get_nodeattr("binaryXnorMode"):
                 continue
+            if node.op_type == "MVAU_bcnn" and inst.border() is not None:
+                continue  # a zero-padded window's unit accumulates the dot product (zero_padding.py)
             mw = inst.get_nodeattr("MW")
             adt = DataType[inst.get_nodeattr("accDataType")]
             if adt.min() <= 0 and adt.max() >= mw:

@@ -28,6 +28,13 @@
 //               (FINN+'s resType "dsp"), as multiplications a synthesizer maps to DSP slices
 // Activation: with N_THRES > 0, out = ACT_VAL + #{i : acc >= threshold[channel][i]} (FINN's
 // MultiThreshold); with N_THRES = 0 the raw accumulator is the output (a last layer).
+//
+// BORDER (XNOR only): the input vectors are the windows of a zero-padded convolution, padded with
+// the code 0 (build_flows/custom_op/border.py). Each output pixel has a class by its distance to
+// the border (per axis: 0 inside, 1..ROW_BEGIN for the first rows, then one per row from
+// ROW_END_START on; the same for columns), counted from the vectors as they arrive; the
+// thresholds are per class (word class * NF + nf). With N_THRES = 0 that word holds the class's
+// correction c instead, and the output is 2 * popcount - MW + c: the zero-padded dot product.
 module bcnn_mvau #(
     parameter int MW = 16,
     parameter int MH = 8,
@@ -47,6 +54,13 @@ module bcnn_mvau #(
     parameter string WEIGHT_STYLE = "block",
     parameter string THRESH_STYLE = "distributed",
     parameter bit MUL_DSP = 1'b0,
+    parameter bit BORDER = 1'b0,
+    parameter int OUT_H = 1,  // BORDER: output pixels per column and row
+    parameter int OUT_W_PX = 1,
+    parameter int ROW_BEGIN = 0,  // BORDER: rows and columns that are classes of their own
+    parameter int ROW_END_START = 1,
+    parameter int COL_BEGIN = 0,
+    parameter int COL_END_START = 1,
     localparam int OUT_W = N_THRES > 0 ? OUT_BITS : ACC_BITS
 ) (
     input  wire logic                    clk,
@@ -65,12 +79,18 @@ module bcnn_mvau #(
   localparam int NF_W = NF > 1 ? $clog2(NF) : 1;
   localparam int WA_W = WDEPTH > 1 ? $clog2(WDEPTH) : 1;
   localparam int NT = N_THRES > 0 ? N_THRES : 1;
+  localparam int ROW_CLASSES = 1 + ROW_BEGIN + OUT_H - ROW_END_START;
+  localparam int COL_CLASSES = 1 + COL_BEGIN + OUT_W_PX - COL_END_START;
+  localparam int CLASSES = BORDER ? ROW_CLASSES * COL_CLASSES : 1;
+  localparam int TDEPTH = CLASSES * NF;
+  localparam int TA_W = TDEPTH > 1 ? $clog2(TDEPTH) : 1;
   localparam int WORD = PE * SIMD * W_BITS;
   localparam int TWORD = PE * NT * ACC_BITS;
   localparam int XW = SIMD * IN_BITS;
 
   initial begin
     if (MW % SIMD != 0 || MH % PE != 0) $fatal(1, "bcnn_mvau: SIMD must divide MW and PE must divide MH");
+    if (BORDER && !XNOR) $fatal(1, "bcnn_mvau: BORDER needs XNOR mode");
   end
 
   // ---- 1: issue ---------------------------------------------------------------------------
@@ -186,23 +206,57 @@ module bcnn_mvau #(
   // in stage 2 (its neuron fold follows the fold down the pipeline) so that they arrive with
   // stage 3's sums.
   logic [TWORD-1:0] thr3;
-  if (N_THRES > 0) begin : g_thresholds
-    logic [NF_W-1:0] nf1, nf2;
+  if (N_THRES > 0 || BORDER) begin : g_thresholds
+    // the word of the fold being issued: its pixel's class (BORDER) and its neuron fold
+    logic [TA_W-1:0] taddr0, taddr1, taddr2;
+    if (BORDER) begin : g_class
+      localparam int OY_W = OUT_H > 1 ? $clog2(OUT_H) : 1;
+      localparam int OX_W = OUT_W_PX > 1 ? $clog2(OUT_W_PX) : 1;
+      logic [OY_W-1:0] oy;
+      logic [OX_W-1:0] ox;
+      wire last_fold = issue && last_sf && int'(nf) == NF - 1;  // the pixel's vector is done
+      always_ff @(posedge clk) begin
+        if (!rst_n) begin
+          oy <= '0;
+          ox <= '0;
+        end else if (last_fold) begin
+          if (int'(ox) == OUT_W_PX - 1) begin
+            ox <= '0;
+            oy <= int'(oy) == OUT_H - 1 ? '0 : oy + 1'b1;
+          end else begin
+            ox <= ox + 1'b1;
+          end
+        end
+      end
+      function automatic int axis_class(input int o, input int first, input int end_start);
+        if (o < first) return 1 + o;
+        if (o >= end_start) return 1 + first + o - end_start;
+        return 0;
+      endfunction
+      int pixel_class;
+      always_comb begin
+        pixel_class = axis_class(int'(oy), ROW_BEGIN, ROW_END_START) * COL_CLASSES
+                      + axis_class(int'(ox), COL_BEGIN, COL_END_START);
+      end
+      assign taddr0 = TA_W'(pixel_class * NF + int'(nf));
+    end else begin : g_no_class
+      assign taddr0 = TA_W'(nf);
+    end
     always_ff @(posedge clk) begin
       if (advance) begin
-        nf1 <= nf;
-        nf2 <= nf1;
+        taddr1 <= taddr0;
+        taddr2 <= taddr1;
       end
     end
     bcnn_rom #(
         .WIDTH(TWORD),
-        .DEPTH(NF),
+        .DEPTH(TDEPTH),
         .INIT_FILE(THRESH_FILE),
         .STYLE(THRESH_STYLE)
     ) u_thresholds (
         .clk (clk),
         .en  (advance),
-        .addr(nf2),
+        .addr(taddr2),
         .data(thr3)
     );
   end else begin : g_no_thresholds
@@ -233,7 +287,9 @@ module bcnn_mvau #(
       .ACC_BITS(ACC_BITS),
       .N_THRES(N_THRES),
       .OUT_BITS(OUT_BITS),
-      .ACT_VAL(ACT_VAL)
+      .ACT_VAL(ACT_VAL),
+      .CORRECT(BORDER && N_THRES == 0),
+      .CORRECT_BIAS(-MW)
   ) u_activate (
       .clk(clk),
       .rst_n(rst_n),
