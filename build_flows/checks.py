@@ -18,6 +18,7 @@ SUPPORTED_OPS = QUANT_OPS | COMPUTE_OPS | {
     "Expand", "Tile",  # a channel repeat (SoFAr's widening shortcut), see repeat_channels.py
     "Concat",  # dense connections (SoFAr's DRF-DenseNet), channels only
     "ReduceSum",  # DGRL's squeeze: a sum over the pixels (squeeze_interaction.py); other axes stay unmapped
+    "Relu",  # QuantReLU exports Relu -> Quant, which FINN+ converts to thresholds (a float ReLU is refused)
 }
 # Ops through which a quantized tensor stays quantized.
 PASS_THROUGH_OPS = {"Reshape", "Flatten", "Transpose", "MaxPool", "Identity", "Squeeze", "Unsqueeze", "Pad"}
@@ -59,6 +60,15 @@ def check_supported(model: ModelWrapper, path) -> None:
                 f"{path}: node '{node.name}' has op type '{node.op_type}', which bcnn cannot map to "
                 f"hardware; supported op types: {', '.join(sorted(SUPPORTED_OPS))}"
             )
+    for node in model.get_nodes_by_op_type("Relu"):
+        consumers = model.find_consumers(node.output[0]) or []
+        if any(c.op_type == "BipolarQuant" for c in consumers):
+            raise BcnnError(f"{path}: node '{node.name}' is a ReLU followed by a +-1 quantizer: Brevitas (0.13) exports "
+                            "a 1-bit QuantReLU this way, though in torch it gives 0 or 1; use QuantReLU with bit_width "
+                            ">= 2, or a binary QuantIdentity (SignedBinaryActPerTensorConst) for +-1")
+        if not consumers or any(c.op_type != "Quant" for c in consumers):
+            raise BcnnError(f"{path}: node '{node.name}' is a float ReLU (not followed by a quantizer); use Brevitas "
+                            "QuantReLU (bit_width 1 to 8), or put a QuantIdentity after the ReLU")
     if not any(n.op_type in COMPUTE_OPS for n in model.graph.node):
         raise BcnnError(f"{path}: the model has no MatMul, Gemm or Conv layer: nothing to accelerate")
     for node in model.graph.node:

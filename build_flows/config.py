@@ -2,6 +2,7 @@
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from .boards import get_board
@@ -20,6 +21,22 @@ DEFAULT_OUTPUTS = ("estimates", "rtl")
 # With neither a folding file nor a target, fold for this frame rate: small hardware that still
 # simulates in seconds (CNV at PE=SIMD=1 would take ~30 M cycles per frame).
 DEFAULT_TARGET_FPS = 1000.0
+
+
+def _values(option: str, value) -> list | None:
+    """A per-channel option as a list of floats: from a list, one number, or "0.5,0.5,0.5"."""
+    if value is None:
+        return None
+    try:
+        if isinstance(value, str):
+            value = [v for v in value.split(",") if v.strip()]
+        values = [float(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+    except (TypeError, ValueError):
+        raise BcnnError(f"--{option.replace('_', '-')}: expected numbers (one, or one per channel, e.g. "
+                        f"0.5,0.5,0.5), got {value!r}") from None
+    if not values:
+        raise BcnnError(f"--{option.replace('_', '-')}: expected at least one number")
+    return values
 
 
 def partial_dir(final: Path) -> Path:
@@ -52,6 +69,10 @@ class BuildConfig:
     # shortcut's computed depth
     fifo_depths: dict = field(default_factory=dict)
     input_scale: float = 255.0  # the accelerator takes integers in [0, input_scale]; the model x / input_scale
+    # A model trained on normalised inputs (torchvision's Normalize outside the model): it sees
+    # (x / input_scale - input_mean) / input_std, per channel (one value, or one per channel)
+    input_mean: list | None = None
+    input_std: list | None = None
     verify_samples: int = 3  # inputs executed after every step against the QONNX model
     seed: int = 0
     outputs: list = field(default_factory=lambda: list(DEFAULT_OUTPUTS))  # what to produce, see OUTPUTS
@@ -108,6 +129,20 @@ class BuildConfig:
             raise BcnnError("output synth synthesizes the RTL backend's design: use --backend rtl")
         if self.verify_samples < 1:
             raise BcnnError(f"verify_samples must be at least 1, got {self.verify_samples}")
+        self.input_mean, self.input_std = _values("input_mean", self.input_mean), _values("input_std", self.input_std)
+        if self.input_std is not None and min(self.input_std) <= 0:
+            raise BcnnError(f"--input-std must be positive, got {self.input_std}")
+
+    def model_input(self, pixels: np.ndarray) -> np.ndarray:
+        """What the QONNX model sees for integer pixels (N, C, ...): pixels / input_scale, normalised
+        by input_mean and input_std per channel (axis 1) when given."""
+        x = np.asarray(pixels, dtype=np.float32) / np.float32(self.input_scale)
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        if self.input_mean is not None:
+            x = x - np.asarray(self.input_mean, dtype=np.float32).reshape(shape)
+        if self.input_std is not None:
+            x = x / np.asarray(self.input_std, dtype=np.float32).reshape(shape)
+        return x
 
     @property
     def fpga_part(self) -> str:

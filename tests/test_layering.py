@@ -20,6 +20,7 @@ MODEL_LAYERS = [
     ("models.recipes",),
     ("models.registry",),
     ("models.random_init", "models.checkpoint"),
+    ("models.user_style",),
     ("models.methods", "models.distill"),
     ("models.train",),
     ("models.export",),

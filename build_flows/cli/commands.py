@@ -152,6 +152,10 @@ def parse_fifo_depths(items) -> dict:
               help="With --folding fastest: the share of the board's LUTs the design may use.")
 @click.option("--target-fps", default=None, type=float, help="Fold for this frame rate instead.")
 @click.option("--clock-ns", default=None, type=float, help="Clock period; default: the board's.")
+@click.option("--input-mean", default=None, metavar="M1,M2,..",
+              help="The model was trained on normalised inputs (torchvision Normalize): per-channel mean of "
+                   "pixels / 255 (one value or one per channel); folded into the accelerator's first thresholds.")
+@click.option("--input-std", default=None, metavar="S1,S2,..", help="... and per-channel standard deviation.")
 @click.option("--verify-samples", default=default("verify_samples"), show_default=True, type=int, help="Inputs checked after every step.")
 @click.option("--backend", default=default("backend"), show_default=True, type=click.Choice(["rtl", "hls"]),
               help="rtl: bcnn's RTL where FINN+ has only HLS (simulable); hls: FINN+'s HLS layers.")
@@ -168,8 +172,8 @@ def parse_fifo_depths(items) -> dict:
 @click.option("--board-files", default=None, type=click.Path(),
               help="bitfile: Vivado board-files directory (Pynq-Z1/Z2 are not built into Vivado).")
 @click.option("--out", default=None, type=click.Path(), help="Build directory (required with a MODEL).")
-def build(model, board, folding, lut_cap, target_fps, clock_ns, verify_samples, backend, fifo_depth, fifos, outputs, batch,
-          dataset, board_files, out):
+def build(model, board, folding, lut_cap, target_fps, clock_ns, input_mean, input_std, verify_samples, backend, fifo_depth,
+          fifos, outputs, batch, dataset, board_files, out):
     """Compile a QONNX MODEL with FINN+ into a dataflow design: estimates and HLS/RTL sources.
 
     Instead of a model, a build CONFIG (.yaml, as written to build/X/build.yaml) may be given;
@@ -180,7 +184,7 @@ def build(model, board, folding, lut_cap, target_fps, clock_ns, verify_samples, 
     from build_flows.vendor.pending import VendorToolsMissing
 
     options = dict(out=out, board=board, clock_ns=clock_ns, folding=folding, lut_cap=lut_cap, target_fps=target_fps,
-                   verify_samples=verify_samples, backend=backend, fifo_depth=fifo_depth,
+                   input_mean=input_mean, input_std=input_std, verify_samples=verify_samples, backend=backend, fifo_depth=fifo_depth,
                    fifo_depths=parse_fifo_depths(fifos), outputs=outputs, batch=batch, dataset=dataset,
                    board_files=board_files)
     if model.endswith((".yaml", ".yml")):

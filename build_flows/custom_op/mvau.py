@@ -48,11 +48,8 @@ def write_activation(op, model, directory: Path, acc_bits: int, files: list, bor
 def unsupported_reason(inst) -> str | None:
     """Why bcnn_mvau cannot implement this MVAU (None: it can)."""
     idt, wdt = DataType[inst.get_nodeattr("inputDataType")], DataType[inst.get_nodeattr("weightDataType")]
-    odt = DataType[inst.get_nodeattr("outputDataType")]
     if inst.get_nodeattr("binaryXnorMode"):
         return None
-    if idt == DataType["BIPOLAR"] or odt == DataType["BIPOLAR"]:
-        return f"bipolar {'input' if idt == DataType['BIPOLAR'] else 'output'} outside XNOR mode"
     if not (idt.is_integer() and wdt.is_integer()):
         return f"non-integer datatypes ({idt.name} x {wdt.name})"
     return None
@@ -85,8 +82,9 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
         x = np.asarray(context[node.input[0]]).reshape(self.get_normal_input_shape())
         dots = border.zero_padded_dot(x, np.asarray(context[node.input[1]])).astype(np.float64)
         if not self.get_nodeattr("noActivation"):
-            nchw = multithreshold(dots.transpose(0, 3, 1, 2), np.asarray(context[node.input[2]]), 1.0,
-                                  self.get_nodeattr("ActVal"))
+            bipolar = self.get_nodeattr("outputDataType") == "BIPOLAR"  # as FINN+'s MVAU: scale 2, bias -1
+            nchw = multithreshold(dots.transpose(0, 3, 1, 2), np.asarray(context[node.input[2]]), 2.0 if bipolar else 1.0,
+                                  -1 if bipolar else self.get_nodeattr("ActVal"))
             dots = nchw.transpose(0, 2, 3, 1)
         context[node.output[0]] = dots.reshape(context[node.output[0]].shape).astype(np.float32)
 
@@ -152,7 +150,9 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
         if self.get_nodeattr("noActivation"):
             acc_bits = out_bits  # raw accumulators leave at the width FINN+ declared
         n_thres, act_val = write_activation(self, model, directory, acc_bits, files, border)
+        # a bipolar output is its threshold's bit (code 1 = +1), as FINN+ streams BIPOLAR
         params = dict(MW=mw, MH=mh, PE=pe, SIMD=simd, IN_BITS=idt.bitwidth(), IN_SIGNED=idt.signed(),
+                      IN_BIPOLAR=idt == DataType["BIPOLAR"] and not xnor,
                       W_BITS=w_bits, W_BIPOLAR=bipolar or xnor, XNOR=xnor, ACC_BITS=acc_bits, N_THRES=n_thres,
                       OUT_BITS=out_bits, ACT_VAL=act_val, WEIGHT_FILE=f"{prefix}_weights.hex",
                       THRESH_FILE=f"{prefix}_thresholds.hex", WEIGHT_STYLE=self.weight_style(fpgapart),

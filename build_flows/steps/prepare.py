@@ -10,6 +10,8 @@ from qonnx.transformation.infer_shapes import InferShapes
 from qonnx.transformation.insert_topk import InsertTopK
 from qonnx.util.cleanup import cleanup_model
 
+from models.errors import BcnnError
+
 from ..transformation.fracbnn import InferThermometer, check_no_fracbnn_leftovers
 from ..transformation.fracbnn_units import InferFractionalUnits
 from ..transformation.repeat_channels import RemoveNoOpExpand
@@ -33,13 +35,31 @@ def step_tidy(model: ModelWrapper, cfg) -> ModelWrapper:
 
 
 def step_add_pixel_input(model: ModelWrapper, cfg) -> ModelWrapper:
-    """Make the accelerator take integers: prepend `x / input_scale` to the graph and declare the
-    new input UINT8 (for 255), so streamlining folds the division into the input thresholds."""
+    """Make the accelerator take integers: prepend `x / input_scale` (and a model's input
+    normalisation, `(x - input_mean) / input_std` per channel) to the graph and declare the new
+    input UINT8 (for 255), so streamlining folds them into the input thresholds."""
     old = model.graph.input[0]
     shape = model.get_tensor_shape(old.name)
-    scale = model.make_new_valueinfo_name()
-    model.set_initializer(scale, np.asarray(1.0 / cfg.input_scale, dtype=np.float32))
-    model.graph.node.insert(0, helper.make_node("Mul", [PIXEL_INPUT, scale], [old.name]))
+    channels = (1, -1) + (1,) * (len(shape) - 2)
+    steps = [("Mul", np.asarray(1.0 / cfg.input_scale, dtype=np.float32))]
+    if cfg.input_mean is not None:
+        steps.append(("Sub", np.asarray(cfg.input_mean, dtype=np.float32).reshape(channels)))
+    if cfg.input_std is not None:
+        steps.append(("Div", np.asarray(cfg.input_std, dtype=np.float32).reshape(channels)))
+    for values, option in ((cfg.input_mean, "--input-mean"), (cfg.input_std, "--input-std")):
+        if values is not None and len(values) not in (1, shape[1]):
+            raise BcnnError(f"{option}: {len(values)} values for an input of {shape[1]} channels (shape {shape}); "
+                            "give one value or one per channel")
+    tensor = PIXEL_INPUT
+    nodes = []
+    for index, (op, value) in enumerate(steps):
+        constant = model.make_new_valueinfo_name()
+        model.set_initializer(constant, value)
+        out = old.name if index == len(steps) - 1 else model.make_new_valueinfo_name()
+        nodes.append(helper.make_node(op, [tensor, constant], [out]))
+        tensor = out
+    for node in reversed(nodes):
+        model.graph.node.insert(0, node)
     model.graph.input.remove(old)
     model.graph.input.insert(0, helper.make_tensor_value_info(PIXEL_INPUT, TensorProto.FLOAT, shape))
     model.graph.value_info.append(old)

@@ -23,7 +23,9 @@ from qonnx.transformation.infer_data_layouts import InferDataLayouts
 from qonnx.transformation.lower_convs_to_matmul import LowerConvsToMatMul
 
 from ..transformation.binary_padding import AbsorbPadIntoIm2Col, BinaryIm2ColPadValue
+from ..transformation.clip_thresholds import ClipThresholdsToInput
 from ..transformation.collapse_thresholds import CollapseConsecutiveThresholds
+from ..transformation.depthwise import DenseDepthwiseConvolutions
 from ..transformation.fracbnn_streamline import AbsorbActivationIntoFracMVAU, AbsorbSignIntoFracMVAU, XnorThermometerMatMul
 from ..transformation.move_scalar_mul import MoveScalarMulPastReduceSum, MoveScalarMulPastTile
 from ..transformation.repeat_channels import MoveTransposePastTile
@@ -55,6 +57,7 @@ def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
     model = model.transform(Streamline())
     if model.get_nodes_by_op_type("Conv"):
         model = model.transform(LowerConvsToMatMul())
+        model = model.transform(DenseDepthwiseConvolutions())
         model = model.transform(AbsorbPadIntoIm2Col())
         model = model.transform(MakeMaxPoolNHWC())
         model = model.transform(absorb.AbsorbTransposeIntoMultiThreshold())
@@ -105,9 +108,7 @@ def step_minimize_bit_widths(model: ModelWrapper, cfg) -> ModelWrapper:
     to the (now known) accumulator range: exact, since every threshold compares against an integer."""
 
     def minimize(df: ModelWrapper) -> ModelWrapper:
-        # Thresholds below an unsigned input's range (a signed first quantizer fed pixels) are
-        # always reached: clip them to it first, which FINN+'s threshold memories require.
-        df = df.transform(RoundAndClipThresholds())
+        df = df.transform(ClipThresholdsToInput())
         df = df.transform(MinimizeWeightBitWidth())
         df = df.transform(MinimizeAccumulatorWidth())
         df = df.transform(WidenXnorAccumulators())

@@ -1,13 +1,22 @@
 `default_nettype none
 // Top-K label select: reads LABELS scores (PE per beat), then emits the indices of the K largest,
 // largest first, one index per beat. Ties go to the lower index (as ONNX TopK, FINN's reference).
+// With OFFSET_BITS > 0 a label's score is (input << OFFSET_SHIFT) + OFFSETS[label] (signed
+// OFFSET_BITS-bit fields, label 0 in the low bits): a classifier's per-class bias, exactly
+// (build_flows/transformation/classifier_offsets.py).
 module bcnn_label_select #(
     parameter int LABELS = 10,
     parameter int PE = 1,
     parameter int K = 1,
     parameter int BITS = 16,
     parameter bit SIGNED = 1'b1,
-    parameter int IDX_BITS = LABELS > 1 ? $clog2(LABELS) : 1
+    parameter int IDX_BITS = LABELS > 1 ? $clog2(LABELS) : 1,
+    parameter int OFFSET_BITS = 0,
+    parameter int OFFSET_SHIFT = 0,
+    parameter logic [LABELS*(OFFSET_BITS > 0 ? OFFSET_BITS : 1)-1:0] OFFSETS = '0,
+    // a score's width: the input widened by the shift and one bit for the sum (and a sign)
+    localparam int SCORE_BITS = OFFSET_BITS > 0 ? (BITS + OFFSET_SHIFT > OFFSET_BITS ? BITS + OFFSET_SHIFT : OFFSET_BITS) + 2
+                                                : BITS
 ) (
     input  wire logic                clk,
     input  wire logic                rst_n,
@@ -27,7 +36,7 @@ module bcnn_label_select #(
   end
 
   // The K best (score, index) so far, best first; `emitting` while they are sent out.
-  logic [BITS-1:0] score[K];
+  logic [SCORE_BITS-1:0] score[K];
   logic [IDX_BITS-1:0] index[K];
   logic [F_W-1:0] fold;
   logic emitting;
@@ -39,18 +48,30 @@ module bcnn_label_select #(
   assign out_tdata = index[sent];
   wire fire = in_tvalid && in_tready;
 
-  function automatic logic beats(input logic [BITS-1:0] a, input logic [BITS-1:0] b);
-    return SIGNED ? signed'(a) > signed'(b) : a > b;
+  function automatic logic beats(input logic [SCORE_BITS-1:0] a, input logic [SCORE_BITS-1:0] b);
+    return SIGNED || OFFSET_BITS > 0 ? signed'(a) > signed'(b) : a > b;
   endfunction
+
+  // A label's score: its input, or with offsets (input << OFFSET_SHIFT) + its offset, signed.
+  // (`label` is an int for the index arithmetic; without offsets it selects nothing.)
+  /* verilator lint_off UNUSEDSIGNAL */
+  function automatic logic [SCORE_BITS-1:0] label_score(input logic [BITS-1:0] value, input int label);
+    logic signed [SCORE_BITS-1:0] widened, offset;
+    if (OFFSET_BITS == 0) return SCORE_BITS'(value);
+    widened = SIGNED ? SCORE_BITS'(signed'(value)) : SCORE_BITS'(value);
+    offset = SCORE_BITS'(signed'(OFFSETS[label*(OFFSET_BITS > 0 ? OFFSET_BITS : 1)+:(OFFSET_BITS > 0 ? OFFSET_BITS : 1)]));
+    return (widened <<< OFFSET_SHIFT) + offset;
+  endfunction
+  /* verilator lint_on UNUSEDSIGNAL */
 
   // Insert this beat's PE candidates, in index order, into the sorted list: a candidate goes in
   // before the first entry it strictly beats (so an equal score never overtakes an earlier index)
   // and every entry after that shifts down by one.
-  logic [BITS-1:0] next_score[K];
+  logic [SCORE_BITS-1:0] next_score[K];
   logic [IDX_BITS-1:0] next_index[K];
   logic [K-1:0] next_filled;
   always_comb begin
-    logic [BITS-1:0] cs, ts;
+    logic [SCORE_BITS-1:0] cs, ts;
     logic [IDX_BITS-1:0] ci, ti;
     logic cv, tv, shifting;
     {ts, ti, tv} = '0;
@@ -60,7 +81,7 @@ module bcnn_label_select #(
       next_filled[j] = fold == '0 ? 1'b0 : filled[j];
     end
     for (int p = 0; p < PE; p++) begin
-      cs = in_tdata[p*BITS+:BITS];
+      cs = label_score(in_tdata[p*BITS+:BITS], int'(fold) * PE + p);
       ci = IDX_BITS'(int'(fold) * PE + p);
       cv = 1'b1;
       shifting = 1'b0;

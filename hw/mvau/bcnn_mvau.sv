@@ -24,6 +24,7 @@
 //   XNOR      : 1-bit weights and inputs; product = xnor(w, x) in {0, 1} (a popcount of matches,
 //               as FINN's XnorPopcountMatMul, whose thresholds already account for it)
 //   W_BIPOLAR : 1-bit weights meaning {-1, +1} (bit 1 = +1); product = +x or -x
+//   IN_BIPOLAR: 1-bit inputs meaning {-1, +1} (a binary activation before a few-bit layer)
 //   otherwise : W_BITS-bit signed weights times inputs, in LUTs (shift and add) or, with MUL_DSP
 //               (FINN+'s resType "dsp"), as multiplications a synthesizer maps to DSP slices
 // Activation: with N_THRES > 0, out = ACT_VAL + #{i : acc >= threshold[channel][i]} (FINN's
@@ -42,6 +43,7 @@ module bcnn_mvau #(
     parameter int SIMD = 4,
     parameter int IN_BITS = 1,
     parameter bit IN_SIGNED = 1'b0,
+    parameter bit IN_BIPOLAR = 1'b0,  // 1-bit inputs meaning {-1, +1} (bit 1 = +1), outside XNOR mode
     parameter int W_BITS = 1,
     parameter bit W_BIPOLAR = 1'b1,
     parameter bit XNOR = 1'b1,
@@ -169,7 +171,7 @@ module bcnn_mvau #(
   function automatic logic signed [ACC_BITS-1:0] product(input logic [W_BITS-1:0] wv,
                                                           input logic [IN_BITS-1:0] xv);
     logic signed [ACC_BITS-1:0] xs, ws, sum;
-    xs = IN_SIGNED ? ACC_BITS'(signed'(xv)) : ACC_BITS'(xv);
+    xs = IN_BIPOLAR ? (xv[0] ? ACC_BITS'(1) : -ACC_BITS'(1)) : IN_SIGNED ? ACC_BITS'(signed'(xv)) : ACC_BITS'(xv);
     ws = ACC_BITS'(signed'(wv));
     if (W_BIPOLAR) return wv[0] ? xs : -xs;
     if (MUL_DSP) return ws * xs;
