@@ -23,10 +23,11 @@ def i64(values) -> np.ndarray:
 
 
 def make_model(nodes, inputs: dict, outputs: dict, initializers: dict | None = None, datatypes: dict | None = None,
-               opset: int = 13) -> ModelWrapper:
+               opset: int = 13, shapes: dict | None = None) -> ModelWrapper:
     """A model of `nodes` with `inputs` and `outputs` ({name: shape}), initializers ({name: array},
     kept in their dtype: float32 data, int64 shapes and axes) and tensor datatypes ({name: name of
-    a qonnx DataType}); every other shape is inferred."""
+    a qonnx DataType}); every other shape is inferred, except `shapes` ({name: shape}) an op's shape
+    inference needs beforehand."""
     graph = helper.make_graph(
         nodes, "pass_test",
         [helper.make_tensor_value_info(name, TensorProto.FLOAT, shape) for name, shape in inputs.items()],
@@ -35,6 +36,8 @@ def make_model(nodes, inputs: dict, outputs: dict, initializers: dict | None = N
     model = ModelWrapper(qonnx_make_model(graph, opset_imports=opsets))
     for name, value in (initializers or {}).items():
         model.set_initializer(name, value)
+    for name, shape in (shapes or {}).items():
+        model.set_tensor_shape(name, list(shape))
     model = model.transform(InferShapes())
     for name, dt in (datatypes or {}).items():
         model.set_tensor_datatype(name, DataType[dt])
