@@ -44,6 +44,13 @@ def make_model(nodes, inputs: dict, outputs: dict, initializers: dict | None = N
     return model
 
 
+def add_reader(model: ModelWrapper, tensor: str) -> None:
+    """A second reader of `tensor`: a Relu making an extra graph output (a fork a pass must respect)."""
+    model.graph.node.append(helper.make_node("Relu", [tensor], [f"{tensor}_also"]))
+    model.graph.output.append(helper.make_tensor_value_info(f"{tensor}_also", TensorProto.FLOAT,
+                                                            model.get_tensor_shape(tensor)))
+
+
 def random_tensor(rng: np.random.Generator, dt: str, shape) -> np.ndarray:
     """Values of the qonnx DataType named `dt` (FLOAT32: standard normal), as float32."""
     dt = DataType[dt]

@@ -12,7 +12,8 @@ from qonnx.custom_op.registry import getCustomOp
 from build_flows.transformation.fracbnn import InferThermometer
 from models.errors import BcnnError
 
-from .graphs import QONNX, apply_once, assert_same_function, assert_unchanged, f32, i64, make_model, op_types, random_tensor
+from .graphs import (QONNX, apply_once, assert_same_function, assert_unchanged, f32, i64, make_model, op_types,
+                     random_tensor)
 
 C, H, W, LEVELS, MH = 2, 3, 3, 3, 4
 SUBGRAPH_OPS = {"Unsqueeze", "Greater", "Cast", "Sub"}

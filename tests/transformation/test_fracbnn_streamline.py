@@ -11,7 +11,8 @@ from qonnx.custom_op.registry import getCustomOp
 from build_flows.transformation.fracbnn_streamline import (AbsorbActivationIntoFracMVAU, AbsorbSignIntoFracMVAU,
                                                            XnorThermometerMatMul)
 
-from .graphs import BCNN, QONNX, apply_once, assert_same_function, assert_unchanged, f32, make_model, op_types, random_tensor
+from .graphs import (BCNN, QONNX, apply_once, assert_same_function, assert_unchanged, f32, make_model, op_types,
+                     random_tensor)
 
 PIXELS, LEVELS, MH = 3, 4, 5
 H, W = 4, 4
@@ -98,8 +99,9 @@ def frac_unit(conv=False, tail="sign", scale=(-1, 1, -1, 1, -1), activation="UIN
             [rng.uniform(-MW, 5 * MW, size=(MH, steps - 1)).round(1), np.full((MH, 1), -MW - 5.5)], axis=1), axis=1))
         inits["thresholds"][1, -1] = 5 * MW + 3
         layout = {"data_layout": "NHWC"} if conv else {}
-        nodes.append(helper.make_node("MultiThreshold", [source, "thresholds"], ["y"], domain=QONNX, out_dtype=activation,
-                                      out_bias=float(DataType[activation].min()), out_scale=out_scale, **layout))
+        nodes.append(helper.make_node("MultiThreshold", [source, "thresholds"], ["y"], domain=QONNX,
+                                      out_dtype=activation, out_bias=float(DataType[activation].min()),
+                                      out_scale=out_scale, **layout))
     return make_model(nodes, {"codes": vectors + [MW]}, {"y": None}, inits,
                       {"codes": "UINT2", "weights": "BIPOLAR", "acc": "UINT2" if thresholded else ACC})
 

@@ -9,7 +9,8 @@ from qonnx.core.onnx_exec import execute_onnx
 
 from build_flows.transformation.move_scalar_mul import MoveScalarMulPastReduceSum, MoveScalarMulPastTile
 
-from .graphs import apply_once, assert_same_function, assert_unchanged, f32, i64, make_model, op_types, random_tensor
+from .graphs import (add_reader, apply_once, assert_same_function, assert_unchanged, f32, i64, make_model, op_types,
+                     random_tensor)
 
 SHAPE = [1, 2, 3, 3]
 
@@ -52,8 +53,7 @@ def test_mul_stays_when_it_is_not_one_scalar_for_that_op_alone(op, transformatio
         model = scaled_then(op, scale=np.asarray([0.25, 0.5], np.float32).reshape(1, 2, 1, 1))
     elif variant == "scale read twice":
         model = scaled_then(op)
-        model.graph.node.append(helper.make_node("Relu", ["scaled"], ["also"]))
-        model.graph.output.append(helper.make_tensor_value_info("also", 1, SHAPE))
+        add_reader(model, "scaled")
     else:  # the other pass's op: MoveScalarMulPastTile must not move past a ReduceSum, and back
         model = scaled_then("ReduceSum" if op == "Tile" else "Tile")
     assert_unchanged(transformation, model)

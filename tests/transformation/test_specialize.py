@@ -7,7 +7,8 @@ from qonnx.custom_op.registry import getCustomOp
 
 from build_flows.rtl.specialize import SpecializeBcnnRTL
 
-from .graphs import BCNN, FINN, apply_once, assert_same_function, assert_unchanged, f32, make_model, op_types, random_tensor
+from .graphs import (BCNN, FINN, apply_once, assert_same_function, assert_unchanged, f32, make_model, op_types,
+                     random_tensor)
 
 MW, MH = 16, 4
 
