@@ -41,4 +41,4 @@ class SpecializeBcnnRTL(Transformation):
             changed = True
         if changed:
             model = model.transform(GiveUniqueNodeNames())
-        return model, False
+        return model, changed

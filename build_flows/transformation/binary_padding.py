@@ -44,6 +44,8 @@ class AbsorbPadIntoIm2Col(Transformation):
                 continue
             inst.set_nodeattr("pad_amount", amount)
             inst.set_nodeattr("pad_value", int(value))
+            n, c, h, w = model.get_tensor_shape(pad.input[0])
+            inst.set_nodeattr("input_shape", f"({n},{h},{w},{c})")  # now the unpadded tensor
             transpose.input[0] = pad.input[0]
             model.graph.node.remove(pad)
             model.set_tensor_shape(transpose.output[0], None)
