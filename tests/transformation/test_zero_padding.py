@@ -106,14 +106,7 @@ def zero_padded_unit(activation="UINT2"):
     return make_model(nodes, {"x": [1, H, W, C]}, {"y": [1, H, W, MH]}, inits, dts)
 
 
-# MVAU_bcnn's python execution of a zero-padded window thresholds to 0/1 for a BIPOLAR output
-# where FINN+'s MVAU gives -1/+1 (custom_op/mvau.py's border branch skips FINN+'s bipolar
-# out_scale 2, out_bias -1): a bug in the op, outside this branch's pass modules; reported.
-BIPOLAR_OUTPUT_BUG = pytest.mark.xfail(strict=True, reason="MVAU_bcnn with zeroPadBorder executes a BIPOLAR "
-                                       "activation as 0/1 (custom_op/mvau.py)")
-
-
-@pytest.mark.parametrize("activation", ["UINT2", "INT2", pytest.param("BIPOLAR", marks=BIPOLAR_OUTPUT_BUG), None])
+@pytest.mark.parametrize("activation", ["UINT2", "INT2", "BIPOLAR", None])
 def test_zero_padded_unit_becomes_an_mvau_with_its_border(activation):
     model = zero_padded_unit(activation)
     border = getCustomOp(model.graph.node[1]).get_nodeattr("zeroPadBorder")
