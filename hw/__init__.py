@@ -18,6 +18,9 @@ class PackedBits(int):
         packed.width = width
         return packed
 
+    def __getnewargs__(self):  # copies and pickles keep the width
+        return int(self), self.width
+
 
 def sv_literal(value) -> str:
     """A parameter value as SystemVerilog source: strings quoted, bools and ints as integers; a

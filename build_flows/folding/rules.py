@@ -17,7 +17,7 @@ FOLDED_DIMENSIONS = {
 # with the dimensions they fold in the order they are raised (SIMD before PE, as FINN+'s MVAU)
 BCNN_FOLDING = {"MVAU_bcnn": (("SIMD", "MW"), ("PE", "MH")), "FracMVAU_bcnn": (("SIMD", "MW"), ("PE", "MH")), "Thermometer_bcnn": (("PE", "NumChannels"),),
                  "RepeatChannels_bcnn": (("SIMD", "NumChannels"),), "BroadcastPixels_bcnn": (("SIMD", "NumChannels"),),
-                 "GlobalSum_bcnn": (("PE", "NumChannels"),)}
+                 "GlobalSum_bcnn": (("PE", "NumChannels"),), "LabelSelect_bcnn": (("PE", "Labels"),)}
 
 
 def layer_kind(op_type: str) -> str:
