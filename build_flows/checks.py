@@ -112,6 +112,11 @@ def _is_quantized(model: ModelWrapper, tensor: str) -> bool:
         producer = model.find_producer(producer.input[0])
     if producer is not None and producer.op_type == "Concat":  # quantized when every part is
         return all(_is_quantized(model, t) for t in producer.input)
+    if producer is not None and producer.op_type == "Add" and not any(model.get_initializer(t) is not None
+                                                                     for t in producer.input):
+        # a residual join: two quantized tensors sum to an integer grid when their scales agree
+        # (the shortcut's shared quantizer); streamlining names the join if they do not
+        return all(_is_quantized(model, t) for t in producer.input)
     if producer is not None:
         return producer.op_type in QUANT_OPS
     # A graph input or initializer: quantized only if annotated with an integer datatype.

@@ -58,16 +58,17 @@ def _classify_error(stage: str, exc: BaseException) -> Outcome:
 
 
 def check_model(spec: dict, workdir: Path, seed: int = 0, frames: int = 3, board: str = "Pynq-Z1",
-                keep: bool = False) -> Outcome:
-    """Export, build, simulate `spec`'s model (corpus.make_model) in `workdir`; never raises for
-    the model's sake (KeyboardInterrupt still stops it)."""
+                keep: bool = False, model=None) -> Outcome:
+    """Export, build, simulate `spec`'s model in `workdir` (corpus.make_model, or `model`: the
+    spec's network trained, say); never raises for the model's sake (KeyboardInterrupt still
+    stops it)."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     seconds = {}
     stage = "export"
     try:
         start = time.perf_counter()
-        model = make_model(spec, seed)
+        model = model if model is not None else make_model(spec, seed)
         export_model(model, workdir / "model.onnx", model.in_shape)
         seconds["export"] = round(time.perf_counter() - start, 1)
         stage, start = "build", time.perf_counter()

@@ -28,15 +28,17 @@ def load_folding(path) -> dict:
 
 
 def finn_names(df: ModelWrapper, config: dict) -> dict:
-    """The folding with layers named as FINN+ names them at folding time: a build's reports name
-    bcnn's layers by what they are (MVAU_bcnn_3), which is MVAU_hls_3 (Thresholding_rtl_0 for
-    Thresholding_bcnn_0) before the RTL backend specializes it."""
+    """The folding with layers named as they are at folding time: a build's reports name bcnn's
+    layers by what they are (MVAU_bcnn_3: the fourth matrix-vector unit of the design), which at
+    folding time is the fourth node of that kind, whatever its backend then (MVAU_hls_3, or a
+    bcnn op made before folding, such as a zero-padded binary convolution's MVAU_bcnn_0)."""
     nodes = {n.name for n in df.graph.node}
     renamed = {}
     for name, attrs in config.items():
-        if name not in nodes and "_bcnn_" in name:
-            name = next((name.replace("_bcnn_", f"_{kind}_") for kind in ("hls", "rtl")
-                         if name.replace("_bcnn_", f"_{kind}_") in nodes), name)
+        kind, sep, index = name.rpartition("_bcnn_")
+        if name not in nodes and sep and index.isdigit():
+            of_kind = [n.name for n in df.graph.node if layer_kind(n.op_type) == kind]
+            name = of_kind[int(index)] if int(index) < len(of_kind) else name
         renamed[name] = attrs
     return renamed
 

@@ -75,6 +75,18 @@ CORPUS = {
         {"op": "residual", "bits": 8, "body": [{"op": "act", "kind": "sign"}, *_block(8, stride=2)[:2]],
          "shortcut": [{"op": "avgpool", "k": 2}]},
         {"op": "act", "kind": "sign"}, *_head()]},
+    # the seeds' network at CIFAR's input size (the corpus test trains it briefly): a binary ResNet
+    # with padding=1 convolutions, strided 1x1 downsampling shortcuts, a global-average-pooling head
+    "resnet_32x32": {"input": [3, 32, 32], "normalized": True, "layers": [
+        SIGNED_8BIT, *_block(8, bits=4, act="identity", act_bits=8),
+        {"op": "residual", "bits": 8, "body": [{"op": "act", "kind": "sign"}, *_block(8)[:2]], "shortcut": []},
+        {"op": "act", "kind": "identity", "bits": 8},
+        {"op": "residual", "bits": 8, "body": [{"op": "act", "kind": "sign"}, *_block(16, stride=2)[:2]],
+         "shortcut": [{"op": "conv", "out": 16, "k": 1, "stride": 2, "pad": 0, "bits": 1}, {"op": "bn"}]},
+        {"op": "act", "kind": "identity", "bits": 8},
+        {"op": "residual", "bits": 8, "body": [{"op": "act", "kind": "sign"}, *_block(16, stride=2)[:2]],
+         "shortcut": [{"op": "conv", "out": 16, "k": 1, "stride": 2, "pad": 0, "bits": 1}, {"op": "bn"}]},
+        {"op": "act", "kind": "identity", "bits": 8}, {"op": "gap"}, *_head(bits=4)]},
     # a dense connection: the block's input concatenated with its output
     "channel_concat": {"input": [1, 8, 8], "layers": [
         PIXELS_8BIT, *_block(4, pad=0, act="identity", act_bits=4),

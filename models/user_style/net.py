@@ -21,6 +21,7 @@ done outside the model); otherwise pixels / 255. A layer is a dict with "op":
   maxpool / avgpool {k, stride, pad} nn.MaxPool2d / nn.AvgPool2d
   gap                                nn.AdaptiveAvgPool2d(1)
   flatten
+  pad {amount, value}                nn.ConstantPad2d (e.g. a binary layer's -1 border by hand)
   residual {body, shortcut, bits}    out = q(body(x)) + q(shortcut(x)) (layer lists; [] = identity),
                                      q one QuantIdentity of `bits` shared by both branches, as
                                      Brevitas' own quantized ResNets do (shared_quant_act); without
@@ -127,6 +128,10 @@ def build_layers(layers: list, shape: tuple) -> tuple:
             stride, pad = layer.get("stride", k), layer.get("pad", 0)
             module = (nn.MaxPool2d if op == "maxpool" else nn.AvgPool2d)(k, stride=stride, padding=pad)
             shape = (shape[0], _out_size(shape[1], k, stride, pad), _out_size(shape[2], k, stride, pad))
+        elif op == "pad":
+            amount = layer["amount"]
+            module = nn.ConstantPad2d(amount, float(layer.get("value", 0.0)))
+            shape = (shape[0], shape[1] + 2 * amount, shape[2] + 2 * amount)
         elif op == "gap":
             module, shape = nn.AdaptiveAvgPool2d(1), (shape[0], 1, 1)
         elif op == "flatten":
