@@ -13,14 +13,20 @@ from rich.console import Console
 
 from .sweep import sweep
 from build_flows.config import default
-from models.errors import BcnnError
+from build_flows.fault_location import describe
+from models.errors import BcnnError, InternalError
 from models.names import METHOD_NAMES, MODEL_NAMES
 
 console = Console(stderr=True)
 
 
+BUG_HINT = "this is a bcnn bug: rerun with --debug for the traceback and report it"
+
+
 class BcnnGroup(click.Group):
-    """Turns a BcnnError (or any error, without --debug) into one line on stderr."""
+    """Turns any error into one line on stderr (without --debug): a BcnnError (the user's input)
+    as it is, exit 2; an InternalError (ours, naming where) or any other exception (named by where
+    it was raised) with the hint that it is a bug, exit 1."""
 
     def invoke(self, ctx):
         debug = ctx.params.get("debug", False)
@@ -42,7 +48,10 @@ class BcnnGroup(click.Group):
         except Exception as exc:
             if debug:
                 raise
-            click.echo(f"error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", err=True)
+            if not isinstance(exc, InternalError):
+                where, cause = describe(exc)
+                exc = f"bcnn {ctx.invoked_subcommand or ''} failed{' ' + where if where else ''}: {cause}"
+            click.echo(f"error: {exc}; {BUG_HINT}", err=True)
             sys.exit(1)
 
 
@@ -278,6 +287,7 @@ def fold_search_command(model, board, clock_ns, lut_cap, rounds, out):
         raise BcnnError(f"--rounds must be at least 1, got {rounds}")
     cfg = BuildConfig(model=model, out=out, board=board, clock_ns=clock_ns, folding="fastest", lut_cap=lut_cap,
                       outputs=["estimates", "rtl", "synth"])
+    (Path(out) / "fold_search.json").unlink(missing_ok=True)  # a failed search leaves no older result behind
     result = fold_search(cfg, rounds=rounds, console=console)
     write_json(Path(out) / "fold_search.json", result)
     for r in result["rounds"]:
