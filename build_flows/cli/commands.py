@@ -12,6 +12,7 @@ from click.core import ParameterSource
 from rich.console import Console
 
 from .sweep import sweep
+from .tables import print_table
 from build_flows.config import default
 from build_flows.fault_location import describe
 from models.errors import BcnnError, InternalError
@@ -207,7 +208,7 @@ def build(model, board, folding, lut_cap, target_fps, clock_ns, verify_samples, 
         path = run_build(cfg, keep_failed=click.get_current_context().find_root().params["debug"])
     except VendorToolsMissing as exc:  # the build is complete but for the vendor outputs: show it, then say so
         path, pending = exc.build_dir, exc
-    Console().print(estimates_table(load_estimates(path), load_synth(path)))
+    print_table(estimates_table(load_estimates(path), load_synth(path)))
     if shortcuts := load_shortcuts(path):
         click.echo(shortcuts_line(shortcuts))
     click.echo(f"build written to {path}")
@@ -228,7 +229,7 @@ def synth(build_dir, jobs, layers_only):
     if jobs is not None and jobs < 1:
         raise BcnnError(f"--jobs must be at least 1, got {jobs}")
     report = synthesize_build(build_dir, parallel=jobs, whole=not layers_only)
-    Console().print(estimates_table(load_estimates(Path(build_dir)), report))
+    print_table(estimates_table(load_estimates(Path(build_dir)), report))
     click.echo(f"report: {Path(build_dir) / 'report' / 'synth.json'}")
 
 
@@ -337,7 +338,7 @@ def report(build_dir, as_json):
     if as_json:
         click.echo(json.dumps({"estimates": est, "synth": synthesized, "shortcuts": shortcuts}, indent=2))
     else:
-        Console().print(estimates_table(est, synthesized))
+        print_table(estimates_table(est, synthesized))
         if shortcuts:
             click.echo(shortcuts_line(shortcuts))
         click.echo(f"charts: {', '.join(map(str, pngs))}")
