@@ -9,16 +9,24 @@ always reached. Each case keeps one layer empty and gives the other weights a tr
 magnitude."""
 import json
 
+import numpy as np
 import pytest
 import torch
 from brevitas.core.restrict_val import RestrictValueType
 from brevitas.nn import QuantConv2d, QuantIdentity, QuantLinear
 from brevitas_examples.bnn_pynq.models.common import CommonActQuant, CommonWeightQuant
+from finn.transformation.fpgadataflow.minimize_accumulator_width import MinimizeAccumulatorWidth
+from onnx import TensorProto, helper
+from qonnx.core.datatype import DataType
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+from qonnx.util.basic import qonnx_make_model
 from torch import nn
 
 from build_flows.config import BuildConfig
 from build_flows.flow import run_build
 from build_flows.sim.simulate import simulate
+from build_flows.transformation.empty_accumulators import GiveEmptyAccumulatorsOneBit
 from models.export import export_model
 from models.random_init import randomize_norms
 
@@ -71,3 +79,32 @@ def test_an_all_zero_weight_layer_builds_and_simulates_bit_exact(tmp_path, layer
         assert (params["N_THRES"], params["ACC_BITS"]) == (2, 3)
     report = simulate(out, frames=6)
     assert report["bit_exact"], report["first_mismatch"]
+
+
+def mvau(name: str, inp: str, out: str, weights: str, mw: int, mh: int, idt: str):
+    return helper.make_node("MVAU", [inp, weights], [out], name=name, domain="finn.custom_op.fpgadataflow",
+                            backend="fpgadataflow", MW=mw, MH=mh, SIMD=1, PE=1, inputDataType=idt,
+                            weightDataType="INT2", outputDataType="INT32", accDataType="INT32", noActivation=1,
+                            binaryXnorMode=0, numInputVectors=[1])
+
+
+def test_an_empty_accumulator_gets_one_bit():
+    """A raw unit of zeros before the label select: FINN+ sizes its accumulator UINT0; the pass
+    makes it BINARY, and the label select reads BINARY."""
+    select = helper.make_node("LabelSelect", ["zeros"], ["label"], name="select", domain="finn.custom_op.fpgadataflow",
+                              backend="fpgadataflow", Labels=3, PE=1, K=1, inputDataType="INT32",
+                              outputDataType="UINT8", numInputVectors=[1])
+    graph = helper.make_graph(
+        [mvau("empty", "x", "zeros", "w0", 4, 3, "INT2"), select], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("label", TensorProto.FLOAT, [1, 1])])
+    model = ModelWrapper(qonnx_make_model(graph))
+    model.set_initializer("w0", np.zeros((4, 3), np.float32))
+    model.set_tensor_datatype("x", DataType["INT2"])
+    model = model.transform(MinimizeAccumulatorWidth())
+    assert getCustomOp(model.graph.node[0]).get_nodeattr("accDataType") == "UINT0"  # what FINN+ makes of it
+    model = model.transform(GiveEmptyAccumulatorsOneBit())
+    empty = getCustomOp(model.graph.node[0])
+    assert (empty.get_nodeattr("accDataType"), empty.get_nodeattr("outputDataType")) == ("BINARY", "BINARY")
+    assert model.get_tensor_datatype("zeros") == DataType["BINARY"]
+    assert getCustomOp(model.graph.node[1]).get_nodeattr("inputDataType") == "BINARY"
