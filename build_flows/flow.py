@@ -1,5 +1,9 @@
 """Runs a build: the steps of a BuildConfig in order, each output saved and verified, into a
-temporary directory that is renamed to the build directory only when everything succeeded."""
+temporary directory that is renamed to the build directory only when everything succeeded.
+
+A BcnnError (the user's input is at fault) passes through as it is; any other exception inside
+the build is a bug of bcnn's and becomes an InternalError naming the model file, the step and,
+where the traceback knows it, the node (fault_location.py), the original chained to it."""
 import contextlib
 import importlib
 import json
@@ -14,7 +18,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .checks import load_qonnx
 from .config import BuildConfig, partial_dir
-from models.errors import BcnnError
+from models.errors import BcnnError, InternalError
+from .fault_location import describe
 from .finn_env import use_build_dir
 from .relocate import rewrite_paths
 from .steps import DEFAULT_STEPS, OUTPUT_STEPS
@@ -46,10 +51,12 @@ def resolve_steps(cfg: BuildConfig) -> list:
 def run_build(cfg: BuildConfig, show_progress: bool = True, keep_failed: bool = False) -> Path:
     final = Path(cfg.out).resolve()
     tmp = partial_dir(final)
+    steps = resolve_steps(cfg)
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "intermediate").mkdir(parents=True)
     work = replace(cfg, out=str(tmp))
-    steps = resolve_steps(cfg)
+    user_steps = {name for name, _ in steps if name not in DEFAULT_STEPS and name not in OUTPUT_STEPS}
+    stage = "loading the model failed"  # what the build was doing, for an unexpected exception
     try:
         use_build_dir(tmp / "finn_tmp")
         model = load_qonnx(cfg.model)
@@ -66,12 +73,15 @@ def run_build(cfg: BuildConfig, show_progress: bool = True, keep_failed: bool = 
             for index, (name, step) in enumerate(steps):
                 progress.update(task, description=f"step {name}")
                 start = time.perf_counter()
+                stage = f"{'your ' if name in user_steps else ''}step '{name}' failed"
                 model = step(model, work)
                 model.save(str(tmp / "intermediate" / f"{index:02d}_{name}.onnx"))
+                stage = f"verifying step '{name}' failed"
                 entry = verifier.check(model, name, tmp / "finn_tmp")
                 entry["seconds"] = round(time.perf_counter() - start, 3)
                 log.append(entry)
                 progress.advance(task)
+        stage = "writing the build directory failed"
         report = tmp / "report"
         report.mkdir(exist_ok=True)
         (report / "verification.json").write_text(json.dumps(log, indent=2))
@@ -84,9 +94,18 @@ def run_build(cfg: BuildConfig, show_progress: bool = True, keep_failed: bool = 
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
-    except BaseException:
+    except BaseException as exc:
         if not keep_failed:
             shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, Exception) and not isinstance(exc, BcnnError):
+            kept = f" (partial build kept in {tmp})" if keep_failed else ""
+            if isinstance(exc, InternalError):  # already says where (a tool's failure): add the step
+                raise InternalError(f"{cfg.model}: {stage}: {str(exc).removeprefix(f'{tmp}: ')}{kept}") from exc
+            where, cause = describe(exc)
+            message = f"{cfg.model}: {stage}{' ' + where if where else ''}: {cause}{kept}"
+            if stage.startswith("your "):  # the user's own code, not a bug of bcnn's
+                raise BcnnError(message) from exc
+            raise InternalError(message) from exc
         raise
     raise_if_pending(final)  # everything that needs no vendor tool is in place; name what is missing
     return final

@@ -27,7 +27,8 @@ MODEL_LAYERS = [
 ]
 # Layers of build_flows/ in data-flow order, after hw/.
 FLOW_LAYERS = [
-    ("build_flows.atomic", "build_flows.boards", "build_flows.finn_env", "build_flows.relocate"),
+    ("build_flows.atomic", "build_flows.boards", "build_flows.fault_location", "build_flows.finn_env",
+     "build_flows.relocate"),
     ("build_flows.config",),
     ("build_flows.checks",),
     ("build_flows.custom_op",),

@@ -12,15 +12,22 @@ from click.core import ParameterSource
 from rich.console import Console
 
 from .sweep import sweep
+from .tables import print_table
 from build_flows.config import default
-from models.errors import BcnnError
+from build_flows.fault_location import describe
+from models.errors import BcnnError, InternalError
 from models.names import METHOD_NAMES, MODEL_NAMES
 
 console = Console(stderr=True)
 
 
+BUG_HINT = "this is a bcnn bug: rerun with --debug for the traceback and report it"
+
+
 class BcnnGroup(click.Group):
-    """Turns a BcnnError (or any error, without --debug) into one line on stderr."""
+    """Turns any error into one line on stderr (without --debug): a BcnnError (the user's input)
+    as it is, exit 2; an InternalError (ours, naming where) or any other exception (named by where
+    it was raised) with the hint that it is a bug, exit 1."""
 
     def invoke(self, ctx):
         debug = ctx.params.get("debug", False)
@@ -42,7 +49,10 @@ class BcnnGroup(click.Group):
         except Exception as exc:
             if debug:
                 raise
-            click.echo(f"error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", err=True)
+            if not isinstance(exc, InternalError):
+                where, cause = describe(exc)
+                exc = f"bcnn {ctx.invoked_subcommand or ''} failed{' ' + where if where else ''}: {cause}"
+            click.echo(f"error: {exc}; {BUG_HINT}", err=True)
             sys.exit(1)
 
 
@@ -202,7 +212,7 @@ def build(model, board, folding, lut_cap, target_fps, clock_ns, input_mean, inpu
         path = run_build(cfg, keep_failed=click.get_current_context().find_root().params["debug"])
     except VendorToolsMissing as exc:  # the build is complete but for the vendor outputs: show it, then say so
         path, pending = exc.build_dir, exc
-    Console().print(estimates_table(load_estimates(path), load_synth(path)))
+    print_table(estimates_table(load_estimates(path), load_synth(path)))
     if shortcuts := load_shortcuts(path):
         click.echo(shortcuts_line(shortcuts))
     click.echo(f"build written to {path}")
@@ -223,7 +233,7 @@ def synth(build_dir, jobs, layers_only):
     if jobs is not None and jobs < 1:
         raise BcnnError(f"--jobs must be at least 1, got {jobs}")
     report = synthesize_build(build_dir, parallel=jobs, whole=not layers_only)
-    Console().print(estimates_table(load_estimates(Path(build_dir)), report))
+    print_table(estimates_table(load_estimates(Path(build_dir)), report))
     click.echo(f"report: {Path(build_dir) / 'report' / 'synth.json'}")
 
 
@@ -282,6 +292,7 @@ def fold_search_command(model, board, clock_ns, lut_cap, rounds, out):
         raise BcnnError(f"--rounds must be at least 1, got {rounds}")
     cfg = BuildConfig(model=model, out=out, board=board, clock_ns=clock_ns, folding="fastest", lut_cap=lut_cap,
                       outputs=["estimates", "rtl", "synth"])
+    (Path(out) / "fold_search.json").unlink(missing_ok=True)  # a failed search leaves no older result behind
     result = fold_search(cfg, rounds=rounds, console=console)
     write_json(Path(out) / "fold_search.json", result)
     for r in result["rounds"]:
@@ -331,7 +342,7 @@ def report(build_dir, as_json):
     if as_json:
         click.echo(json.dumps({"estimates": est, "synth": synthesized, "shortcuts": shortcuts}, indent=2))
     else:
-        Console().print(estimates_table(est, synthesized))
+        print_table(estimates_table(est, synthesized))
         if shortcuts:
             click.echo(shortcuts_line(shortcuts))
         click.echo(f"charts: {', '.join(map(str, pngs))}")

@@ -24,6 +24,7 @@ from ..flow import run_build
 from ..analysis.report import estimates_table, load_estimates, load_synth, plot_cycles, plot_resources
 from ..sim.images import simulate_images
 from ..verify import executable, run_model
+from .tables import print_table
 
 MODEL = "tfc_w1a1"
 HW_CHECK_IMAGES = 200  # test images run through the built hardware graph (python execution)
@@ -96,7 +97,7 @@ def run_demo(out: Path, epochs: int, console: Console | None = None) -> dict:
         "build_dir": str(build_dir), "seconds": round(time.perf_counter() - t0, 1),
     }
     (out / "report.json").write_text(json.dumps(summary, indent=2))
-    console.print(estimates_table(est, synth))
+    print_table(estimates_table(est, synth), console)
     table = Table(title=f"bcnn demo: {MODEL} on {dataset}", show_header=False)
     for key in ("test_accuracy_torch", "hw_graph_agreement", "sim_bit_exact", "sim_labels_equal_torch", "bit_exact",
                 "analytic_cycles_per_frame", "simulated_cycles_per_frame", "latency_cycles", "fps_at_clock",
@@ -106,6 +107,6 @@ def run_demo(out: Path, epochs: int, console: Console | None = None) -> dict:
     table.add_row("LUT / BRAM18 estimated", f"{est['totals']['lut']} / {est['totals']['bram_18k']}")
     table.add_row("LUT / BRAM18 synthesized", f"{synth['total']['lut_total']} / {synth['total']['bram_18k']} "
                                               f"({synth['total']['logic_levels']} logic levels)")
-    console.print(table)
+    print_table(table, console)
     console.print(f"report: {out / 'report.json'}")
     return summary

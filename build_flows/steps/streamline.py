@@ -26,6 +26,7 @@ from ..transformation.binary_padding import AbsorbPadIntoIm2Col, BinaryIm2ColPad
 from ..transformation.clip_thresholds import ClipThresholdsToInput
 from ..transformation.collapse_thresholds import CollapseConsecutiveThresholds
 from ..transformation.depthwise import DenseDepthwiseConvolutions
+from ..transformation.empty_accumulators import GiveEmptyAccumulatorsOneBit
 from ..transformation.fracbnn_streamline import AbsorbActivationIntoFracMVAU, AbsorbSignIntoFracMVAU, XnorThermometerMatMul
 from ..transformation.move_scalar_mul import MoveScalarMulPastReduceSum, MoveScalarMulPastTile
 from ..transformation.repeat_channels import MoveTransposePastTile
@@ -104,13 +105,15 @@ def streamline_shortcuts(model: ModelWrapper) -> ModelWrapper:
 
 def step_minimize_bit_widths(model: ModelWrapper, cfg) -> ModelWrapper:
     """Shrink accumulators and weight storage to the widths the values need (XNOR popcounts
-    widened to 0..MW, see xnor_accumulators.py), then round thresholds to integers and clip them
+    widened to 0..MW, see xnor_accumulators.py; an all-zero weight matrix's at least one bit, see
+    empty_accumulators.py), then round thresholds to integers and clip them
     to the (now known) accumulator range: exact, since every threshold compares against an integer."""
 
     def minimize(df: ModelWrapper) -> ModelWrapper:
         df = df.transform(ClipThresholdsToInput())
         df = df.transform(MinimizeWeightBitWidth())
         df = df.transform(MinimizeAccumulatorWidth())
+        df = df.transform(GiveEmptyAccumulatorsOneBit())  # an all-zero weight matrix: UINT0 otherwise
         df = df.transform(WidenXnorAccumulators())
         return df.transform(RoundAndClipThresholds())
 

@@ -16,7 +16,7 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from models.errors import BcnnError
+from models.errors import BcnnError, InternalError
 
 from ..analysis.fit import Usage, fits, over_budget
 from ..atomic import write_json
@@ -85,8 +85,12 @@ def synthesize_build(build_dir, parallel: int | None = None, whole: bool = True,
         board, lut_cap = board or settings["board"], lut_cap or settings["lut_cap"]
     board = get_board(board)
     estimates = json.loads((build_dir / "report" / "estimates.json").read_text())
+    (build_dir / "report" / "synth.json").unlink(missing_ok=True)  # never leave an older verdict behind
     jobs = synth_jobs(rtl_dir, info, whole)
-    results = run_jobs(jobs, board.family, build_dir / "synth", parallel or default_jobs(), cache, show_progress)
+    try:
+        results = run_jobs(jobs, board.family, build_dir / "synth", parallel or default_jobs(), cache, show_progress)
+    except InternalError as exc:
+        raise InternalError(f"{build_dir}: {exc}") from exc
 
     est = {layer["name"]: layer for layer in estimates["layers"]}
     layers = []

@@ -17,7 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from hw import sv_literal
-from models.errors import BcnnError
+from models.errors import BcnnError, InternalError
 
 from . import netlist
 from ..atomic import write_json
@@ -85,9 +85,14 @@ def synthesize(job: SynthJob, family: str, workdir: Path, cache: Path = DEFAULT_
     seconds = time.perf_counter() - start
     (workdir / "yosys.log").write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0:
-        errors = [line for line in (proc.stdout + proc.stderr).splitlines() if "ERROR" in line or "rror:" in line]
-        raise BcnnError(f"Yosys could not synthesize {job.name} ({job.top}): "
-                        + ("; ".join(errors[:3]) or proc.stderr[-500:]) + f" (log: {workdir / 'yosys.log'})")
+        # kept beside the cache too: a build that fails removes its directory, and this is a bug to report
+        log = Path(cache) / f"{job.top}-{job.digest(family)}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(workdir / "yosys.log", log)
+        errors = [" ".join(line.split()) for line in (proc.stdout + proc.stderr).splitlines()
+                  if "ERROR" in line or "rror:" in line]
+        first = errors[0] if errors else " ".join(proc.stderr.split())[-300:] or f"exit {proc.returncode}"
+        raise InternalError(f"Yosys could not synthesize '{job.name}' (module {job.top}): {first}; log: {log}")
     stat = json.loads((workdir / "stat.json").read_text())
     module = json.loads((workdir / "netlist.json").read_text())["modules"][job.top]
     netlist = Netlist(module)

@@ -168,8 +168,13 @@ module bcnn_mvau #(
   end
 
   // ---- 2: reduce ----------------------------------------------------------------------------
+  // Products are taken modulo 2^ACC_BITS, which is exact: every product lies in the accumulator's
+  // range. An accumulator narrower than the input (a weight matrix of zeros, whose accumulator is
+  // one bit) leaves the input's top bits unread.
+  /* verilator lint_off UNUSEDSIGNAL */
   function automatic logic signed [ACC_BITS-1:0] product(input logic [W_BITS-1:0] wv,
                                                           input logic [IN_BITS-1:0] xv);
+  /* verilator lint_on UNUSEDSIGNAL */
     logic signed [ACC_BITS-1:0] xs, ws, sum;
     xs = IN_BIPOLAR ? (xv[0] ? ACC_BITS'(1) : -ACC_BITS'(1)) : IN_SIGNED ? ACC_BITS'(signed'(xv)) : ACC_BITS'(xv);
     ws = ACC_BITS'(signed'(wv));
