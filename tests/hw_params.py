@@ -16,6 +16,7 @@ from qonnx.core.datatype import DataType
 from build_flows.custom_op.border import Border
 from build_flows.custom_op.mvau import border_params, threshold_bits
 from build_flows.custom_op.zero_pad_xnor import dot_datatype
+from hw import PackedBits
 from hw.memfiles import search_stages
 
 SAMPLES = 12  # random combinations per module, on top of the one-axis-at-a-time sets
@@ -66,6 +67,10 @@ def _mvau(p: dict) -> dict | None:
     acc = DataType[p.pop("ACC")]
     if p["XNOR"]:
         p.update(IN_BITS=1, IN_SIGNED=0)
+    if p["IN_BIPOLAR"]:  # a +-1 activation into a few-bit layer (outside XNOR mode)
+        if p["XNOR"]:
+            return None
+        p.update(IN_BITS=1, IN_SIGNED=0)
     if p["N_THRES"] == 0:  # raw accumulators leave at the width FINN+ declared
         p["ACC_BITS"] = p["OUT_BITS"] = acc.bitwidth()
     else:
@@ -85,7 +90,7 @@ def _mvau(p: dict) -> dict | None:
 def mvau_sets() -> list:
     axes = {"MODE": list(ARITHMETIC), **MATRIX, ("IN_BITS", "IN_SIGNED"): [(1, 0), (2, 1), (2, 0), (8, 1), (32, 1)],
             **ACTIVATION, **ACCUMULATOR, "WEIGHT_STYLE": ["block", "distributed"],
-            "THRESH_STYLE": ["distributed", "block"], "MUL_DSP": [0, 1],
+            "THRESH_STYLE": ["distributed", "block"], "MUL_DSP": [0, 1], "IN_BIPOLAR": [0, 1],
             # zero-padded binary convolutions: (input size, kernel, stride, [top, left, bottom, right])
             "BORDER": [None, (4, 3, 1, [1, 1, 1, 1]), (1, 3, 1, [1, 1, 1, 1]), (5, 3, 2, [2, 0, 1, 2]),
                        (3, 1, 1, [0, 1, 0, 0])]}
@@ -141,10 +146,16 @@ def label_select_sets() -> list:  # custom_op/label_select.py: IDX_BITS from FIN
     def derive(p):
         p = dict(p)
         wide = p.pop("IDX") == "wide"
-        return {**p, "IDX_BITS": 32 if wide else max(1, math.ceil(math.log2(p["LABELS"])))}
+        p["IDX_BITS"] = 32 if wide else max(1, math.ceil(math.log2(p["LABELS"])))
+        if p["OFFSET_BITS"]:  # a classifier's per-class bias (transformation/classifier_offsets.py)
+            fields = [(-1) ** i * (i % (1 << (p["OFFSET_BITS"] - 1))) for i in range(p["LABELS"])]
+            packed = sum((f & ((1 << p["OFFSET_BITS"]) - 1)) << (i * p["OFFSET_BITS"]) for i, f in enumerate(fields))
+            p["OFFSETS"] = PackedBits(packed, p["LABELS"] * p["OFFSET_BITS"])
+        return p
 
     axes = {("LABELS", "PE"): [(10, 1), (1, 1), (2, 2), (10, 5), (10, 10), (1000, 8)], "K": [1, 2, 3],
-            ("BITS", "SIGNED"): [(16, 1), (1, 0), (2, 1), (8, 0), (32, 1)], "IDX": ["min", "wide"]}
+            ("BITS", "SIGNED"): [(16, 1), (1, 0), (2, 1), (8, 0), (32, 1)], "IDX": ["min", "wide"],
+            ("OFFSET_BITS", "OFFSET_SHIFT"): [(0, 0), (6, 2), (1, 0), (24, 5)]}
     return parameter_sets(axes, derive, lambda p: p["K"] <= p["LABELS"])
 
 
