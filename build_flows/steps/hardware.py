@@ -26,6 +26,7 @@ from qonnx.transformation.infer_shapes import InferShapes
 
 from models.errors import BcnnError
 from ..custom_op.base import DOMAIN  # bcnn layers without a FINN+ counterpart, made earlier
+from ..transformation.bipolar_thresholds import InferBipolarThresholding
 from ..transformation.classifier_offsets import InferLabelSelectWithOffsets
 from ..transformation.repeat_channels import InferRepeatChannels
 from ..transformation.squeeze_interaction import InferGlobalSum, InferPixelBroadcast
@@ -47,6 +48,7 @@ def step_convert_to_hw(model: ModelWrapper, cfg) -> ModelWrapper:
         InferQuantizedMatrixVectorActivation(),
         InferLabelSelectWithOffsets(),
         InferLabelSelectLayer(),
+        InferBipolarThresholding(),
         InferThresholdingLayer(),
         InferPool(),
         InferConvInpGen(),
