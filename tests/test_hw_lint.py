@@ -36,6 +36,8 @@ VARIANTS = {
     "concat/tb_bcnn_concat.sv": ["", "-GINPUTS=2 -GFOLDS=32'h00010001 -GTOTAL=2"],
     "global_sum/bcnn_global_sum.sv": ["", "-GPE=1 -GFOLDS=1 -GPIXELS=1 -GIN_SIGNED=0", "-GPE=3 -GIN_BITS=1 -GOUT_BITS=9 -GFOLDS=5 -GPIXELS=196"],
     "maxpool/bcnn_maxpool.sv": ["", "-GK2=1 -GPE=8", "-GSIGNED=1"],
+    "sumpool/bcnn_sumpool.sv": ["", "-GK2=1 -GPE=8 -GOUT_BITS=2", "-GIN_SIGNED=1 -GK2=9 -GOUT_BITS=6",
+                                "-GBIPOLAR=1 -GIN_BITS=1 -GCHANNELS=1 -GPE=1 -GK2=9 -GOUT_BITS=5"],
     "label_select/bcnn_label_select.sv": ["", "-GK=3 -GPE=5", "-GLABELS=1 -GK=1"],
 }
 
