@@ -82,16 +82,25 @@ class AvgPoolChain(nn.Module):
 
 
 class BinaryAvgPool(AvgPoolChain):
-    """8x8: +-1 -> AvgPool(3, 2, 1) (zero padding) -> +-1 -> AvgPool(2) -> 4-bit -> classifier."""
+    """10x10: +-1 -> binary 3x3 convolution (XNOR) -> +-1 -> AvgPool(3, 2, 1) (zero padding) -> +-1 ->
+    AvgPool(2) -> 4-bit -> classifier."""
 
-    in_shape = (1, 8, 8)
+    in_shape = (1, 10, 10)
 
     def __init__(self, channels=4):
         super().__init__(channels)
-        self.a1 = binary_act()
+        self.a0, self.a1 = binary_act(), binary_act()
+        self.conv = QuantConv2d(channels, channels, 3, bias=False, weight_quant=BinaryWeight)
+        self.bn = nn.BatchNorm2d(channels)
         self.pools = nn.ModuleList([nn.AvgPool2d(3, 2, 1), nn.AvgPool2d(2)])
         self.pooled = nn.ModuleList([binary_act(), grid_act()])
         self.fc = QuantLinear(channels * 4, 10, bias=False, weight_quant=BinaryWeight)
+
+    def forward(self, x):
+        x = self.a1(self.bn(self.conv(self.a0(self.stem(x)))))
+        for pool, quant in zip(self.pools, self.pooled):
+            x = quant(pool(x))
+        return self.fc(x.flatten(1))
 
 
 class GlobalAvgPool(nn.Module):

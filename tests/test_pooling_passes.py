@@ -12,10 +12,10 @@ from qonnx.util.basic import qonnx_make_model
 
 import finn.custom_op.fpgadataflow  # noqa: F401  (registers FINN+'s Pool for execution)
 from build_flows.transformation.move_scalar_mul import sum_datatype
-from build_flows.transformation.pool_codes import BipolarSumPoolAsInt2, MaxPoolOverCodes
+from build_flows.transformation.pool_codes import BipolarSumPoolAsTernary, MaxPoolOverCodes
 from build_flows.transformation.pooled_quant import ExactPooledQuant
 from build_flows.transformation.pooling import (LowerAveragePool, LowerGlobalAveragePool, MoveScalarMulPastAveragePool,
-                                                RemoveReshapeRoundTrip)
+                                                RemoveReshapeRoundTrip, SizeSumPoolOutputs)
 
 RNG = np.random.default_rng(0)
 
@@ -130,22 +130,22 @@ def bipolar_threshold(out_shape, pool_node, second_reader=False):
     return model
 
 
-def test_a_bipolar_activation_an_average_pool_reads_becomes_int2_of_the_same_values():
+def test_a_bipolar_activation_an_average_pool_reads_becomes_ternary_of_the_same_values():
     pool = helper.make_node("AveragePool", ["b"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[1] * 4,
                             count_include_pad=1)
     model = bipolar_threshold([1, 3, 3, 3], pool)
     x = RNG.normal(size=(1, 3, 5, 5)).astype(np.float32)
-    after = model.transform(BipolarSumPoolAsInt2())
+    after = model.transform(BipolarSumPoolAsTernary())
     mt = getCustomOp(after.graph.node[0])
-    assert (mt.get_nodeattr("out_dtype"), mt.get_nodeattr("out_scale"), mt.get_nodeattr("out_bias")) == ("INT2", 1.0, -1.0)
-    assert after.get_initializer("t").shape == (3, 2) and after.get_tensor_datatype("b") == DataType["INT2"]
+    assert (mt.get_nodeattr("out_dtype"), mt.get_nodeattr("out_scale"), mt.get_nodeattr("out_bias")) == ("TERNARY", 1.0, -1.0)
+    assert after.get_initializer("t").shape == (3, 2) and after.get_tensor_datatype("b") == DataType["TERNARY"]
     np.testing.assert_array_equal(run(after, x), run(model, x))
 
 
 def test_a_bipolar_activation_read_elsewhere_too_stays_bipolar():
     pool = helper.make_node("GlobalAveragePool", ["b"], ["y"])
     model = bipolar_threshold([1, 3, 1, 1], pool, second_reader=True)
-    after = model.transform(BipolarSumPoolAsInt2())
+    after = model.transform(BipolarSumPoolAsTernary())
     assert after.get_tensor_datatype("b") == DataType["BIPOLAR"]
 
 
@@ -214,6 +214,21 @@ def test_the_quantizer_after_an_average_pool_gets_thresholds_exact_at_ties():
 def test_a_per_channel_scale_or_a_zero_point_keeps_finns_conversion(options):
     model = pooled_quant_graph(**options)
     assert ops(model.transform(ExactPooledQuant())) == ops(model)
+
+
+@pytest.mark.parametrize("idt, finns, needed", [("TERNARY", "UINT4", "INT5"), ("INT3", "INT7", "INT7")])
+def test_a_sum_pool_of_symmetric_values_gets_a_signed_sum(idt, finns, needed):
+    """FINN+'s MinimizeAccumulatorWidth sizes nine TERNARY values' sum as UINT4 (from 9 = |-9|)."""
+    pool = helper.make_node("Pool", ["x"], ["y"], domain="finn.custom_op.fpgadataflow", backend="fpgadataflow",
+                            InputDataType=idt, OutputDataType=finns, Channels=2, PE=2, KernelSize=[3, 3],
+                            Function="AccPool", OutImgDims=[1, 1])
+    model = graph([pool], (1, 1, 1, 18), [1, 1, 1, 2], idt)
+    model.set_tensor_datatype("y", DataType[finns])
+    x = RNG.integers(-1, 2, size=(1, 1, 1, 18)).astype(np.float32)
+    after = model.transform(SizeSumPoolOutputs())
+    assert getCustomOp(after.graph.node[0]).get_nodeattr("OutputDataType") == needed
+    assert after.get_tensor_datatype("y") == DataType[needed]
+    np.testing.assert_array_equal(run(after, x), x.reshape(1, 1, 1, 9, 2).sum(axis=3))
 
 
 def test_a_sum_of_symmetric_values_is_signed():

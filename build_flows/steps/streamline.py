@@ -27,13 +27,14 @@ from ..transformation.collapse_thresholds import CollapseConsecutiveThresholds
 from ..transformation.fracbnn_streamline import AbsorbActivationIntoFracMVAU, AbsorbSignIntoFracMVAU, XnorThermometerMatMul
 from ..transformation.move_scalar_mul import MoveScalarMulPastReduceSum, MoveScalarMulPastTile
 from ..transformation.pooled_quant import ExactPooledQuant
-from ..transformation.pool_codes import MaxPoolOverCodes, BipolarSumPoolAsInt2
+from ..transformation.pool_codes import MaxPoolOverCodes, BipolarSumPoolAsTernary
 from ..transformation.pooling import (
     LowerAveragePool,
     LowerGlobalAveragePool,
     MoveScalarMulPastAveragePool,
     MoveScalarMulPastReduceMean,
     RemoveReshapeRoundTrip,
+    SizeSumPoolOutputs,
 )
 from ..transformation.repeat_channels import MoveTransposePastTile
 from ..transformation.round_half_even import RoundTiesToEven, half_even_quants
@@ -64,7 +65,7 @@ def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
     and activations; the classifier's scale and bias go into the TopK."""
     model = model.transform(absorb.AbsorbScalarBiasIntoMultiThreshold())
     model = model.transform(Streamline())
-    for t in (MoveScalarMulPastAveragePool(), MoveScalarMulPastReduceMean(), BipolarSumPoolAsInt2(),  # pool_codes.py,
+    for t in (MoveScalarMulPastAveragePool(), MoveScalarMulPastReduceMean(), BipolarSumPoolAsTernary(),  # pool_codes.py,
               MaxPoolOverCodes(), LowerAveragePool(), LowerGlobalAveragePool()):  # pooling.py
         model = model.transform(t)
     if model.get_nodes_by_op_type("Conv"):
@@ -126,6 +127,7 @@ def step_minimize_bit_widths(model: ModelWrapper, cfg) -> ModelWrapper:
         df = df.transform(RoundAndClipThresholds())
         df = df.transform(MinimizeWeightBitWidth())
         df = df.transform(MinimizeAccumulatorWidth())
+        df = df.transform(SizeSumPoolOutputs())  # pooling.py: a sum of symmetric values is signed
         df = df.transform(WidenXnorAccumulators())
         return df.transform(RoundAndClipThresholds())
 

@@ -4,12 +4,14 @@ A quantizer's MultiThreshold outputs y = s * c + m: c counts the thresholds pass
 is its out_scale, m its out_bias (a +-1 activation: s = 2, m = -1; a signed b-bit one: s = 1,
 m = -2^(b-1)). Pools commute with that map, so a pool can run on c and y follow it:
 
-- BipolarSumPoolAsInt2: a +-1 stream has no hardware form outside an XNOR unit, and no zero for a
-  sum pool's padding. The +-1 activation an average pool (or a global one) reads becomes INT2
-  instead: two equal thresholds per channel count 0 or 2, minus 1, so the values stay -1, +1,
-  the padding's 0 exists (code 00) and the sums are the +-1 sums themselves (averaging the 0/1
-  codes instead would leave a -1 per element that a classifier without thresholds cannot absorb).
-  Two bits per element where the pool reads them.
+- BipolarSumPoolAsTernary: a +-1 stream has no hardware form outside an XNOR unit, and no zero for
+  a sum pool's padding. The +-1 activation an average pool (or a global one) reads becomes TERNARY
+  (-1, 0, +1 in two bits) instead: two equal thresholds per channel count 0 or 2, minus 1, so the
+  values stay -1, +1, the padding's 0 exists (code 00) and the sums are the +-1 sums themselves
+  (averaging the 0/1 codes instead would leave a -1 per element that a classifier without
+  thresholds cannot absorb). TERNARY, not INT2: its lowest value -1 is the thresholds' bias, which
+  FINN+'s binary MVAU takes from the datatype (INT2's -2 would shift every output). Two bits per
+  element where the pool reads them.
 - MaxPoolOverCodes: a max pool pads with its input's smallest value, but FINN+'s padding layer
   streams the code 0, which is the smallest value only of unsigned codes. A padded max pool of a
   signed (or +-1) activation that a quantizer reads next pools its codes: max(s c + m) =
@@ -91,7 +93,7 @@ def _averages_pixels(model, node) -> bool:
     return node.op_type == "ReduceMean" and pixel_axes(model, node)
 
 
-class BipolarSumPoolAsInt2(Transformation):
+class BipolarSumPoolAsTernary(Transformation):
     def apply(self, model):
         for node in model.graph.node:
             if not _averages_pixels(model, node) or model.get_tensor_datatype(node.input[0]) != DataType["BIPOLAR"]:
@@ -104,7 +106,7 @@ class BipolarSumPoolAsInt2(Transformation):
                 continue
             model.set_initializer(threshold.input[1], np.repeat(model.get_initializer(threshold.input[1]), 2, axis=1))
             inst.set_nodeattr("out_scale", 1.0)
-            _retype(model, threshold, node.input[0], DataType["INT2"])
+            _retype(model, threshold, node.input[0], DataType["TERNARY"])
             return model.transform(InferDataTypes()), True
         return model, False
 

@@ -15,7 +15,7 @@ scalar Mul(1/k) that streamlining absorbs into the thresholds (or the classifier
   (DGRL's pixel sum: squeeze_interaction.py makes it GlobalSum_bcnn) -> Mul(1/(H*W)) [-> Reshape
   to a kept (N, C, 1, 1)]; RemoveReshapeRoundTrip drops that Reshape with the classifier's flatten.
 Earlier, pooled_quant.py gives the quantizer right after an average pool thresholds found from
-every window sum (exact at ties), and pool_codes.py makes a +-1 activation a pool reads INT2.
+every window sum (exact at ties), and pool_codes.py makes a +-1 activation a pool reads TERNARY.
 
 What cannot be exact (count_include_pad=0 with padding: the divisor changes at the border;
 ceil_mode windows that leave the input; dilation) is refused before the build (checks.py)."""
@@ -172,3 +172,25 @@ class RemoveReshapeRoundTrip(Transformation):
             model.graph.node.remove(first)
             return model, True
         return model, False
+
+
+class SizeSumPoolOutputs(Transformation):
+    """FINN+ sizes an AccPool's sum by the larger magnitude of k*min and k*max and picks the smallest
+    datatype for it, which for a symmetric input (nine TERNARY values: -9..9) is UINT4: it cannot hold
+    the negative sums. Run after MinimizeAccumulatorWidth: every sum pool's output gets the datatype
+    that holds both ends (move_scalar_mul.sum_datatype)."""
+
+    def apply(self, model):
+        changed = False
+        for node in model.graph.node:
+            if not node.op_type.startswith("Pool") or _attr(node, "Function", b"").decode() != "AccPool":
+                continue
+            idt = DataType[_attr(node, "InputDataType").decode()]
+            needed = sum_datatype(idt, int(np.prod(_attr(node, "KernelSize"))))
+            if _attr(node, "OutputDataType").decode() != needed.name:
+                for attr in node.attribute:
+                    if attr.name == "OutputDataType":
+                        attr.s = needed.name.encode()
+                model.set_tensor_datatype(node.output[0], needed)
+                changed = True
+        return (model.transform(InferDataTypes()) if changed else model), False
