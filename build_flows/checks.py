@@ -19,9 +19,13 @@ SUPPORTED_OPS = QUANT_OPS | COMPUTE_OPS | {
     "Concat",  # dense connections (SoFAr's DRF-DenseNet), channels only
     "ReduceSum",  # DGRL's squeeze: a sum over the pixels (squeeze_interaction.py); other axes stay unmapped
     "Relu",  # QuantReLU exports Relu -> Quant, which FINN+ converts to thresholds (a float ReLU is refused)
+    # a sum pool times 1/k (transformation/pooling.py); what it cannot map exactly is refused below
+    "AveragePool", "GlobalAveragePool", "ReduceMean",
 }
 # Ops through which a quantized tensor stays quantized.
-PASS_THROUGH_OPS = {"Reshape", "Flatten", "Transpose", "MaxPool", "Identity", "Squeeze", "Unsqueeze", "Pad"}
+PASS_THROUGH_OPS = {"Reshape", "Flatten", "Transpose", "MaxPool", "Identity", "Squeeze", "Unsqueeze", "Pad",
+                    # an average of quantized values is an integer sum on a finer grid (pooling.py)
+                    "AveragePool", "GlobalAveragePool", "ReduceMean"}
 
 
 def load_qonnx(path) -> ModelWrapper:
@@ -54,6 +58,7 @@ def check_supported(model: ModelWrapper, path) -> None:
         if not node.name:
             node.name = f"{node.op_type}_#{index}"
     _check_binary_padding(model, path)
+    _check_pooling(model, path)
     for node in model.graph.node:
         if node.op_type not in SUPPORTED_OPS:
             raise BcnnError(
@@ -104,6 +109,37 @@ def _check_binary_padding(model: ModelWrapper, path) -> None:
                 "maps zero padding of 1-bit streams for ordinary convolutions only. Use padding=0 for this layer, "
                 "pad with -1 or +1 before it, or give its input 2 or more bits"
             )
+
+
+def _check_pooling(model: ModelWrapper, path) -> None:
+    """An average pool maps exactly as a sum pool times one scale (transformation/pooling.py): refuse,
+    by name, what has no single scale or no window FINN+'s sliding window can make."""
+    for node in model.graph.node:
+        if node.op_type not in ("AveragePool", "MaxPool", "GlobalAveragePool", "ReduceMean"):
+            continue
+        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+        what = f"{path}: {'average' if node.op_type != 'MaxPool' else 'max'} pool '{node.name}' ({node.op_type})"
+        axes = attrs.get("axes") or (model.get_initializer(node.input[1]) if len(node.input) > 1 else None)
+        if node.op_type == "ReduceMean" and (axes is None or sorted(int(a) % 4 for a in axes) != [2, 3]):
+            raise BcnnError(f"{what} averages over axes {None if axes is None else [int(a) for a in axes]}; "
+                            "bcnn maps a mean over the pixels only (dims (2, 3) of an NCHW tensor, e.g. AdaptiveAvgPool2d(1))")
+        if node.op_type in ("AveragePool", "GlobalAveragePool", "ReduceMean") and not _is_quantized(model, node.input[0]):
+            raise BcnnError(f"{what} reads a float (unquantized) tensor; put a quantizer before it "
+                            "(e.g. Brevitas QuantReLU or QuantIdentity)")
+        if node.op_type not in ("AveragePool", "MaxPool"):
+            continue
+        if attrs.get("ceil_mode", 0) or attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
+            raise BcnnError(f"{what} uses ceil_mode or auto_pad: its last windows would leave the input; "
+                            "use ceil_mode=False and explicit padding")
+        if any(d != 1 for d in attrs.get("dilations", [])):
+            raise BcnnError(f"{what} is dilated {list(attrs['dilations'])}; bcnn maps pools with dilation 1")
+        if any(k < s for k, s in zip(attrs["kernel_shape"], attrs.get("strides", []))):
+            raise BcnnError(f"{what} has a stride {list(attrs['strides'])} larger than its kernel "
+                            f"{list(attrs['kernel_shape'])}; use a stride of at most the kernel size")
+        if node.op_type == "AveragePool" and any(attrs.get("pads", [])) and not attrs.get("count_include_pad", 0):
+            raise BcnnError(f"{what} leaves its padding out of the divisor (count_include_pad=False), so border "
+                            "windows divide by fewer than k*k and no single scale is exact; use count_include_pad=True "
+                            "(torch's default) or padding=0")
 
 
 def _is_quantized(model: ModelWrapper, tensor: str) -> bool:

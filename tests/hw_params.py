@@ -142,6 +142,16 @@ def maxpool_sets() -> list:  # custom_op/pool.py
     return parameter_sets(axes)
 
 
+def sumpool_sets() -> list:  # custom_op/pool.py (AccPool): OUT_BITS from the sum's width
+    def derive(p):
+        grow = max(1, math.ceil(math.log2(p["K2"] + 1)))
+        return {**p, "OUT_BITS": min(64, p["IN_BITS"] + grow + (0 if p["IN_SIGNED"] or p["BIPOLAR"] else 1))}
+
+    axes = {("CHANNELS", "PE"): [(8, 2), (1, 1), (20, 20), (20, 1), (3, 3)], "K2": [4, 1, 9, 2],
+            ("IN_BITS", "IN_SIGNED", "BIPOLAR"): [(2, 0, 0), (1, 0, 0), (2, 1, 0), (8, 1, 0), (1, 0, 1), (32, 1, 0)]}
+    return parameter_sets(axes, derive)
+
+
 def label_select_sets() -> list:  # custom_op/label_select.py: IDX_BITS from FINN+'s output type
     def derive(p):
         p = dict(p)
@@ -236,7 +246,7 @@ def rom_sets() -> list:  # hw/memfiles.py: weight and threshold memories
 SWEEPS = {
     "mvau/bcnn_mvau.sv": mvau_sets, "mvau/bcnn_activate.sv": activate_sets,
     "frac_mvau/bcnn_frac_mvau.sv": frac_mvau_sets, "thresholding/bcnn_thresholding.sv": thresholding_sets,
-    "maxpool/bcnn_maxpool.sv": maxpool_sets, "label_select/bcnn_label_select.sv": label_select_sets,
+    "maxpool/bcnn_maxpool.sv": maxpool_sets, "sumpool/bcnn_sumpool.sv": sumpool_sets, "label_select/bcnn_label_select.sv": label_select_sets,
     "global_sum/bcnn_global_sum.sv": global_sum_sets, "repeat/bcnn_repeat.sv": repeat_sets,
     "thermometer/bcnn_thermometer.sv": thermometer_sets, "dwc/bcnn_dwc.sv": dwc_sets, "fork/bcnn_fork.sv": fork_sets,
     "join/bcnn_add.sv": add_sets, "concat/bcnn_concat.sv": concat_sets, "fifo/bcnn_fifo.sv": fifo_sets,

@@ -1,5 +1,7 @@
-"""Pool_bcnn: FINN+'s Pool (max) implemented by hw/maxpool/bcnn_maxpool.sv. Its input comes from a
-depthwise sliding window, whose stream is (pixel, channel fold, kernel position, PE lanes)."""
+"""Pool_bcnn: FINN+'s Pool implemented by hw/: MaxPool by hw/maxpool/bcnn_maxpool.sv, AccPool (the
+sum pool an average pool becomes, transformation/pooling.py) by hw/sumpool/bcnn_sumpool.sv. Its
+input comes from a depthwise sliding window, whose stream is (pixel, channel fold, kernel
+position, PE lanes)."""
 from math import prod
 from pathlib import Path
 
@@ -10,15 +12,26 @@ from models.errors import BcnnError
 
 from .base import BcnnRTLOp, RtlInstance, hw_source
 
+FUNCTIONS = ("MaxPool", "AccPool")
+
 
 class Pool_bcnn(Pool, BcnnRTLOp):
     def rtl_instance(self, model, directory: Path, fpgapart: str) -> RtlInstance:
-        if self.get_nodeattr("Function") != "MaxPool":
-            raise BcnnError(f"layer '{self.onnx_node.name}': bcnn_maxpool implements MaxPool only, "
-                            f"not {self.get_nodeattr('Function')}")
-        dt = DataType[self.get_nodeattr("InputDataType")]
-        pe = self.get_nodeattr("PE")
-        params = dict(CHANNELS=self.get_nodeattr("Channels"), PE=pe, K2=prod(self.get_nodeattr("KernelSize")),
-                      BITS=dt.bitwidth(), SIGNED=dt.signed())
-        return RtlInstance("bcnn_maxpool", [hw_source("maxpool/bcnn_maxpool.sv")], params,
-                           in_bits=pe * dt.bitwidth(), out_bits=pe * dt.bitwidth())
+        function = self.get_nodeattr("Function")
+        if function not in FUNCTIONS:
+            raise BcnnError(f"layer '{self.onnx_node.name}': bcnn implements the pool functions "
+                            f"{', '.join(FUNCTIONS)}, not {function}")
+        idt, odt = self.get_input_datatype(), self.get_output_datatype()
+        pe, k2 = self.get_nodeattr("PE"), prod(self.get_nodeattr("KernelSize"))
+        if function == "MaxPool":
+            params = dict(CHANNELS=self.get_nodeattr("Channels"), PE=pe, K2=k2, BITS=idt.bitwidth(), SIGNED=idt.signed())
+            return RtlInstance("bcnn_maxpool", [hw_source("maxpool/bcnn_maxpool.sv")], params,
+                               in_bits=pe * idt.bitwidth(), out_bits=pe * idt.bitwidth())
+        bipolar = idt == DataType["BIPOLAR"]
+        if not idt.is_integer() or odt.min() > k2 * idt.min() or odt.max() < k2 * idt.max():
+            raise BcnnError(f"layer '{self.onnx_node.name}': a sum pool of {k2} {idt.name} values does not fit "
+                            f"its output datatype {odt.name}")
+        params = dict(CHANNELS=self.get_nodeattr("Channels"), PE=pe, K2=k2, IN_BITS=idt.bitwidth(),
+                      IN_SIGNED=idt.signed() and not bipolar, BIPOLAR=bipolar, OUT_BITS=odt.bitwidth())
+        return RtlInstance("bcnn_sumpool", [hw_source("sumpool/bcnn_sumpool.sv")], params,
+                           in_bits=pe * idt.bitwidth(), out_bits=pe * odt.bitwidth())

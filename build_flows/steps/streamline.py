@@ -29,6 +29,16 @@ from ..transformation.depthwise import DenseDepthwiseConvolutions
 from ..transformation.empty_accumulators import GiveEmptyAccumulatorsOneBit
 from ..transformation.fracbnn_streamline import AbsorbActivationIntoFracMVAU, AbsorbSignIntoFracMVAU, XnorThermometerMatMul
 from ..transformation.move_scalar_mul import MoveScalarMulPastReduceSum, MoveScalarMulPastTile
+from ..transformation.pooled_quant import ExactPooledQuant
+from ..transformation.pool_codes import MaxPoolOverCodes, BipolarSumPoolAsTernary
+from ..transformation.pooling import (
+    LowerAveragePool,
+    LowerGlobalAveragePool,
+    MoveScalarMulPastAveragePool,
+    MoveScalarMulPastReduceMean,
+    RemoveReshapeRoundTrip,
+    SizeSumPoolOutputs,
+)
 from ..transformation.repeat_channels import MoveTransposePastTile
 from ..transformation.round_half_even import RoundTiesToEven, half_even_quants
 from ..transformation.squeeze_interaction import AbsorbTransposeIntoReduceSum
@@ -44,8 +54,10 @@ MAX_LAYOUT_ROUNDS = 20  # transposes move one fork or join per round
 def step_qonnx_to_finn(model: ModelWrapper, cfg) -> ModelWrapper:
     """Quant/BipolarQuant nodes -> MultiThreshold (activations) and integer initializers (weights);
     a binary activation read by several layers first gets a copy per layer; a quantizer that rounds
-    half to even keeps doing so at ties (round_half_even.py)."""
+    half to even keeps doing so at ties (round_half_even.py), the one after an average pool gets
+    thresholds from every window sum (pooled_quant.py)."""
     model = model.transform(UnshareBinaryActivations())
+    model = model.transform(ExactPooledQuant())  # before the ties: it replaces a quantizer after an average pool
     ties = half_even_quants(model)
     return tidy(model.transform(ConvertQONNXtoFINN()).transform(RoundTiesToEven(ties)))
 
@@ -56,6 +68,9 @@ def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
     and activations; the classifier's scale and bias go into the TopK."""
     model = model.transform(absorb.AbsorbScalarBiasIntoMultiThreshold())
     model = model.transform(Streamline())
+    for t in (MoveScalarMulPastAveragePool(), MoveScalarMulPastReduceMean(), BipolarSumPoolAsTernary(),  # pool_codes.py,
+              MaxPoolOverCodes(), LowerAveragePool(), LowerGlobalAveragePool()):  # pooling.py
+        model = model.transform(t)
     if model.get_nodes_by_op_type("Conv"):
         model = model.transform(LowerConvsToMatMul())
         model = model.transform(DenseDepthwiseConvolutions())
@@ -75,6 +90,7 @@ def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
         model = model.transform(absorb.AbsorbTransposeIntoMultiThreshold())  # a convolution's unit
         model = model.transform(AbsorbActivationIntoFracMVAU())
     model = streamline_shortcuts(model)
+    model = model.transform(RemoveReshapeRoundTrip())  # a kept (N, C, 1, 1) mean, flattened
     model = model.transform(absorb.AbsorbScalarMulAddIntoTopK())
     model = model.transform(InferDataLayouts())
     return model.transform(RemoveUnusedTensors())
@@ -83,7 +99,7 @@ def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
 def streamline_shortcuts(model: ModelWrapper) -> ModelWrapper:
     """Through a residual: a scale before a fork is copied into each branch, the shortcut's grid
     step on both operands of a join Add or Concat moves past it ((x*s) + (y*s) -> (x + y)*s), past
-    max pools, channel repeats and pixel sums (DGRL's squeeze), and every such scale is absorbed
+    max pools, average pools (then lowered to sum pools), channel repeats and pixel sums (DGRL's squeeze), and every such scale is absorbed
     into the thresholds that follow; in a convolutional model the layout transposes move through
     forks and joins until the residual streams NHWC; consecutive thresholds (requantize the sum,
     then binarize it) become one. The moves repeat until none applies, since each can open the
@@ -91,7 +107,8 @@ def streamline_shortcuts(model: ModelWrapper) -> ModelWrapper:
     for _ in range(MAX_LAYOUT_ROUNDS):
         before = model.model.SerializeToString()
         for t in (MoveScalarLinearPastInvariants(), MoveScalarMulPastTile(), MoveScalarMulPastReduceSum(), MoveMulPastMaxPool(), MoveLinearPastFork(), MoveLinearPastEltwiseAdd(), MoveMulPastJoinConcat(),
-                  absorb.AbsorbMulIntoMultiThreshold(),
+                  MoveScalarMulPastAveragePool(), LowerAveragePool(),  # an average-pool shortcut (ResNet-D)
+                  absorb.AbsorbMulIntoMultiThreshold(), CollapseConsecutiveThresholds(),
                   MoveTransposePastFork(), MoveTransposePastTile(), AbsorbTransposeIntoReduceSum(),
                   absorb.AbsorbTransposeIntoMultiThreshold(),
                   MoveTransposePastJoinAdd(), MoveTransposePastJoinConcat(),
@@ -114,6 +131,7 @@ def step_minimize_bit_widths(model: ModelWrapper, cfg) -> ModelWrapper:
         df = df.transform(MinimizeWeightBitWidth())
         df = df.transform(MinimizeAccumulatorWidth())
         df = df.transform(GiveEmptyAccumulatorsOneBit())  # an all-zero weight matrix: UINT0 otherwise
+        df = df.transform(SizeSumPoolOutputs())  # pooling.py: a sum of symmetric values is signed
         df = df.transform(WidenXnorAccumulators())
         return df.transform(RoundAndClipThresholds())
 
