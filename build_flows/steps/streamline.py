@@ -49,6 +49,7 @@ from .dataflow import transform_dataflow
 from .prepare import tidy
 
 MAX_LAYOUT_ROUNDS = 20  # transposes move one fork or join per round
+MAX_SETTLE_ROUNDS = 4  # layout moves, then streamlining, again while either changes the graph
 
 
 def step_qonnx_to_finn(model: ModelWrapper, cfg) -> ModelWrapper:
@@ -104,20 +105,27 @@ def streamline_shortcuts(model: ModelWrapper) -> ModelWrapper:
     forks and joins until the residual streams NHWC; consecutive thresholds (requantize the sum,
     then binarize it) become one. The moves repeat until none applies, since each can open the
     way for another. A no-op without forks."""
-    for _ in range(MAX_LAYOUT_ROUNDS):
-        before = model.model.SerializeToString()
-        for t in (MoveScalarLinearPastInvariants(), MoveScalarMulPastTile(), MoveScalarMulPastReduceSum(), MoveMulPastMaxPool(), MoveLinearPastFork(), MoveLinearPastEltwiseAdd(), MoveMulPastJoinConcat(),
-                  MoveScalarMulPastAveragePool(), LowerAveragePool(),  # an average-pool shortcut (ResNet-D)
-                  absorb.AbsorbMulIntoMultiThreshold(), CollapseConsecutiveThresholds(),
-                  MoveTransposePastFork(), MoveTransposePastTile(), AbsorbTransposeIntoReduceSum(),
-                  absorb.AbsorbTransposeIntoMultiThreshold(),
-                  MoveTransposePastJoinAdd(), MoveTransposePastJoinConcat(),
-                  absorb.AbsorbConsecutiveTransposes(), MakeMaxPoolNHWC()):
-            model = model.transform(t)
-        if model.model.SerializeToString() == before:
+    for _ in range(MAX_SETTLE_ROUNDS):
+        settled = model.model.SerializeToString()
+        for _ in range(MAX_LAYOUT_ROUNDS):
+            before = model.model.SerializeToString()
+            for t in (MoveScalarLinearPastInvariants(), MoveScalarMulPastTile(), MoveScalarMulPastReduceSum(),
+                      MoveMulPastMaxPool(), MoveLinearPastFork(), MoveLinearPastEltwiseAdd(), MoveMulPastJoinConcat(),
+                      MoveScalarMulPastAveragePool(), LowerAveragePool(),  # an average-pool shortcut (ResNet-D)
+                      absorb.AbsorbMulIntoMultiThreshold(), CollapseConsecutiveThresholds(),
+                      MoveTransposePastFork(), MoveTransposePastTile(), AbsorbTransposeIntoReduceSum(),
+                      absorb.AbsorbTransposeIntoMultiThreshold(),
+                      MoveTransposePastJoinAdd(), MoveTransposePastJoinConcat(),
+                      absorb.AbsorbConsecutiveTransposes(), MakeMaxPoolNHWC()):
+                model = model.transform(t)
+            if model.model.SerializeToString() == before:
+                break
+        # Streamline absorbs the adds the moves uncovered; a collapse it allows can open the way
+        # for the layout moves again (a +-1 activation requantized by a shortcut's quantizer)
+        model = model.transform(Streamline()).transform(CollapseConsecutiveThresholds())
+        if model.model.SerializeToString() == settled:
             break
-    model = model.transform(Streamline())
-    return model.transform(CollapseConsecutiveThresholds())
+    return model
 
 
 def step_minimize_bit_widths(model: ModelWrapper, cfg) -> ModelWrapper:

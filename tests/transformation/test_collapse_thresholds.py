@@ -29,6 +29,22 @@ def requantize_then_threshold(x_dt="INT6", first_scale=1.0, second_layout=None):
                       {"first": f32(first), "second": f32(second)}, {"x": x_dt, "q": "INT4", "y": "UINT2"})
 
 
+def test_a_bipolar_first_output_collapses_too():
+    """A +-1 activation (out_scale 2, out_bias -1) requantized by a shortcut's quantizer: still
+    one step function of x."""
+    nodes = [helper.make_node("MultiThreshold", ["x", "first"], ["q"], domain=QONNX, out_dtype="BIPOLAR",
+                              out_bias=-1.0, out_scale=2.0),
+             helper.make_node("MultiThreshold", ["q", "second"], ["y"], domain=QONNX, out_dtype="UINT2")]
+    first = f32(np.linspace(-20, 20, C).reshape(C, 1))  # each channel's sign threshold
+    second = f32(np.tile([[-1.5, 0.0, 0.5]], (C, 1)))  # -1 reaches one step, +1 all three
+    model = make_model(nodes, {"x": [len(X_VALUES), C]}, {"y": [len(X_VALUES), C]},
+                       {"first": first, "second": second}, {"x": "INT6", "q": "BIPOLAR", "y": "UINT2"})
+    after, changed = apply_once(CollapseConsecutiveThresholds(), model)
+    assert changed and op_types(after) == ["MultiThreshold"]
+    outputs = assert_same_function(model, after, {"x": np.repeat(X_VALUES[:, None], C, axis=1)})
+    assert set(np.unique(outputs["y"])) == {1, 3}
+
+
 def test_two_thresholdings_become_one_with_the_same_outputs():
     model = requantize_then_threshold()
     after, changed = apply_once(CollapseConsecutiveThresholds(), model)
@@ -42,12 +58,12 @@ def test_two_thresholdings_become_one_with_the_same_outputs():
     assert len(np.unique(outputs["y"])) == 4  # every output level occurs: the exhaustive input covers all steps
 
 
-@pytest.mark.parametrize("variant", ["float input", "scaled first output", "other layout", "first read twice"])
+@pytest.mark.parametrize("variant", ["float input", "negatively scaled first output", "other layout", "first read twice"])
 def test_thresholdings_stay_apart_when_their_composition_is_not_one_step_function(variant):
     if variant == "float input":  # thresholds between integers are only exact on integers
         model = requantize_then_threshold(x_dt="FLOAT32")
-    elif variant == "scaled first output":
-        model = requantize_then_threshold(first_scale=0.5)
+    elif variant == "negatively scaled first output":  # a falling step function: not monotone the same way
+        model = requantize_then_threshold(first_scale=-0.5)
     elif variant == "other layout":
         model = requantize_then_threshold(second_layout="NHWC")
     else:
