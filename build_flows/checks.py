@@ -59,6 +59,7 @@ def check_supported(model: ModelWrapper, path) -> None:
             node.name = f"{node.op_type}_#{index}"
     _check_binary_padding(model, path)
     _check_pooling(model, path)
+    _check_concat_types(model, path)
     for node in model.graph.node:
         if node.op_type not in SUPPORTED_OPS:
             raise BcnnError(
@@ -140,6 +141,34 @@ def _check_pooling(model: ModelWrapper, path) -> None:
             raise BcnnError(f"{what} leaves its padding out of the divisor (count_include_pad=False), so border "
                             "windows divide by fewer than k*k and no single scale is exact; use count_include_pad=True "
                             "(torch's default) or padding=0")
+
+
+def _quantizer_type(model: ModelWrapper, tensor: str) -> str | None:
+    """The integer type a tensor's quantizer gives it ("BIPOLAR", "INT4", "UINT2"; None: unknown)."""
+    producer = model.find_producer(tensor)
+    while producer is not None and producer.op_type in PASS_THROUGH_OPS:
+        producer = model.find_producer(producer.input[0])
+    if producer is None or producer.op_type not in QUANT_OPS:
+        return None
+    if producer.op_type == "BipolarQuant":
+        return "BIPOLAR"
+    attrs = {a.name: a.i for a in producer.attribute}
+    bits = model.get_initializer(producer.input[3])
+    return f"{'INT' if attrs.get('signed', 1) else 'UINT'}{int(bits)}" if bits is not None and bits.size == 1 else None
+
+
+def _check_concat_types(model: ModelWrapper, path) -> None:
+    """A concatenation streams one datatype: its inputs' quantizers must give the same one (scales
+    may differ; they move into the next thresholds)."""
+    for node in model.get_nodes_by_op_type("Concat"):
+        types = [_quantizer_type(model, t) for t in node.input]
+        known = {t for t in types if t is not None}
+        if len(known) > 1:
+            raise BcnnError(
+                f"{path}: concatenation '{node.name}' joins tensors of different quantized types ({', '.join(map(str, types))}); "
+                "bcnn streams one type per concatenation: quantize every input with the same bit width and signedness "
+                "(e.g. a QuantIdentity of one bit width before each)"
+            )
 
 
 def _is_quantized(model: ModelWrapper, tensor: str) -> bool:

@@ -142,8 +142,20 @@ class Border:
     def zero_padded_dot(self, codes: np.ndarray, binary_weights: np.ndarray) -> np.ndarray:
         """The model's dot products: codes (..., OH, OW, window) in {0, 1} (padded elements
         ignored), weights (window, MH) in {0, 1} -> (..., OH, OW, MH) integers."""
-        x = np.where(self.valid(), 2.0 * np.asarray(codes, dtype=np.float64) - 1.0, 0.0)
-        return np.rint(x @ (2.0 * np.asarray(binary_weights, dtype=np.float64) - 1.0)).astype(np.int64)
+        return self.zero_padded_sum(2.0 * np.asarray(codes, dtype=np.float64) - 1.0,
+                                    2.0 * np.asarray(binary_weights, dtype=np.float64) - 1.0)
+
+    def zero_padded_sum(self, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """The same for +-1 values and integer weights (a few-bit layer on a binary activation)."""
+        x = np.where(self.valid(), np.asarray(values, dtype=np.float64), 0.0)
+        return np.rint(x @ np.asarray(weights, dtype=np.float64)).astype(np.int64)
+
+    def accumulator_thresholds(self, thresholds: np.ndarray, weights: np.ndarray, low: int, high: int) -> np.ndarray:
+        """A few-bit unit's thresholds on the zero-padded sum (MH, N) -> on its accumulator of a
+        window padded with -1, per pixel class (classes, MH, N): sum = acc + c, so T - c, clipped
+        to [low, high + 1] (the accumulator's range: the same comparisons)."""
+        t = np.asarray(thresholds, dtype=np.int64)[None] - self.corrections(weights)[:, :, None]
+        return np.clip(t, low, high + 1)
 
     def popcount_thresholds(self, dot_thresholds: np.ndarray, bipolar_weights: np.ndarray) -> np.ndarray:
         """Thresholds on the dot product (MH, N) -> thresholds on the hardware's popcount p of a

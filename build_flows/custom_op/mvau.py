@@ -25,22 +25,29 @@ SOURCES = ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_mvau.sv")
 def write_activation(op, model, directory: Path, acc_bits: int, files: list, border: Border | None = None) -> tuple:
     """A unit's thresholds as its memory file (appended to `files`) -> (thresholds per channel,
     ActVal); (0, 0) for raw accumulators (noActivation). With a zero-padded window's `border`:
-    popcount thresholds per pixel class, or for raw outputs the class corrections."""
+    thresholds on the unit's accumulator per pixel class (its XNOR popcount's, or a few-bit
+    unit's sum over a window padded with -1), or for raw outputs the class corrections."""
     node = op.onnx_node
     mh = op.get_nodeattr("MH")
     path = Path(directory) / f"{node.name}_thresholds.hex"
+    xnor = bool(op.get_nodeattr("binaryXnorMode"))
     if border is not None:
-        bipolar = 2 * np.asarray(model.get_initializer(node.input[1]), dtype=np.int64) - 1
+        weights = np.asarray(model.get_initializer(node.input[1]), dtype=np.int64)
+        weights = 2 * weights - 1 if xnor else weights  # the values a padded element multiplied
         if op.get_nodeattr("noActivation"):
-            files.append(write_thresholds(path, border.corrections(bipolar).reshape(-1, 1), op.get_nodeattr("PE"),
+            files.append(write_thresholds(path, border.corrections(weights).reshape(-1, 1), op.get_nodeattr("PE"),
                                           acc_bits))
             return 0, 0
     elif op.get_nodeattr("noActivation"):
         return 0, 0
     thresholds = np.asarray(model.get_initializer(node.input[2]))
     thresholds = np.broadcast_to(thresholds, (mh, thresholds.shape[-1])).astype(np.int64)
-    if border is not None:
-        thresholds = border.popcount_thresholds(thresholds, bipolar).reshape(-1, thresholds.shape[1])
+    if border is not None and xnor:
+        thresholds = border.popcount_thresholds(thresholds, weights).reshape(-1, thresholds.shape[1])
+    elif border is not None:
+        acc = DataType[op.get_nodeattr("accDataType")]
+        thresholds = border.accumulator_thresholds(thresholds, weights, int(acc.min()), int(acc.max()))
+        thresholds = thresholds.reshape(-1, thresholds.shape[2])
     files.append(write_thresholds(path, thresholds, op.get_nodeattr("PE"), acc_bits))
     return thresholds.shape[1], op.get_nodeattr("ActVal")
 
@@ -91,7 +98,11 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
             return super().execute_node(context, graph)
         node = self.onnx_node
         x = np.asarray(context[node.input[0]]).reshape(self.get_normal_input_shape())
-        dots = border.zero_padded_dot(x, np.asarray(context[node.input[1]])).astype(np.float64)
+        weights = np.asarray(context[node.input[1]])
+        if self.get_nodeattr("binaryXnorMode"):
+            dots = border.zero_padded_dot(x, weights).astype(np.float64)
+        else:  # a few-bit unit's window: codes of +-1 values (zero_padding.py)
+            dots = border.zero_padded_sum(2.0 * x - 1.0, weights).astype(np.float64)
         if not self.get_nodeattr("noActivation"):
             bipolar = self.get_nodeattr("outputDataType") == "BIPOLAR"  # as FINN+'s MVAU: scale 2, bias -1
             nchw = multithreshold(dots.transpose(0, 3, 1, 2), np.asarray(context[node.input[2]]), 2.0 if bipolar else 1.0,
@@ -107,10 +118,15 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
         return border.classes * self.get_nodeattr("MH") // self.get_nodeattr("PE")
 
     def minimize_accumulator_width(self, model, datatype_only=False):
-        """A border's accumulator is the dot product, in [-MW, MW]."""
+        """A border's accumulator is the dot product over +-1 inputs: in [-MW, MW] for binary
+        weights, within the largest sum of a channel's weight magnitudes for few-bit ones."""
         if self.border() is None:
             return super().minimize_accumulator_width(model, datatype_only)
-        adt = dot_datatype(self.get_nodeattr("MW"))
+        if self.get_nodeattr("binaryXnorMode"):
+            adt = dot_datatype(self.get_nodeattr("MW"))
+        else:
+            magnitude = int(np.abs(model.get_initializer(self.onnx_node.input[1])).sum(0).max())
+            adt = DataType.get_smallest_possible(-magnitude - 1)
         self.set_nodeattr("accDataType", adt.name)
         if self.get_nodeattr("noActivation"):
             if model.find_direct_successors(self.onnx_node) is None:  # a graph output stays byte-aligned
@@ -163,7 +179,8 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
         n_thres, act_val = write_activation(self, model, directory, acc_bits, files, border)
         # a bipolar output is its threshold's bit (code 1 = +1), as FINN+ streams BIPOLAR
         params = dict(MW=mw, MH=mh, PE=pe, SIMD=simd, IN_BITS=idt.bitwidth(), IN_SIGNED=idt.signed(),
-                      IN_BIPOLAR=idt == DataType["BIPOLAR"] and not xnor,
+                      # (a zero-padded few-bit unit reads its BINARY window as codes of +-1 values)
+                      IN_BIPOLAR=(idt == DataType["BIPOLAR"] or border is not None) and not xnor,
                       W_BITS=w_bits, W_BIPOLAR=bipolar or xnor, XNOR=xnor, ACC_BITS=acc_bits, N_THRES=n_thres,
                       OUT_BITS=out_bits, ACT_VAL=act_val, WEIGHT_FILE=f"{prefix}_weights.hex",
                       THRESH_FILE=f"{prefix}_thresholds.hex", WEIGHT_STYLE=self.weight_style(fpgapart),

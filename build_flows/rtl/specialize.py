@@ -1,7 +1,7 @@
 """SpecializeBcnnRTL: FINN+ layers become bcnn ops implemented by hw/ where FINN+ has no RTL, or
 none that open-source synthesis reads.
 
-MVAU_hls -> MVAU_bcnn (binary/few-bit matrix-vector-threshold unit), Pool_hls -> Pool_bcnn (max
+MVAU_hls/_rtl -> MVAU_bcnn (binary/few-bit matrix-vector-threshold unit), Pool_hls -> Pool_bcnn (max
 pool), LabelSelect_hls -> LabelSelect_bcnn, Thresholding_rtl/_hls -> Thresholding_bcnn,
 StreamingDataWidthConverter_rtl/_hls -> StreamingDataWidthConverter_bcnn, DuplicateStreams_hls ->
 DuplicateStreams_bcnn (fork), ElementwiseAdd_hls/_rtl -> ElementwiseAdd_bcnn (join), StreamingConcat_hls -> StreamingConcat_bcnn
@@ -17,7 +17,9 @@ from qonnx.transformation.general import GiveUniqueNodeNames
 from build_flows.custom_op import custom_op
 from build_flows.custom_op.base import DOMAIN
 
-REPLACEMENTS = {"MVAU_hls": "MVAU_bcnn", "LabelSelect_hls": "LabelSelect_bcnn", "Pool_hls": "Pool_bcnn",
+# (FINN+'s own MVAU_rtl, which it picks for wide DSP layers, needs Verilator's --timing and a
+# vendor's DSP primitives: bcnn's unit replaces it too)
+REPLACEMENTS = {"MVAU_hls": "MVAU_bcnn", "MVAU_rtl": "MVAU_bcnn", "LabelSelect_hls": "LabelSelect_bcnn", "Pool_hls": "Pool_bcnn",
                 "Thresholding_rtl": "Thresholding_bcnn", "Thresholding_hls": "Thresholding_bcnn",
                 "StreamingDataWidthConverter_rtl": "StreamingDataWidthConverter_bcnn",
                 "StreamingDataWidthConverter_hls": "StreamingDataWidthConverter_bcnn",

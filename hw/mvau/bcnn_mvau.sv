@@ -30,12 +30,13 @@
 // Activation: with N_THRES > 0, out = ACT_VAL + #{i : acc >= threshold[channel][i]} (FINN's
 // MultiThreshold); with N_THRES = 0 the raw accumulator is the output (a last layer).
 //
-// BORDER (XNOR only): the input vectors are the windows of a zero-padded convolution, padded with
-// the code 0 (build_flows/custom_op/border.py). Each output pixel has a class by its distance to
+// BORDER (XNOR, or IN_BIPOLAR): the input vectors are the windows of a zero-padded convolution,
+// padded with the code 0 (the value -1; build_flows/custom_op/border.py). Each output pixel has a class by its distance to
 // the border (per axis: 0 inside, 1..ROW_BEGIN for the first rows, then one per row from
 // ROW_END_START on; the same for columns), counted from the vectors as they arrive; the
 // thresholds are per class (word class * NF + nf). With N_THRES = 0 that word holds the class's
-// correction c instead, and the output is 2 * popcount - MW + c: the zero-padded dot product.
+// correction c instead, and the output is 2 * popcount - MW + c (XNOR) or sum + c: the
+// zero-padded dot product.
 module bcnn_mvau #(
     parameter int MW = 16,
     parameter int MH = 8,
@@ -92,7 +93,7 @@ module bcnn_mvau #(
 
   initial begin
     if (MW % SIMD != 0 || MH % PE != 0) $fatal(1, "bcnn_mvau: SIMD must divide MW and PE must divide MH");
-    if (BORDER && !XNOR) $fatal(1, "bcnn_mvau: BORDER needs XNOR mode");
+    if (BORDER && !XNOR && !IN_BIPOLAR) $fatal(1, "bcnn_mvau: BORDER needs XNOR mode or bipolar inputs");
   end
 
   // ---- 1: issue ---------------------------------------------------------------------------
@@ -296,7 +297,8 @@ module bcnn_mvau #(
       .OUT_BITS(OUT_BITS),
       .ACT_VAL(ACT_VAL),
       .CORRECT(BORDER && N_THRES == 0),
-      .CORRECT_BIAS(-MW)
+      .CORRECT_SCALE(XNOR ? 2 : 1),
+      .CORRECT_BIAS(XNOR ? -MW : 0)
   ) u_activate (
       .clk(clk),
       .rst_n(rst_n),

@@ -15,13 +15,16 @@ class _Draw:
     def __init__(self, seed: int):
         self.rng = random.Random(seed)
         self.shape = None  # (C, H, W) of the tensor being built on
+        self.last_act = None  # the activation that quantized it
 
     def act(self) -> dict:
         bits = self.rng.choice(ACT_BITS)
         if bits == 1:
             # (a 1-bit QuantReLU exports as +-1 in Brevitas 0.13: checks.py refuses it, so it is not drawn)
-            return {"op": "act", "kind": "sign", "bits": 1}
-        return {"op": "act", "kind": self.rng.choice(["identity", "relu", "hardtanh"]), "bits": bits}
+            self.last_act = {"op": "act", "kind": "sign", "bits": 1}
+        else:
+            self.last_act = {"op": "act", "kind": self.rng.choice(["identity", "relu", "hardtanh"]), "bits": bits}
+        return self.last_act
 
     def conv(self, out: int | None = None, stride: int | None = None, groups: int = 1) -> list:
         c, h, w = self.shape
@@ -69,9 +72,11 @@ class _Draw:
     def concat(self) -> list:
         c, h, w = self.shape
         out = self.rng.choice(CHANNELS)
+        # the body ends in the input's own activation type: a concatenation streams one type
+        # (checks.py refuses mixed ones), as a user's dense block would do
         body = [{"op": "act", "kind": "sign", "bits": 1},
                 {"op": "conv", "out": out, "k": 3, "stride": 1, "pad": 1, "bits": self.rng.choice(WEIGHT_BITS)},
-                {"op": "bn"}, {"op": "act", "kind": "identity", "bits": self.rng.choice([2, 4, 8])}]
+                {"op": "bn"}, dict(self.last_act)]
         self.shape = (c + out, h, w)
         return [{"op": "concat", "body": body}, self.act()]
 

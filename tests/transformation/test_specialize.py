@@ -77,7 +77,16 @@ def test_finn_layers_become_bcnn_rtl_layers(join, backends):
 
 
 def test_layers_without_a_bcnn_implementation_stay():
-    """FINN+'s abstract layers (not yet specialized) and an RTL MVAU (FINN+'s own, >= 2-bit)."""
+    """FINN+'s abstract layers (not yet specialized) and its RTL padding (kept as FINN+'s)."""
+    model = hw_layers()
+    model.graph.node[0].op_type, model.graph.node[0].domain = "FMPadding_rtl", f"{FINN}.rtl"
+    assert_unchanged(SpecializeBcnnRTL(), model)
+
+
+def test_finns_rtl_mvau_becomes_bcnns_unit():
+    """FINN+ picks its own MVAU_rtl for wide DSP layers; it needs Verilator's --timing, so the RTL
+    backend implements it with bcnn_mvau like every other MVAU."""
     model = hw_layers()
     model.graph.node[0].op_type, model.graph.node[0].domain = "MVAU_rtl", f"{FINN}.rtl"
-    assert_unchanged(SpecializeBcnnRTL(), model)
+    after, changed = apply_once(SpecializeBcnnRTL(), model)
+    assert changed and after.graph.node[0].op_type == "MVAU_bcnn" and after.graph.node[0].domain == BCNN

@@ -130,3 +130,43 @@ def test_unit_without_zero_padding_stays():
     model.graph.node[1].op_type, model.graph.node[1].domain = "XnorPopcountMatMul", QONNX
     del model.graph.node[1].attribute[:]
     assert_unchanged(InferZeroPaddedMVAU(), model)
+
+
+def few_bit_conv(activation_shared=False):
+    """x (INT4) -> MultiThreshold to +-1 -> Im2Col (zero padding) -> MatMul with INT3 weights: a
+    few-bit layer on a binary activation (not FINN+'s XNOR form)."""
+    im2col, _ = window((1, 1, 1, 1), 1)
+    nodes = [helper.make_node("MultiThreshold", ["x", "t"], ["act"], domain=QONNX, out_dtype="BIPOLAR", out_scale=2.0,
+                              out_bias=-1.0, data_layout="NHWC"),
+             helper.make_node("Im2Col", ["act"], ["windows"], domain=QONNX, kernel_size=[3, 3], stride=[1, 1],
+                              input_shape=f"(1,{H},{W},{C})", pad_amount=[1, 1, 1, 1], pad_value=0),
+             helper.make_node("MatMul", ["windows", "weights"], ["y"])]
+    rng = np.random.default_rng(3)
+    model = make_model(nodes, {"x": [1, H, W, C]}, {"y": out_shape((1, 1, 1, 1), 1)},
+                       {"t": f32(rng.integers(-4, 4, (C, 1))), "weights": random_tensor(rng, "INT3", (K, MH))},
+                       {"x": "INT4", "act": "BIPOLAR", "windows": "BIPOLAR", "weights": "INT3"})
+    if activation_shared:  # the activation read twice: it cannot switch to codes for this layer alone
+        from .graphs import add_reader
+        add_reader(model, "act")
+    return model
+
+
+def test_a_few_bit_layer_on_a_zero_padded_binary_activation_reads_codes():
+    model = few_bit_conv()
+    after, changed = apply_once(ZeroPadBinaryConvolutions(), model)
+    assert changed and op_types(after) == ["MultiThreshold", "Im2Col", "ZeroPadXnorMatMul"]
+    assert after.get_tensor_datatype("act") == DataType["BINARY"]  # codes: the window can pad them
+    assert getCustomOp(after.graph.node[2]).get_nodeattr("xnor") == 0
+    x = random_tensor(np.random.default_rng(5), "INT4", (1, H, W, C))
+    # the model's zero-padded sum, border included (as floats: a +-1 Im2Col cannot pad a zero)
+    reference = few_bit_conv()
+    for tensor in ("act", "windows"):
+        reference.set_tensor_datatype(tensor, DataType["FLOAT32"])
+    want = run(reference, {"x": x})["y"]
+    np.testing.assert_array_equal(run(after, {"x": x})["y"], want)
+    getCustomOp(reference.graph.node[1]).set_nodeattr("pad_value", -1)  # a -1 border: not the model
+    assert not np.array_equal(run(reference, {"x": x})["y"], want)
+
+
+def test_a_shared_binary_activation_is_left_alone():
+    assert_unchanged(ZeroPadBinaryConvolutions(), few_bit_conv(activation_shared=True))
