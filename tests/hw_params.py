@@ -223,7 +223,8 @@ def concat_sets() -> list:  # custom_op/concat.py: FOLDS packed 16 bits per inpu
         folds = p.pop("FOLDS_EACH")[: p["INPUTS"]]
         return {**p, "FOLDS": sum(f << (16 * i) for i, f in enumerate(folds))}
 
-    axes = {"WIDTH": [8, 1, 64], "INPUTS": [2, 1, 3], "FOLDS_EACH": [(1, 1, 1), (3, 1, 2), (1, 4, 1)]}
+    axes = {"WIDTH": [8, 1, 64], "INPUTS": [2, 1, 3], "FOLDS_EACH": [(1, 1, 1), (3, 1, 2), (1, 4, 1)],
+            "BIPOLAR_IN": [0, 1]}
     return parameter_sets(axes, derive)
 
 

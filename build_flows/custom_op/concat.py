@@ -5,6 +5,7 @@ import math
 from pathlib import Path
 
 from finn.custom_op.fpgadataflow.concat import StreamingConcat
+from qonnx.core.datatype import DataType
 
 from models.errors import BcnnError
 
@@ -35,6 +36,12 @@ class StreamingConcat_bcnn(LogicOnly, StreamingConcat, BcnnRTLOp):
             raise BcnnError(f"layer '{node.name}': bcnn_concat counts up to 65535 beats per input and pixel, "
                             f"got {max(folds)}; raise SIMD")
         width = self.get_instream_width(0)
-        params = dict(WIDTH=width, INPUTS=len(folds), FOLDS=sum(f << (16 * i) for i, f in enumerate(folds)))
+        # +-1 inputs (1-bit codes) leave as FINN+'s output type of their concatenation, INT2
+        bipolar = types[0] == DataType["BIPOLAR"] and self.get_output_datatype() != DataType["BIPOLAR"]
+        if bipolar and self.get_output_datatype().bitwidth() != 2:
+            raise BcnnError(f"layer '{node.name}': +-1 inputs concatenated to {self.get_output_datatype().name}; "
+                            "bcnn_concat widens them to 2-bit values only")
+        params = dict(WIDTH=width, INPUTS=len(folds), FOLDS=sum(f << (16 * i) for i, f in enumerate(folds)),
+                      BIPOLAR_IN=bipolar)
         return RtlInstance("bcnn_concat", [hw_source("concat/bcnn_concat.sv")], params,
                            in_bits=width * len(folds), out_bits=self.get_outstream_width(), in_widths=[width] * len(folds))

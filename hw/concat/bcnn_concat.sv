@@ -3,23 +3,27 @@
 // FOLDS[0] beats of input 0, then the FOLDS[1] beats of input 1, and so on. Input i is bits
 // [i*WIDTH +: WIDTH] of in_tdata and bit i of in_tvalid/in_tready; FOLDS packs each input's beats
 // per pixel in 16 bits (input 0 lowest). Only the input whose turn it is sees ready, so the others
-// wait without loss; the output is a register, so no data path crosses the module.
+// wait without loss; the output is a register, so no data path crosses the module. With
+// BIPOLAR_IN, every input bit is a +-1 code and leaves as a 2-bit signed value (FINN+ types the
+// concatenation of +-1 streams INT2): 1 -> 01 (+1), 0 -> 11 (-1).
 module bcnn_concat #(
     parameter int WIDTH = 8,
     parameter int INPUTS = 2,
     // an override is a literal as wide as its value (hw.sv_literal), not as the packed vector
     /* verilator lint_off WIDTHEXPAND */
     /* verilator lint_off WIDTHTRUNC */
-    parameter logic [INPUTS*16-1:0] FOLDS = {16'd1, 16'd1}
+    parameter logic [INPUTS*16-1:0] FOLDS = {16'd1, 16'd1},
     /* verilator lint_on WIDTHTRUNC */
     /* verilator lint_on WIDTHEXPAND */
+    parameter bit BIPOLAR_IN = 1'b0,
+    localparam int OUT_WIDTH = BIPOLAR_IN ? 2 * WIDTH : WIDTH
 ) (
     input  wire logic                      clk,
     input  wire logic                      rst_n,
     input  wire logic [INPUTS*WIDTH-1:0]   in_tdata,
     input  wire logic [      INPUTS-1:0]   in_tvalid,
     output logic      [      INPUTS-1:0]   in_tready,
-    output logic      [       WIDTH-1:0]   out_tdata,
+    output logic      [   OUT_WIDTH-1:0]   out_tdata,
     output logic                           out_tvalid,
     input  wire logic                      out_tready
 );
@@ -60,8 +64,18 @@ module bcnn_concat #(
       end
     end
   end
-  always_ff @(posedge clk) begin
-    if (take) out_tdata <= in_tdata[WIDTH*sel+:WIDTH];
+  if (BIPOLAR_IN) begin : g_widen
+    logic [OUT_WIDTH-1:0] wide;
+    always_comb begin
+      for (int i = 0; i < WIDTH; i++) wide[2*i+:2] = in_tdata[WIDTH*sel+i] ? 2'b01 : 2'b11;
+    end
+    always_ff @(posedge clk) begin
+      if (take) out_tdata <= wide;
+    end
+  end else begin : g_plain
+    always_ff @(posedge clk) begin
+      if (take) out_tdata <= in_tdata[WIDTH*sel+:WIDTH];
+    end
   end
 endmodule
 `default_nettype wire

@@ -13,14 +13,16 @@ module tb_bcnn_concat #(
     /* verilator lint_on WIDTHTRUNC */
     /* verilator lint_on WIDTHEXPAND */
     parameter int TOTAL = 6,  // sum of FOLDS
-    localparam int W = TOTAL * WIDTH
+    parameter bit BIPOLAR_IN = 1'b0,
+    localparam int W = TOTAL * WIDTH,
+    localparam int OUT_WIDTH = BIPOLAR_IN ? 2 * WIDTH : WIDTH
 ) (
     input  wire logic             clk,
     input  wire logic             rst_n,
     input  wire logic [    W-1:0] in_tdata,
     input  wire logic             in_tvalid,
     output logic                  in_tready,
-    output logic      [WIDTH-1:0] out_tdata,
+    output logic [OUT_WIDTH-1:0] out_tdata,
     output logic                  out_tvalid,
     input  wire logic             out_tready
 );
@@ -67,7 +69,7 @@ module tb_bcnn_concat #(
     assign join_tdata[i*WIDTH+:WIDTH] = dwc_tdata;
   end
 
-  bcnn_concat #(.WIDTH(WIDTH), .INPUTS(INPUTS), .FOLDS(FOLDS)) u_concat (
+  bcnn_concat #(.WIDTH(WIDTH), .INPUTS(INPUTS), .FOLDS(FOLDS), .BIPOLAR_IN(BIPOLAR_IN)) u_concat (
       .clk, .rst_n, .in_tdata(join_tdata), .in_tvalid(join_tvalid), .in_tready(join_tready),
       .out_tdata, .out_tvalid, .out_tready
   );

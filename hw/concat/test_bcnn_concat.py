@@ -32,6 +32,20 @@ def test_concat_matches_numpy(width, folds, stalls, tmp_path):
     np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("stalls", [(100, 100), (55, 40)], ids=["full_rate", "random_stalls"])
+def test_bipolar_codes_leave_as_two_bit_values(stalls, tmp_path):
+    """BIPOLAR_IN: each input bit (a +-1 code) leaves as a 2-bit signed -1 or +1."""
+    width, folds, pixels = 3, (2, 1), 30
+    rng = np.random.default_rng(4)
+    beats = rng.integers(0, 1 << width, (pixels, sum(folds)))
+    params = dict(WIDTH=width, INPUTS=len(folds), FOLDS=folds_param(folds), TOTAL=sum(folds), BIPOLAR_IN=1)
+    binary = vl.build(SOURCES, "tb_bcnn_concat", params)
+    result = vl.run(binary, tmp_path, vl.pack(beats, width), 2 * width, beats.size, *stalls, seed=9)
+    got = vl.unpack(result.out_words, 2, width, signed=True).reshape(pixels, -1)
+    codes = (beats[:, :, None] >> np.arange(width)) & 1  # (pixel, beat, element)
+    np.testing.assert_array_equal(got, (2 * codes - 1).reshape(pixels, -1))
+
+
 def test_a_beat_from_the_wrong_input_is_caught(tmp_path):
     """The comparison can fail: the reference with input 1's first beat swapped for input 0's
     last differs from what the module streams."""
