@@ -175,7 +175,8 @@ def global_sum_sets() -> list:  # custom_op/global_sum.py: output wide enough fo
         return {**p, "OUT_BITS": min(64, p["IN_BITS"] + grow + (0 if p["IN_SIGNED"] else 1))}
 
     axes = {("PE", "FOLDS"): [(2, 4), (1, 1), (3, 5), (20, 1)], "PIXELS": [9, 1, 2, 196],
-            ("IN_BITS", "IN_SIGNED"): [(8, 1), (1, 0), (2, 1), (16, 1), (32, 1)]}
+            ("IN_BITS", "IN_SIGNED", "IN_BIPOLAR"): [(8, 1, 0), (1, 0, 0), (2, 1, 0), (16, 1, 0), (32, 1, 0),
+                                                     (1, 0, 1)]}
     return parameter_sets(axes, derive)
 
 

@@ -5,6 +5,7 @@ import math
 from pathlib import Path
 
 from finn.custom_op.fpgadataflow.globalaccpool import GlobalAccPool
+from qonnx.core.datatype import DataType
 
 from models.errors import BcnnError
 
@@ -42,7 +43,9 @@ class GlobalSum_bcnn(LogicOnly, GlobalAccPool, BcnnRTLOp):
             raise BcnnError(f"layer '{self.onnx_node.name}': bcnn_global_sum sums integers into at most 64 bits, "
                             f"got {idt.name} -> {odt.name}")
         pe = self.get_nodeattr("PE")
-        params = dict(PE=pe, IN_BITS=idt.bitwidth(), OUT_BITS=odt.bitwidth(), IN_SIGNED=idt.signed(),
+        # +-1 lanes add their values 2c - 1 (IN_BIPOLAR)
+        params = dict(PE=pe, IN_BITS=idt.bitwidth(), OUT_BITS=odt.bitwidth(), IN_BIPOLAR=idt == DataType["BIPOLAR"],
+                      IN_SIGNED=idt.signed() and idt != DataType["BIPOLAR"],
                       FOLDS=self._folds(), PIXELS=self._pixels())
         return RtlInstance("bcnn_global_sum", [hw_source("global_sum/bcnn_global_sum.sv")], params,
                            in_bits=pe * idt.bitwidth(), out_bits=pe * odt.bitwidth())

@@ -24,7 +24,10 @@ class Pool_bcnn(Pool, BcnnRTLOp):
         idt, odt = self.get_input_datatype(), self.get_output_datatype()
         pe, k2 = self.get_nodeattr("PE"), prod(self.get_nodeattr("KernelSize"))
         if function == "MaxPool":
-            params = dict(CHANNELS=self.get_nodeattr("Channels"), PE=pe, K2=k2, BITS=idt.bitwidth(), SIGNED=idt.signed())
+            # +-1 codes order as their values (code 1 = +1): compared unsigned, as a 1-bit signed
+            # code would read code 1 as -1
+            params = dict(CHANNELS=self.get_nodeattr("Channels"), PE=pe, K2=k2, BITS=idt.bitwidth(),
+                          SIGNED=idt.signed() and idt != DataType["BIPOLAR"])
             return RtlInstance("bcnn_maxpool", [hw_source("maxpool/bcnn_maxpool.sv")], params,
                                in_bits=pe * idt.bitwidth(), out_bits=pe * idt.bitwidth())
         bipolar = idt == DataType["BIPOLAR"]

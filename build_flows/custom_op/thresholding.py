@@ -48,12 +48,15 @@ class Thresholding_bcnn(Thresholding, BcnnRTLOp):
         if np.any(thresholds != np.round(thresholds)):
             raise BcnnError(f"layer '{node.name}': thresholds are not integers (run RoundAndClipThresholds first)")
         thresholds = np.broadcast_to(thresholds, (channels, thresholds.shape[-1]))
+        signed = idt.signed()
+        if idt == DataType["BIPOLAR"]:  # the stream carries codes c, the values 2c - 1 >= T when c >= (T + 1) / 2
+            thresholds, signed = np.ceil((thresholds + 1) / 2), False
         prefix = f"{node.name}_thr_"
         try:
-            files = write_search_thresholds(str(Path(directory) / prefix), thresholds, pe, idt.bitwidth(), idt.signed())
+            files = write_search_thresholds(str(Path(directory) / prefix), thresholds, pe, idt.bitwidth(), signed)
         except ValueError as exc:
             raise BcnnError(f"layer '{node.name}': {exc} (bcnn_thresholding searches them)") from exc
-        params = dict(CHANNELS=channels, PE=pe, IN_BITS=idt.bitwidth(), IN_SIGNED=idt.signed(),
+        params = dict(CHANNELS=channels, PE=pe, IN_BITS=idt.bitwidth(), IN_SIGNED=signed,
                       STAGES=search_stages(thresholds.shape[-1]), OUT_BITS=odt.bitwidth(),
                       ACT_VAL=self.get_nodeattr("ActVal"), THRESH_PREFIX=prefix,
                       THRESH_STYLE=self.threshold_style(fpgapart))

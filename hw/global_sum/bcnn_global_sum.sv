@@ -3,12 +3,13 @@
 // FOLDS beats of PE lanes per pixel in, FOLDS beats of the sums out. The partial sums of one
 // pixel's beats live in a small memory indexed by the fold; the last pixel's beat adds its input
 // straight into the output register instead of writing back, so a frame takes PIXELS * FOLDS
-// input beats and no extra cycles. Lanes sign-extend when IN_SIGNED.
+// input beats and no extra cycles. Lanes sign-extend when IN_SIGNED; IN_BIPOLAR lanes are +-1 codes.
 module bcnn_global_sum #(
     parameter int PE = 2,
     parameter int IN_BITS = 8,
     parameter int OUT_BITS = 16,
     parameter bit IN_SIGNED = 1,
+    parameter bit IN_BIPOLAR = 0,  // 1-bit lanes meaning +-1 (code 1 = +1)
     parameter int FOLDS = 4,
     parameter int PIXELS = 9
 ) (
@@ -40,7 +41,8 @@ module bcnn_global_sum #(
       logic [OUT_BITS-1:0] kept;
       x = in_tdata[i*IN_BITS+:IN_BITS];
       kept = first_pixel ? '0 : partial[fold][i*OUT_BITS+:OUT_BITS];
-      sum[i*OUT_BITS+:OUT_BITS] = kept + (IN_SIGNED ? OUT_BITS'($signed(x)) : OUT_BITS'(x));
+      sum[i*OUT_BITS+:OUT_BITS] = kept + (IN_BIPOLAR ? (x[0] ? OUT_BITS'(1) : -OUT_BITS'(1))
+                                          : IN_SIGNED ? OUT_BITS'($signed(x)) : OUT_BITS'(x));
     end
   end
 
