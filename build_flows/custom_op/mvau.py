@@ -9,7 +9,7 @@ from qonnx.core.datatype import DataType
 from hw.memfiles import write_thresholds, write_weights
 from models.errors import BcnnError
 
-from .base import BcnnRTLOp, RtlInstance, hw_source
+from .base import BcnnRTLOp, RtlInstance, finn_estimates, hw_source
 
 SOURCES = ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_mvau.sv")
 
@@ -40,25 +40,29 @@ def unsupported_reason(inst) -> str | None:
     return None
 
 
+def weight_style(op, fpgapart: str) -> str:
+    """A matrix-vector unit's weight memory: FINN+'s ram_style; for "auto", block RAM exactly
+    where FINN+'s estimate counts block RAM, else LUT RAM, so the design is what the estimate says."""
+    style = op.get_nodeattr("ram_style")
+    if style == "ultra":
+        raise BcnnError(f"layer '{op.onnx_node.name}': ram_style ultra needs runtime-writable weights "
+                        "(UltraRAM starts empty); use auto, block or distributed")
+    if style != "auto":
+        return style
+    return "block" if op.bram_estimation(fpgapart) > 0 else "distributed"
+
+
 class MVAU_bcnn(MVAU, BcnnRTLOp):
     def lut_estimation(self, fpgapart):
         # FINN+'s LUT model of its HLS MVAU: the same datapath (PE x SIMD products, adder tree,
         # threshold comparators), so the same order of magnitude.
-        return MVAU_hls.lut_estimation(self, fpgapart)
+        return finn_estimates(self, MVAU_hls).lut_estimation(fpgapart)
 
     def dsp_estimation(self, fpgapart):
-        return MVAU_hls.dsp_estimation(self, fpgapart)
+        return finn_estimates(self, MVAU_hls).dsp_estimation(fpgapart)
 
     def weight_style(self, fpgapart: str) -> str:
-        """The weight memory's resource: FINN+'s ram_style; for "auto", block RAM exactly where
-        FINN+'s estimate counts block RAM, else LUT RAM, so the design is what the estimate says."""
-        style = self.get_nodeattr("ram_style")
-        if style == "ultra":
-            raise BcnnError(f"layer '{self.onnx_node.name}': ram_style ultra needs runtime-writable weights "
-                            "(UltraRAM starts empty); use auto, block or distributed")
-        if style != "auto":
-            return style
-        return "block" if self.bram_estimation(fpgapart) > 0 else "distributed"
+        return weight_style(self, fpgapart)
 
     def threshold_style(self) -> str:
         """FINN+'s ram_style_thresholds; "auto" is LUT RAM (FINN+ estimates no block RAM for them)."""
