@@ -4,6 +4,7 @@ build does: package, check the IP, build the shell, gate on timing, deploy; a fa
 logs (and a finished bitstream) where the one error line points."""
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,26 @@ def test_hls_backend_refuses_our_layers_by_name(exported, tmp_path):
     assert "--backend hls" in said and re.findall(r"\w+_bcnn_\d+", said) == [
         "Thermometer_bcnn_0", "FracMVAU_bcnn_0", "FracMVAU_bcnn_1"]
     assert "--backend rtl" in said
+
+
+def test_the_first_contact_checklist_prints_what_docs_vendor_md_says(exported, tmp_path, monkeypatch, pynq_z2_boards):
+    """docs/vendor.md's first-contact checklist, command by command, with the stand-in Vivado:
+    doctor, package the IP, validate the block design, implement with the timing gate."""
+    use_fake_tools(monkeypatch, "vivado")
+    model, out = str(exported("tfc_w1a1")), tmp_path / "first"
+    common = [model, "--board", "Pynq-Z2", "--folding", "tfc_w1a1", "--board-files", str(pynq_z2_boards), "--out", str(out)]
+    result = CliRunner().invoke(main, ["doctor", "--board", "Pynq-Z2", "--board-files", str(pynq_z2_boards)])
+    assert result.exit_code == 0 and result.output.splitlines()[-1] == "ready for --outputs bitfile on Pynq-Z2"
+    result = CliRunner().invoke(main, ["build", *common, "--outputs", "ip"])
+    assert result.exit_code == 0 and f"build written to {out}" in result.output
+    assert (out / "ip" / "packaged" / "component.xml").is_file() and (out / "vivado" / "build_bitfile.sh").is_file()
+    proc = subprocess.run(["bash", str(out / "vivado" / "build_bitfile.sh"), str(pynq_z2_boards), "validate"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "bcnn: block design bcnn of first validated for tul.com.tw:pynq-z2:part0:1.0; PL clock 100000000 Hz " \
+           "(requested 100 MHz)" in proc.stdout
+    assert not (out / "vivado" / "output" / "bcnn.bit").exists()
+    result = CliRunner().invoke(main, ["build", *common, "--outputs", "bitfile,deploy"])
+    assert result.exit_code == 0 and f"build written to {out}" in result.output
+    assert json.loads((out / "vivado" / "output" / "timing.json").read_text())["met"] is True
+    assert (out / "deploy" / "bcnn.bit").is_file()

@@ -50,8 +50,10 @@ def packaged_copy(build: Path, tmp_path: Path, env: dict | None = None) -> tuple
 
 
 def zynq_shell(copy: Path, tmp_path: Path, env: dict | None = None) -> list:
+    """The block design (validated) and its implementation, two Vivado sessions as build_bitfile.sh runs them."""
     boards = write_board_files(tmp_path / "boards", "tul.com.tw", "pynq-z2", "1.0")
-    return stub_ok(copy / "vivado" / "zynq_shell.tcl", boards, env=env)
+    return stub_ok(copy / "vivado" / "zynq_shell.tcl", boards, env=env) + \
+        stub_ok(copy / "vivado" / "implement.tcl", env=env)
 
 
 @NO_VIVADO
@@ -65,7 +67,7 @@ def test_bitfile_without_vivado_writes_everything_else_then_names_the_tool(expor
     assert "needs Vivado (set XILINX_VIVADO" in said and "docker/run.sh" in said
     assert "vivado/output/bcnn.bit" in said and "ip/packaged/component.xml" in said
     for rel in ("rtl/bcnn_top.sv", "ip/bcnn_accel.v", "ip/package_ip.tcl", "vivado/zynq_shell.tcl",
-                "vivado/promote_warnings.tcl", "vivado/build_bitfile.sh", "deploy/settings.json",
+                "vivado/implement.tcl", "vivado/promote_warnings.tcl", "vivado/build_bitfile.sh", "deploy/settings.json",
                 "deploy/bcnn_driver/accelerator.py", "report/estimates.json"):
         assert (out / rel).is_file(), rel
     assert not (out / "vivado" / "output").exists()  # nothing pretends to be a bitstream
@@ -138,8 +140,8 @@ def test_zynq_shell_runs_under_the_stub_with_dma_widths_automation_hwh_and_clock
 def test_the_timing_gate_fails_on_negative_slack_and_keeps_the_bitstream(zynq, tmp_path):
     """Row 14."""
     copy, _ = packaged_copy(zynq, tmp_path)
-    boards = write_board_files(tmp_path / "boards", "tul.com.tw", "pynq-z2", "1.0")
-    proc = run_stub(copy / "vivado" / "zynq_shell.tcl", boards, env={"STUB_WNS": "-0.25"})
+    stub_ok(copy / "vivado" / "zynq_shell.tcl", write_board_files(tmp_path / "boards", "tul.com.tw", "pynq-z2", "1.0"))
+    proc = run_stub(copy / "vivado" / "implement.tcl", env={"STUB_WNS": "-0.25"})
     assert proc.returncode == 1 and "timing not met at 100 MHz (WNS -0.25 ns" in proc.stdout
     out = copy / "vivado" / "output"
     assert json.loads((out / "timing.json").read_text()) == {"wns_ns": -0.25, "whs_ns": 0.05, "met": False,
@@ -155,7 +157,8 @@ def test_a_memory_file_left_out_of_the_ip_stops_synthesis(zynq, tmp_path):
     package.write_text(package.read_text().replace("foreach name $memory_files {\n    file copy",
                                                    "foreach name [lrange $memory_files 1 end] {\n    file copy"))
     stub_ok(package)
-    proc = run_stub(copy / "vivado" / "zynq_shell.tcl", write_board_files(tmp_path / "b", "tul.com.tw", "pynq-z2", "1.0"))
+    stub_ok(copy / "vivado" / "zynq_shell.tcl", write_board_files(tmp_path / "b", "tul.com.tw", "pynq-z2", "1.0"))
+    proc = run_stub(copy / "vivado" / "implement.tcl")
     assert proc.returncode == 1 and "did not finish" in proc.stdout
     synth = (copy / "vivado" / "project" / "bcnn_zynq.runs" / "synth_1" / "runme.log").read_text()
     assert "ERROR: [Synth 8-4445]" in synth
@@ -170,7 +173,7 @@ def test_ultrascale_shells_override_the_pl_clock_and_take_the_installed_board(bu
     """Rows 11 (board version), 12 (PL clock read back), 17 (64-bit DMA addresses on ZU+)."""
     out = built("tfc_w1a1", folding="tfc_w1a1", board=board, outputs=["bitfile"])
     copy, _ = packaged_copy(out, tmp_path)
-    text = "\n".join(stub_ok(copy / "vivado" / "zynq_shell.tcl"))
+    text = "\n".join(stub_ok(copy / "vivado" / "zynq_shell.tcl") + stub_ok(copy / "vivado" / "implement.tcl"))
     assert "-vlnv xilinx.com:ip:zynq_ultra_ps_e" in text and "processing_system7" not in text
     assert all(line in text for line in ps_lines), [line for line in ps_lines if line not in text]
     clock = json.loads((copy / "vivado" / "output" / "clock.json").read_text())

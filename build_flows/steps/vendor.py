@@ -120,14 +120,28 @@ def step_hls(model: ModelWrapper, cfg) -> ModelWrapper:
     return transform_dataflow(model, cfg, "hls", lambda df: df.transform(HLSSynthIP()))
 
 
+def write_shell(model: ModelWrapper, cfg) -> tuple:
+    """The board shell's sources (no tool runs) -> (files written, tools, outputs, command, folder)."""
+    out, board = Path(cfg.out), get_board(cfg.board)
+    fmt = stream_format(model, get_dataflow(model), out / "rtl", cfg.batch)
+    if board.shell == "alveo":
+        return write_alveo_shell(out, cfg.board, cfg.clock_ns, fmt), ("vivado", "vitis"), ALVEO_OUTPUTS, \
+            ["bash", "build_xclbin.sh"], out / "vitis"
+    board_files = resolve_board_files(cfg.board_files, board)
+    return write_zynq_shell(out, cfg.board, cfg.clock_ns, fmt, default_jobs()), ("vivado",), ZYNQ_OUTPUTS, \
+        ["bash", "build_bitfile.sh", str(board_files or "")], out / "vivado"
+
+
 def step_ip(model: ModelWrapper, cfg) -> ModelWrapper:
     """ip/: the stitched accelerator as a Vivado IP (wrapper + packaging Tcl), packaged with Vivado
-    and checked: every memory file is in the packaged IP."""
+    and checked: every memory file is in the packaged IP. The board shell's sources are written
+    too (not run), so its block design can be validated on its own (docs/vendor.md)."""
     if cfg.backend != "rtl":
         return _finn_flow(model, cfg, "ip")
     out = Path(cfg.out)
     fmt = stream_format(model, get_dataflow(model), out / "rtl", cfg.batch)
     info = write_ip(out, cfg.board, cfg.clock_ns, fmt)
+    write_shell(model, cfg)
     if missing := tools_missing("vivado"):
         record(out, "ip", missing, ["ip/bcnn_accel.v", "ip/package_ip.tcl", "ip/ip.json"], ["ip/packaged/component.xml"])
         return model
@@ -166,16 +180,7 @@ def step_bitfile(model: ModelWrapper, cfg) -> ModelWrapper:
     if cfg.backend != "rtl":
         return _finn_flow(model, cfg, "bitfile")
     out = Path(cfg.out)
-    board = get_board(cfg.board)
-    fmt = stream_format(model, get_dataflow(model), out / "rtl", cfg.batch)
-    if board.shell == "alveo":
-        written, tools, produces = write_alveo_shell(out, cfg.board, cfg.clock_ns, fmt), ("vivado", "vitis"), ALVEO_OUTPUTS
-        script, workdir = ["bash", "build_xclbin.sh"], out / "vitis"
-    else:
-        board_files = resolve_board_files(cfg.board_files, board)
-        written, tools, produces = write_zynq_shell(out, cfg.board, cfg.clock_ns, fmt, default_jobs()), ("vivado",), \
-            ZYNQ_OUTPUTS
-        script, workdir = ["bash", "build_bitfile.sh", str(board_files or "")], out / "vivado"
+    written, tools, produces, script, workdir = write_shell(model, cfg)
     if missing := tools_missing(*tools):
         record(out, "bitfile", missing, written, produces)
         return model
@@ -186,10 +191,10 @@ def step_bitfile(model: ModelWrapper, cfg) -> ModelWrapper:
     try:
         run_script(script, workdir, log, tools)
     except ScriptFailed as exc:
-        reason = _zynq_failure(out, exc) if board.shell == "zynq" else exc.first_error
+        reason = _zynq_failure(out, exc) if workdir.name == "vivado" else exc.first_error
         record_failure(out, "bitfile", reason, [log])
         return model
-    if board.shell == "alveo" and (problem := _alveo_timing(out)):
+    if workdir.name == "vitis" and (problem := _alveo_timing(out)):
         record_failure(out, "bitfile", problem, [log])
     absent = [p for p in produces if not (out / p).is_file()]
     if absent and not failed(out, "bitfile"):

@@ -40,13 +40,14 @@ def write_zynq_shell(build_dir: Path, board: str, clock_ns: float, fmt: dict, jo
     b = get_board(board)
     out = Path(build_dir) / "vivado"
     out.mkdir(parents=True, exist_ok=True)
+    freq_mhz = f"{1e3 / clock_ns:g}"
     (out / "zynq_shell.tcl").write_text(fill(
         "zynq_shell.tcl", DESIGN=design_name(build_dir), BOARD=b.name, PART=b.part, PS=b.ps,
-        BOARD_PART_PATTERN=board_part_pattern(b.board_part), FREQ_MHZ=f"{1e3 / clock_ns:g}", VLNV=VLNV, JOBS=jobs,
-        **dma_settings(fmt, b.ps)))
+        BOARD_PART_PATTERN=board_part_pattern(b.board_part), FREQ_MHZ=freq_mhz, VLNV=VLNV, **dma_settings(fmt, b.ps)))
+    (out / "implement.tcl").write_text(fill("implement.tcl", DESIGN=design_name(build_dir), FREQ_MHZ=freq_mhz, JOBS=jobs))
     (out / PROMOTE).write_text(fill(PROMOTE))
     _script(out / "build_bitfile.sh", fill("build_bitfile.sh", DESIGN=design_name(build_dir), BOARD=b.name))
-    return [f"vivado/{name}" for name in ("zynq_shell.tcl", PROMOTE, "build_bitfile.sh")]
+    return [f"vivado/{name}" for name in ("zynq_shell.tcl", "implement.tcl", PROMOTE, "build_bitfile.sh")]
 
 
 def kernel_mhz(clock_ns: float) -> int:

@@ -119,11 +119,30 @@ proc create_project {args} {
         set dir [file normalize [lindex $args 1]]
         file mkdir $dir
         set vv::project [list $name $dir]
+        set fd [open [file join $dir $name.xpr] w]; puts $fd "<Project/>"; close $fd
     }
     vv::setp project:current BOARD_PART_REPO_PATHS ""
     return project:current
 }
 proc current_project {} { return project:current }
+# A project on disk outlives the Vivado session that made it: the stand-in keeps its state beside
+# the .xpr (stub_state.tcl) and open_project reads it back.
+proc vv::save_state {} {
+    lassign $vv::project pname pdir
+    if {$pname in {"" in_memory}} { return }
+    set fd [open [file join $pdir stub_state.tcl] w]
+    foreach var {files hdl ordered msg_errors project core cells connected ipdefs bd} {
+        puts $fd [list set vv::$var [set vv::$var]]
+    }
+    foreach var {props runs params} { puts $fd [list array set vv::$var [array get vv::$var]] }
+    close $fd
+}
+proc open_project {path} {
+    stub_log open_project $path
+    set state [file join [file dirname [file normalize $path]] stub_state.tcl]
+    if {![file exists $path] || ![file exists $state]} { stub_error "\[Vivado 12-...\] project $path does not exist" }
+    uplevel #0 [list source $state]
+}
 proc current_fileset {args} { return fileset:sources_1 }
 proc get_filesets {args} { return fileset:[lindex $args end] }
 
@@ -832,8 +851,10 @@ set script [lindex $argv 0]
 set argv [lrange $argv 1 end]
 set argc [llength $argv]
 if {[catch {source $script} message]} {
+    vv::save_state
     puts [expr {[string match ERROR:* $message] ? $message : "ERROR: $message"}]
     puts $::errorInfo
     exit 1
 }
+vv::save_state
 exit 0
