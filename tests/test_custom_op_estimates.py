@@ -1,6 +1,8 @@
 """bcnn's ops borrow no method of a FINN+ class they do not derive from (issue 26): where one takes
 FINN+'s estimates, it asks FINN+'s own op over the same node, and gets exactly FINN+'s numbers."""
+import ast
 import inspect
+from pathlib import Path
 
 import pytest
 from finn.custom_op.fpgadataflow.hls.matrixvectoractivation_hls import MVAU_hls
@@ -44,3 +46,19 @@ def test_thresholding_estimates_are_finn_rtl_thresholding_estimates_of_the_node(
         finn = Thresholding_rtl(op.onnx_node)
         assert [op.lut_estimation(PART), op.bram_estimation(PART), op.uram_estimation(PART)] == \
             [finn.lut_estimation(PART), finn.bram_estimation(PART), finn.uram_estimation(PART)]
+
+
+def finn_classes_called_on_self(path) -> list:
+    """`FinnClass.method(self, ...)` calls in a module: a FINN+ method run on a bcnn op."""
+    tree = ast.parse(path.read_text())
+    finn_names = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                  and (node.module or "").startswith("finn.") for alias in node.names}
+    return [f"{path.name}:{call.lineno} {ast.unparse(call.func)}(self, ...)" for call in ast.walk(tree)
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+            and getattr(call.func.value, "id", None) in finn_names
+            and call.args and getattr(call.args[0], "id", None) == "self"]
+
+
+def test_no_op_runs_a_finn_method_on_itself():
+    folder = Path(__file__).resolve().parents[1] / "build_flows" / "custom_op"
+    assert [c for path in sorted(folder.glob("*.py")) for c in finn_classes_called_on_self(path)] == []
