@@ -195,7 +195,7 @@ def build(model, board, folding, lut_cap, target_fps, clock_ns, verify_samples, 
     pending = None
     try:
         path = run_build(cfg, keep_failed=click.get_current_context().find_root().params["debug"])
-    except VendorOutputsMissing as exc:  # complete but for the vendor outputs (tools missing or failed): show it, then say so
+    except VendorOutputsMissing as exc:  # complete but for vendor outputs (tools missing, or failed): show it, say so
         path, pending = exc.build_dir, exc
     Console().print(estimates_table(load_estimates(path), load_synth(path)))
     if shortcuts := load_shortcuts(path):

@@ -21,6 +21,7 @@ from ..atomic import write_json
 from ..boards import get_board
 from ..config import design_name
 from ..vendor.data_movement import data_movement
+from ..vendor.pending import failed
 from ..vendor.stream_format import stream_format
 from ..vendor.timing import load_timing
 
@@ -73,8 +74,8 @@ def write_deploy(model: ModelWrapper, df: ModelWrapper, cfg) -> list:
                 "pl_clock_mhz": clock_mhz, "input_scale": cfg.input_scale, **fmt,
                 "data_movement": data_movement(fmt, board.ps, clock_mhz),
                 "timing": load_timing(out, board.shell), "bitfile": None}
-    # A bitstream that failed the timing gate stays in the build for inspection, not on a board.
-    if settings["timing"] is None or settings["timing"]["met"]:
+    # A bitstream that failed the timing gate (or a check) stays in the build for inspection, not on a board.
+    if not failed(out, "bitfile") and (settings["timing"] is None or settings["timing"]["met"]):
         for rel in BITFILES[board.shell]:
             if (out / rel).is_file():
                 shutil.copyfile(out / rel, deploy / Path(rel).name)

@@ -48,7 +48,8 @@ class PynqBackend:
                                     "(a bitstream that failed timing is not deployed: see settings.json 'timing')")
         self.overlay = pynq.Overlay(str(bitfile))
         batch, i, o = settings["batch"], settings["input"], settings["output"]
-        in_shape, out_shape = (batch * i["beats_per_frame"], i["bus_bits"] // 8), (batch * o["beats_per_frame"], o["bus_bits"] // 8)
+        in_shape = (batch * i["beats_per_frame"], i["bus_bits"] // 8)
+        out_shape = (batch * o["beats_per_frame"], o["bus_bits"] // 8)
         if self.alveo:
             self.in_buf = pynq.allocate(shape=in_shape, dtype=np.uint8, target=self._bank("idma_0", "in"))
             self.out_buf = pynq.allocate(shape=out_shape, dtype=np.uint8, target=self._bank("odma_0", "out"))
