@@ -21,6 +21,7 @@ class Board:
     default_clock_ns: float
     board_part: str | None = None  # Zynq: Vivado board part whose preset configures the PS
     platform: str | None = None  # Alveo: the Vitis platform (shell) to link against
+    memory: str | None = None  # Alveo: device memory kind for the data movers' ports (DDR, HBM)
 
     @property
     def ps(self) -> str | None:

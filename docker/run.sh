@@ -13,8 +13,12 @@
 #                         Yosys, runs), mounted as HOME            [BCNN_CACHE_DIR, ~/.cache/bcnn-fpga-docker]
 #   --build               build the image first (docker build -f docker/Dockerfile)
 #   --dry-run             print the docker command instead of running it
-# The current directory is mounted at /work (relative paths in COMMAND work as on the host);
-# XILINXD_LICENSE_FILE and LM_LICENSE_FILE are passed through when set.
+# The current directory is mounted at /work (relative paths in COMMAND work as on the host); a
+# `--board-files DIR` in COMMAND is made absolute and mounted read-only at the same path;
+# XILINXD_LICENSE_FILE, LM_LICENSE_FILE and PLATFORM_REPO_PATHS are passed through when set. As in
+# FINN's run-docker.sh: the host's /etc/passwd and /etc/group are mounted read-only (Vivado looks
+# the user up) and libudev is preloaded (FlexLM licence checks in containers). Without a COMMAND
+# the image runs `bcnn doctor`: what of the vendor tools it sees.
 set -euo pipefail
 
 die() { echo "docker/run.sh: $*" >&2; exit 2; }
@@ -40,9 +44,28 @@ while [ $# -gt 0 ]; do
         *) break ;;
     esac
 done
-[ $# -gt 0 ] || die "no command given, e.g. docker/run.sh bcnn build MODEL.onnx --outputs bitfile,deploy"
+[ $# -gt 0 ] || set -- bcnn doctor
 
-cmd=(docker run --rm --init -u "$(id -u):$(id -g)" -e HOME=/cache -v "$cache:/cache" -v "$PWD:/work" -w /work)
+cmd=(docker run --rm --init -u "$(id -u):$(id -g)" -e HOME=/cache -v "$cache:/cache" -v "$PWD:/work" -w /work
+     -v /etc/passwd:/etc/passwd:ro -v /etc/group:/etc/group:ro)
+# Board files given to the command: absolute (the container's working directory is /work) and mounted.
+command_args=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --board-files|--board-files=*)
+            if [ "$1" = --board-files ]; then
+                [ $# -ge 2 ] || die "--board-files needs a directory"
+                dir=$2; shift 2
+            else
+                dir=${1#--board-files=}; shift
+            fi
+            abs=$(cd "$dir" 2>/dev/null && pwd) || die "--board-files $dir: no such directory"
+            cmd+=(-v "$abs:$abs:ro")
+            command_args+=(--board-files "$abs") ;;
+        *) command_args+=("$1"); shift ;;
+    esac
+done
+set -- "${command_args[@]}"
 if [ -t 0 ] && [ -t 1 ]; then
     cmd+=(-it)
 fi
@@ -55,7 +78,7 @@ if [ -n "$xilinx" ]; then
         [ -x "$layout/bin/vivado" ] && vivado=$layout && break
     done
     [ -n "${vivado:-}" ] || die "no Vivado $version under $xilinx (looked for Vivado/$version/bin/vivado and $version/Vivado/bin/vivado)"
-    cmd+=(-v "$xilinx:$xilinx:ro" -e "XILINX_VIVADO=$vivado")
+    cmd+=(-v "$xilinx:$xilinx:ro" -e "XILINX_VIVADO=$vivado" -e LD_PRELOAD=/lib/x86_64-linux-gnu/libudev.so.1)
     path=$vivado/bin:$path
     for layout in "$xilinx/Vitis_HLS/$version" "$xilinx/Vitis/$version" "$xilinx/$version/Vitis"; do
         if [ -x "$layout/bin/vitis_hls" ] || [ -x "$layout/bin/v++" ]; then
@@ -71,6 +94,12 @@ fi
 for var in XILINXD_LICENSE_FILE LM_LICENSE_FILE; do
     [ -n "${!var:-}" ] && cmd+=(-e "$var=${!var}")
 done
+if [ -n "${PLATFORM_REPO_PATHS:-}" ]; then  # Alveo platforms outside /opt/xilinx
+    for dir in ${PLATFORM_REPO_PATHS//:/ }; do
+        [ -d "$dir" ] && cmd+=(-v "$dir:$dir:ro")
+    done
+    cmd+=(-e "PLATFORM_REPO_PATHS=$PLATFORM_REPO_PATHS")
+fi
 cmd+=(-e "PATH=$path" "$image" "$@")
 
 if [ "$dry_run" = 1 ]; then

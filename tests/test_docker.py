@@ -75,8 +75,8 @@ def test_launcher_takes_its_defaults_from_the_documented_variables(xilinx, tmp_p
 
 
 @pytest.mark.parametrize("args, said", [
-    ((), "no command given"),
     (("--frobnicate", "bcnn"), "unknown option --frobnicate"),
+    (("bcnn", "build", "x.yaml", "--board-files", "/nonexistent"), "--board-files /nonexistent: no such directory"),
     (("--xilinx", "/nonexistent", "--xilinx-version", "2024.2", "bcnn"), "/nonexistent: no such directory"),
     (("--xilinx", "XILINX", "bcnn"), "needs --xilinx-version"),
     (("--xilinx", "XILINX", "--xilinx-version", "2019.1", "bcnn"), "no Vivado 2019.1 under"),
@@ -85,3 +85,40 @@ def test_launcher_refuses_bad_arguments_in_one_line(xilinx, args, said):
     args = tuple(str(xilinx) if a == "XILINX" else a for a in args)
     proc = launch("--dry-run", *args)
     assert proc.returncode == 2 and said in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_launcher_mounts_users_and_preloads_libudev_as_finn_does(xilinx, tmp_path):
+    """Row 17: Vivado looks the user up (/etc/passwd, /etc/group) and FlexLM needs libudev
+    preloaded in a container (FINN's run-docker.sh); the image has libudev1 for it."""
+    proc = launch("--dry-run", "--xilinx", str(xilinx), "--xilinx-version", "2024.2", "bcnn", "--help",
+                  env={"PLATFORM_REPO_PATHS": str(tmp_path)})
+    cmd = shlex.split(proc.stdout)
+    volumes = [cmd[i + 1] for i, a in enumerate(cmd) if a == "-v"]
+    assert "/etc/passwd:/etc/passwd:ro" in volumes and "/etc/group:/etc/group:ro" in volumes
+    assert f"{tmp_path}:{tmp_path}:ro" in volumes
+    env = dict(cmd[i + 1].split("=", 1) for i, a in enumerate(cmd) if a == "-e")
+    assert env["LD_PRELOAD"] == "/lib/x86_64-linux-gnu/libudev.so.1" and env["PLATFORM_REPO_PATHS"] == str(tmp_path)
+    assert "libudev1" in (REPO / "docker" / "Dockerfile").read_text()
+
+
+@pytest.mark.parametrize("form", ["separate", "joined"])
+def test_launcher_mounts_the_board_files_and_passes_them_absolute(tmp_path, form):
+    """Row 11: --board-files relative to the host's directory, outside the mounted one: mounted
+    read-only at its absolute path, and the command gets that path."""
+    boards = tmp_path / "boards"
+    (boards / "pynq-z2").mkdir(parents=True)
+    work = tmp_path / "work"
+    work.mkdir()
+    given = ["--board-files", "../boards"] if form == "separate" else ["--board-files=../boards"]
+    proc = launch("--dry-run", "bcnn", "build", "c.yaml", *given, "--outputs", "bitfile", cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    cmd = shlex.split(proc.stdout)
+    assert f"{boards}:{boards}:ro" in [cmd[i + 1] for i, a in enumerate(cmd) if a == "-v"]
+    assert cmd[-6:] == ["build", "c.yaml", "--board-files", str(boards), "--outputs", "bitfile"]
+
+
+def test_the_image_runs_bcnn_doctor_by_default(tmp_path):
+    """`bcnn doctor` is the image's command, and the launcher's without one."""
+    assert 'CMD ["bcnn", "doctor"]' in (REPO / "docker" / "Dockerfile").read_text()
+    proc = launch("--dry-run", cwd=tmp_path)
+    assert proc.returncode == 0 and shlex.split(proc.stdout)[-3:] == ["bcnn-fpga", "bcnn", "doctor"]

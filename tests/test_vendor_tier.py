@@ -1,6 +1,7 @@
-"""Vendor tier: what a build hands to Vivado/Vitis, checked without them (content, port names,
-Tcl run under tclsh with Vivado's commands stubbed, the IP wrapper simulated in Verilator), the
-build stopping cleanly without the tools, and the same steps with the tools (vendor marker)."""
+"""Vendor tier: what a build hands to Vivado/Vitis, checked without them: the Tcl run under the
+Vivado stand-in (tests/data/vivado_stub.tcl, which refuses what Vivado refuses), the Alveo link
+checked as v++ checks it (tests/vitis_stub.py), the IP wrapper simulated in Verilator, the build
+stopping cleanly without the tools; and the same steps with the tools (vendor marker)."""
 import json
 import shutil
 import subprocess
@@ -19,26 +20,40 @@ from build_flows.finn_env import use_build_dir, vendor_tools
 from build_flows.flow import run_build
 from build_flows.runtime.packing import apply_host_ops, pack, unpack
 from build_flows.sim import verilator as vl
-from build_flows.verify import executable, run_model
+from build_flows.vendor.ip_check import check_memory_files
 from build_flows.vendor.pending import VendorToolsMissing
+from build_flows.verify import executable, run_model
+from models.errors import BcnnError
 
 from .ip_sim import run_ip
+from .vendor_tools import run_stub, stub_ok, write_board_files
+from .vitis_stub import hls_kernels, link_errors
 
-STUB = Path(__file__).parent / "data" / "vivado_stub.tcl"
 NO_VIVADO = pytest.mark.skipif(bool(vendor_tools()["vivado"]), reason="Vivado is installed: the build runs it")
-
-
-def run_stubbed(script: Path, tmp_path: Path, *tclargs) -> list:
-    log = tmp_path / f"{script.stem}.log"
-    proc = subprocess.run(["tclsh", str(STUB), str(script), str(log), *tclargs], capture_output=True, text=True,
-                          cwd=tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return log.read_text().splitlines()
 
 
 @pytest.fixture(scope="module")
 def zynq(built):
     return built("tfc_w1a1", folding="tfc_w1a1", board="Pynq-Z2", outputs=["bitfile", "deploy"], batch=3)
+
+
+@pytest.fixture(scope="module")
+def alveo(built):
+    return built("tfc_w1a1", folding="tfc_w1a1", board="U250", outputs=["bitfile", "deploy"], batch=3)
+
+
+def packaged_copy(build: Path, tmp_path: Path, env: dict | None = None) -> tuple:
+    """A copy of the build whose IP the stand-in packaged -> (copy, the packaging log)."""
+    copy = tmp_path / "build"
+    shutil.copytree(build, copy)
+    return copy, stub_ok(copy / "ip" / "package_ip.tcl", env=env)
+
+
+def zynq_shell(copy: Path, tmp_path: Path, env: dict | None = None) -> list:
+    """The block design (validated) and its implementation, two Vivado sessions as build_bitfile.sh runs them."""
+    boards = write_board_files(tmp_path / "boards", "tul.com.tw", "pynq-z2", "1.0")
+    return stub_ok(copy / "vivado" / "zynq_shell.tcl", boards, env=env) + \
+        stub_ok(copy / "vivado" / "implement.tcl", env=env)
 
 
 @NO_VIVADO
@@ -52,8 +67,8 @@ def test_bitfile_without_vivado_writes_everything_else_then_names_the_tool(expor
     assert "needs Vivado (set XILINX_VIVADO" in said and "docker/run.sh" in said
     assert "vivado/output/bcnn.bit" in said and "ip/packaged/component.xml" in said
     for rel in ("rtl/bcnn_top.sv", "ip/bcnn_accel.v", "ip/package_ip.tcl", "vivado/zynq_shell.tcl",
-                "vivado/build_bitfile.sh", "deploy/settings.json", "deploy/bcnn_driver/accelerator.py",
-                "report/estimates.json"):
+                "vivado/implement.tcl", "vivado/promote_warnings.tcl", "vivado/build_bitfile.sh", "deploy/settings.json",
+                "deploy/bcnn_driver/accelerator.py", "report/estimates.json"):
         assert (out / rel).is_file(), rel
     assert not (out / "vivado" / "output").exists()  # nothing pretends to be a bitstream
     assert not list(tmp_path.glob(".*partial*"))
@@ -71,58 +86,119 @@ def test_cli_shows_the_build_then_one_line_naming_vivado(exported, tmp_path):
     assert len(errors) == 1 and "needs Vivado" in errors[0] and "Traceback" not in result.output
 
 
-def test_zynq_shell_tcl_runs_in_order_with_the_board_preset(zynq, tmp_path):
-    ip = json.loads((zynq / "ip" / "ip.json").read_text())
-    log = run_stubbed(zynq / "vivado" / "zynq_shell.tcl", tmp_path, "/boards")
-    text = "\n".join(log)
-    assert "set_param board.repoPaths /boards" in text
-    assert "set_property board_part tul.com.tw:pynq-z2:part0:1.0" in text
-    assert "create_project bcnn_zynq" in text and "-part xc7z020clg400-1" in text
-    assert f"create_bd_cell -type ip -vlnv {ip['vlnv']} accel" in text
-    assert "CONFIG.PCW_FPGA0_PERIPHERAL_FREQMHZ 100" in text  # the build's clock
-    assert f"CONFIG.c_m_axis_mm2s_tdata_width {ip['s_axis_0_bits']}" in text
-    assert f"CONFIG.c_s_axis_s2mm_tdata_width {ip['m_axis_0_bits']}" in text
-    assert "get_bd_intf_pins accel/s_axis_0" in text and "get_bd_intf_pins accel/m_axis_0" in text
-    order = [next(i for i, line in enumerate(log) if line.startswith(cmd))
-             for cmd in ("create_bd_design", "validate_bd_design", "launch_runs impl_1 -to_step write_bitstream",
-                         "write_bitstream")]
-    assert order == sorted(order)
-    assert any(line.startswith("file copy") and line.endswith("output/bcnn.hwh") for line in log)
-
-
-def test_ultrascale_shell_uses_its_ps(built, tmp_path):
-    out = built("tfc_w1a1", folding="tfc_w1a1", board="ZCU104", outputs=["bitfile"])
-    text = "\n".join(run_stubbed(out / "vivado" / "zynq_shell.tcl", tmp_path))
-    assert "NAME == zynq_ultra_ps_e" in text and "processing_system7" not in text
-    assert "PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ 200" in text and "/ps/S_AXI_HP0_FPD" in text
-    assert "board.repoPaths" not in text  # no board files given: Vivado's own catalog
-
-
-def test_package_ip_tcl_packages_every_source_and_memory_file(zynq, tmp_path):
+def test_ip_packages_every_source_and_memory_file_with_the_clock(zynq, tmp_path):
+    """Rows 1, 3, 17 (compile order): the IP holds every HDL source and memory file, in both file
+    groups; its clock interface gets FREQ_HZ added before it is set."""
     info = json.loads((zynq / "rtl" / "stitch.json").read_text())
-    log = run_stubbed(zynq / "ip" / "package_ip.tcl", tmp_path)
-    read = [line.split()[-1] for line in log if line.startswith("read_verilog")]
+    copy, log = packaged_copy(zynq, tmp_path)
+    read = [line.split()[-1] for line in log if line.startswith("stub: read_verilog")]
     assert [Path(p).name for p in read] == ["bcnn_accel.v", "bcnn_axis_last.sv", *info["sources"]]
-    assert all(Path(p).is_file() for p in read)
-    added = next(line for line in log if line.startswith("add_files"))
-    assert all(name in added for name in info["memory_files"])
-    assert any("ipx::associate_bus_interfaces -busif s_axis_0 -clock ap_clk" in line for line in log)
-    assert any("FREQ_HZ" in line for line in log) and any(line.startswith("ipx::save_core") for line in log)
+    assert [i for i, line in enumerate(log) if "update_compile_order" in line] < \
+        [i for i, line in enumerate(log) if "ipx::package_project" in line]
+    assert any("ipx::add_bus_parameter FREQ_HZ ipx_busif:ap_clk" in line for line in log)
+    component = copy / "ip" / "packaged" / "component.xml"
+    check_memory_files(component, info["memory_files"])  # raises if one is missing
+    text = component.read_text()
+    assert "<spirit:name>FREQ_HZ</spirit:name><spirit:value>100000000</spirit:value>" in text
+    assert "stub-property ipi_drc=ignore_freq_hz true" in text and "sdx_kernel" not in text  # Zynq: no Vitis kernel
 
 
-def test_alveo_link_connects_the_kernels_by_their_port_names(built, tmp_path):
-    out = built("tfc_w1a1", folding="tfc_w1a1", board="U250", outputs=["bitfile"])
-    ip = json.loads((out / "ip" / "ip.json").read_text())
-    cfg = (out / "vitis" / "link.cfg").read_text()
-    assert "stream_connect=idma_0.out:accel_0.s_axis_0" in cfg and "stream_connect=accel_0.m_axis_0:odma_0.in" in cfg
-    kernels = (out / "vitis" / "dma_kernels.cpp").read_text()
-    assert f"ap_axiu<{ip['s_axis_0_bits']}, 0, 0, 0>" in kernels and f"ap_axiu<{ip['m_axis_0_bits']}, 0, 0, 0>" in kernels
-    script = (out / "vitis" / "build_xclbin.sh").read_text()
-    assert "--platform \"$PLATFORM\"" in script and "PLATFORM=xilinx_u250_gen3x16_xdma_4_1_202210_1" in script
-    assert subprocess.run(["bash", "-n", str(out / "vitis" / "build_xclbin.sh")]).returncode == 0
-    log = run_stubbed(out / "vitis" / "package_xo.tcl", tmp_path) if (out / "ip" / "packaged").exists() else None
-    assert log is None or any("package_xo" in line for line in log)
-    assert "-ctrl_protocol ap_ctrl_none" in (out / "vitis" / "package_xo.tcl").read_text()
+def test_the_flow_check_names_a_memory_file_the_ip_lacks(zynq, tmp_path):
+    info = json.loads((zynq / "rtl" / "stitch.json").read_text())
+    copy, _ = packaged_copy(zynq, tmp_path)
+    component = copy / "ip" / "packaged" / "component.xml"
+    lost = info["memory_files"][0]
+    component.write_text(component.read_text().replace(f"<spirit:name>src/{lost}</spirit:name>", "<spirit:name>x</spirit:name>"))
+    with pytest.raises(BcnnError, match=f"lack 1 memory file.*{lost}"):
+        check_memory_files(component, info["memory_files"])
+
+
+def test_zynq_shell_runs_under_the_stub_with_dma_widths_automation_hwh_and_clock(zynq, tmp_path):
+    """Rows 2, 4, 11, 13, 14 and 3 (promotion): the PYNQ-Z2 shell as Vivado would take it."""
+    ip = json.loads((zynq / "ip" / "ip.json").read_text())
+    copy, _ = packaged_copy(zynq, tmp_path)
+    log = zynq_shell(copy, tmp_path)
+    text = "\n".join(log)
+    assert f"set_param board.repoPaths {tmp_path / 'boards'}" in text  # absolute, and for the project too
+    assert "set_property BOARD_PART_REPO_PATHS" in text
+    assert "set_property board_part tul.com.tw:pynq-z2:part0:1.0 project:current" in text
+    assert f"CONFIG.c_m_axi_mm2s_data_width {ip['s_axis_0_bits']}" in text  # 512: widened before the stream
+    assert f"CONFIG.c_m_axis_mm2s_tdata_width {ip['s_axis_0_bits']}" in text and "CONFIG.c_include_mm2s_dre 1" in text
+    assert "CONFIG.c_addr_width 32" in text
+    for master in ("M_AXI_MM2S", "M_AXI_S2MM"):  # automation on each (unconnected) DMA master, not on the HP port
+        assert any(line.startswith("stub: apply_bd_automation") and f"Master /dma/{master}" in line
+                   and line.endswith(f" /dma/{master}") for line in log), master
+    assert "set_msg_config -id Synth 8-4445 -new_severity ERROR" in text
+    out = copy / "vivado" / "output"
+    assert (out / "bcnn.bit").is_file() and (out / "bcnn.hwh").is_file()
+    assert json.loads((out / "timing.json").read_text())["met"] is True
+    assert json.loads((out / "clock.json").read_text())["pl_clock_hz"] == 100_000_000
+    synth = (copy / "vivado" / "project" / "bcnn_zynq.runs" / "synth_1" / "runme.log").read_text()
+    assert "Synth 8-4445" not in synth and "unsupported value" not in synth  # every file found, ram_style valid
+
+
+def test_the_timing_gate_fails_on_negative_slack_and_keeps_the_bitstream(zynq, tmp_path):
+    """Row 14."""
+    copy, _ = packaged_copy(zynq, tmp_path)
+    stub_ok(copy / "vivado" / "zynq_shell.tcl", write_board_files(tmp_path / "boards", "tul.com.tw", "pynq-z2", "1.0"))
+    proc = run_stub(copy / "vivado" / "implement.tcl", env={"STUB_WNS": "-0.25"})
+    assert proc.returncode == 1 and "timing not met at 100 MHz (WNS -0.25 ns" in proc.stdout
+    out = copy / "vivado" / "output"
+    assert json.loads((out / "timing.json").read_text()) == {"wns_ns": -0.25, "whs_ns": 0.05, "met": False,
+                                                             "report": "timing.rpt"}
+    assert (out / "bcnn.bit").is_file()
+
+
+def test_a_memory_file_left_out_of_the_ip_stops_synthesis(zynq, tmp_path):
+    """Row 3: were a memory file not packaged, synthesis reports Synth 8-4445, promoted to an error."""
+    copy = tmp_path / "build"
+    shutil.copytree(zynq, copy)
+    package = copy / "ip" / "package_ip.tcl"
+    package.write_text(package.read_text().replace("foreach name $memory_files {\n    file copy",
+                                                   "foreach name [lrange $memory_files 1 end] {\n    file copy"))
+    stub_ok(package)
+    stub_ok(copy / "vivado" / "zynq_shell.tcl", write_board_files(tmp_path / "b", "tul.com.tw", "pynq-z2", "1.0"))
+    proc = run_stub(copy / "vivado" / "implement.tcl")
+    assert proc.returncode == 1 and "did not finish" in proc.stdout
+    synth = (copy / "vivado" / "project" / "bcnn_zynq.runs" / "synth_1" / "runme.log").read_text()
+    assert "ERROR: [Synth 8-4445]" in synth
+
+
+@pytest.mark.parametrize("board, ps_lines", [
+    ("ZCU104", ["CONFIG.PSU__OVERRIDE__BASIC_CLOCK 0", "CONFIG.PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ 200",
+                "CONFIG.c_addr_width 64", "/ps/S_AXI_HP0_FPD"]),
+    ("KV260", ["set_property board_part xilinx.com:kv260_som:part0:1.4"]),  # Vivado 2024.2's version, not 1.3
+])
+def test_ultrascale_shells_override_the_pl_clock_and_take_the_installed_board(built, tmp_path, board, ps_lines):
+    """Rows 11 (board version), 12 (PL clock read back), 17 (64-bit DMA addresses on ZU+)."""
+    out = built("tfc_w1a1", folding="tfc_w1a1", board=board, outputs=["bitfile"])
+    copy, _ = packaged_copy(out, tmp_path)
+    text = "\n".join(stub_ok(copy / "vivado" / "zynq_shell.tcl") + stub_ok(copy / "vivado" / "implement.tcl"))
+    assert "-vlnv xilinx.com:ip:zynq_ultra_ps_e" in text and "processing_system7" not in text
+    assert all(line in text for line in ps_lines), [line for line in ps_lines if line not in text]
+    clock = json.loads((copy / "vivado" / "output" / "clock.json").read_text())
+    assert clock["pl_clock_hz"] == pytest.approx(1e6 * clock["requested_mhz"], rel=1e-3)
+
+
+def test_u250_sources_pass_the_stub_and_the_link_checks(alveo, tmp_path):
+    """Rows 6, 7, 17 (sp banks, whole MHz): the RTL kernel packaged for Vitis, the data movers on
+    plain streams, every AXI master on a bank, the clock in whole MHz."""
+    ip = json.loads((alveo / "ip" / "ip.json").read_text())
+    copy, _ = packaged_copy(alveo, tmp_path)
+    text = (copy / "ip" / "packaged" / "component.xml").read_text()
+    assert "sdx_kernel=true" in text and "sdx_kernel_type=rtl" in text and "ctrl_protocol ap_ctrl_none" in text
+    log = "\n".join(stub_ok(copy / "vitis" / "package_xo.tcl"))
+    assert f"s_axis_0:4:0:s_axis_0:0x0:0x0:ap_uint&lt;{ip['s_axis_0_bits']}>:0" in log
+    assert (copy / "vitis" / "bcnn_accel.xo").is_file()
+    assert link_errors(copy, "xilinx_u250_gen3x16_xdma_4_1_202210_1") == []
+    kernels = hls_kernels((copy / "vitis" / "dma_kernels.cpp").read_text())
+    assert kernels["bcnn_idma"]["args"] == [("in", "pointer", ip["s_axis_0_bits"]), ("out", "stream", ip["s_axis_0_bits"]),
+                                            ("beats", "scalar", None)]
+    assert "ap_axiu" not in (copy / "vitis" / "dma_kernels.cpp").read_text()  # no TKEEP/TLAST the RTL lacks
+    script = (copy / "vitis" / "build_xclbin.sh").read_text()
+    assert "--kernel_frequency 333 " in script and "--hls.clock 333000000:" in script
+    assert "STEPS.SYNTH_DESIGN.TCL.PRE=$PWD/promote_warnings.tcl" in script
+    assert subprocess.run(["bash", "-n", str(copy / "vitis" / "build_xclbin.sh")]).returncode == 0
 
 
 def test_ip_wrapper_lints_clean(zynq):
@@ -198,6 +274,8 @@ def test_generated_hls_layers_synthesize(built, tmp_path):
 
 @pytest.mark.vendor
 def test_vivado_packages_the_accelerator_ip(zynq):
-    assert (zynq / "ip" / "packaged" / "component.xml").is_file()
+    """With the real Vivado: the IP is packaged and lists every memory file (the flow checked it)."""
+    info = json.loads((zynq / "rtl" / "stitch.json").read_text())
+    check_memory_files(zynq / "ip" / "packaged" / "component.xml", info["memory_files"])
     assert not (zynq / "report" / "vendor.json").exists() or all(
         p["output"] != "ip" for p in json.loads((zynq / "report" / "vendor.json").read_text())["pending"])

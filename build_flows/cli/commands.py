@@ -191,7 +191,7 @@ def build(model, board, folding, lut_cap, target_fps, clock_ns, input_mean, inpu
     from build_flows.config import BuildConfig
     from build_flows.flow import run_build
     from build_flows.analysis.report import estimates_table, load_estimates, load_shortcuts, load_synth, shortcuts_line
-    from build_flows.vendor.pending import VendorToolsMissing
+    from build_flows.vendor.pending import VendorOutputsMissing
 
     options = dict(out=out, board=board, clock_ns=clock_ns, folding=folding, lut_cap=lut_cap, target_fps=target_fps,
                    input_mean=input_mean, input_std=input_std, verify_samples=verify_samples, backend=backend, fifo_depth=fifo_depth,
@@ -210,7 +210,7 @@ def build(model, board, folding, lut_cap, target_fps, clock_ns, input_mean, inpu
     pending = None
     try:
         path = run_build(cfg, keep_failed=click.get_current_context().find_root().params["debug"])
-    except VendorToolsMissing as exc:  # the build is complete but for the vendor outputs: show it, then say so
+    except VendorOutputsMissing as exc:  # complete but for vendor outputs (tools missing, or failed): show it, say so
         path, pending = exc.build_dir, exc
     print_table(estimates_table(load_estimates(path), load_synth(path)))
     if shortcuts := load_shortcuts(path):
@@ -366,6 +366,20 @@ def deploy(build_dir, host, dest, port, dry_run):
         return
     run_commands(commands)
     click.echo(f"deployed to {host}:{board_folder(Path(build_dir), dest)}; open deploy_and_run.ipynb in the board's Jupyter")
+
+
+@main.command()
+@click.option("--board", default="Pynq-Z2", show_default=True, help="The board whose bitfile output to check for.")
+@click.option("--board-files", default=None, type=click.Path(), help="A Vivado board-files directory to look in.")
+def doctor(board, board_files):
+    """Check this machine for the vendor tier: Vivado/Vitis version and path, board files, licence
+    variables, XRT and the platform (Alveo), Docker. Exit status 0: ready for the board's
+    bitfile output; 1: something it needs is missing (marked MISSING); 2: a bad option."""
+    from build_flows.vendor.doctor import report_lines, run_checks
+
+    checks = run_checks(board, board_files)
+    click.echo("\n".join(report_lines(board, checks)))
+    click.get_current_context().exit(0 if all(c.found for c in checks if c.needed) else 1)
 
 
 @main.command()

@@ -29,6 +29,14 @@ def hw_source(relative: str) -> Path:
     return Path(str(source_root())) / relative
 
 
+def finn_estimates(op, finn_class):
+    """FINN+'s own implementation `finn_class` (e.g. MVAU_hls) of the same node: where a bcnn op
+    has the architecture of a FINN+ layer, its resources are estimated as FINN+ estimates that
+    layer. A separate object over the same ONNX node (so with every attribute FINN+'s class
+    declares); none of FINN+'s methods runs on a bcnn op."""
+    return finn_class(op.onnx_node)
+
+
 class BcnnRTLOp:
     """Mixin: `rtl_instance(model, directory, fpgapart)` writes memory files into `directory` and
     returns the instance description (fpgapart: for choices that follow FINN+'s estimates)."""

@@ -22,8 +22,8 @@ from qonnx.core.datatype import DataType
 
 from hw.memfiles import write_gates, write_weights
 
-from .base import BcnnRTLOp, RtlInstance, hw_source
-from .mvau import MVAU_bcnn, write_activation
+from .base import BcnnRTLOp, RtlInstance, finn_estimates, hw_source
+from .mvau import weight_style, write_activation
 
 SOURCES = ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "frac_mvau/bcnn_frac_mvau.sv")
 GATE_WAIT = 2  # cycles per neuron fold between the last MSB beat and the gate decision
@@ -105,14 +105,15 @@ class FracMVAU_bcnn(MVAU, BcnnRTLOp):
     def lut_estimation(self, fpgapart):
         # the XNOR datapath of a binary MVAU (one pass at a time on 1-bit lanes), plus the gate's
         # two comparators and the wider accumulator per PE
-        binary = MVAU_hls.lut_estimation(self, fpgapart)
+        binary = finn_estimates(self, MVAU_hls).lut_estimation(fpgapart)
         acc_bits = DataType[self.get_nodeattr("accDataType")].bitwidth() + 1  # +1: a threshold one past the range
         return binary + self.get_nodeattr("PE") * 3 * acc_bits
 
     def dsp_estimation(self, fpgapart):
         return 0
 
-    weight_style = MVAU_bcnn.weight_style  # the same ram_style rule as the binary MVAU
+    def weight_style(self, fpgapart: str) -> str:
+        return weight_style(self, fpgapart)  # the same ram_style rule as the binary MVAU
 
     def rtl_instance(self, model, directory: Path, fpgapart: str) -> RtlInstance:
         node = self.onnx_node

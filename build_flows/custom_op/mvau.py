@@ -15,7 +15,7 @@ from qonnx.custom_op.general.multithreshold import multithreshold
 from hw.memfiles import write_thresholds, write_weights
 from models.errors import BcnnError
 
-from .base import BcnnRTLOp, RtlInstance, hw_source
+from .base import BcnnRTLOp, RtlInstance, finn_estimates, hw_source
 from .border import Border
 from .zero_pad_xnor import dot_datatype
 
@@ -82,6 +82,18 @@ def border_params(border: Border | None) -> dict:
                 COL_BEGIN=c.begin_outputs, COL_END_START=c.end_start)
 
 
+def weight_style(op, fpgapart: str) -> str:
+    """A matrix-vector unit's weight memory: FINN+'s ram_style; for "auto", block RAM exactly
+    where FINN+'s estimate counts block RAM, else LUT RAM, so the design is what the estimate says."""
+    style = op.get_nodeattr("ram_style")
+    if style == "ultra":
+        raise BcnnError(f"layer '{op.onnx_node.name}': ram_style ultra needs runtime-writable weights "
+                        "(UltraRAM starts empty); use auto, block or distributed")
+    if style != "auto":
+        return style
+    return "block" if op.bram_estimation(fpgapart) > 0 else "distributed"
+
+
 class MVAU_bcnn(MVAU, BcnnRTLOp):
     def get_nodeattr_types(self):
         attrs = super().get_nodeattr_types()
@@ -136,22 +148,26 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
 
     def lut_estimation(self, fpgapart):
         # FINN+'s LUT model of its HLS MVAU: the same datapath (PE x SIMD products, adder tree,
-        # threshold comparators), so the same order of magnitude.
-        return MVAU_hls.lut_estimation(self, fpgapart)
+        # threshold comparators), so the same order of magnitude; a border's other pixel classes
+        # add their threshold (or correction) words, LUT ROM at 64 bits per LUT
+        luts = finn_estimates(self, MVAU_hls).lut_estimation(fpgapart)
+        border = self.border()
+        if border is not None:
+            words = (border.classes - 1) * self.get_nodeattr("MH") * max(1, self._thresholds_per_channel())
+            luts += words * threshold_bits(DataType[self.get_nodeattr("accDataType")]) / 64
+        return luts
+
+    def _thresholds_per_channel(self) -> int:
+        """Thresholds per channel (1 for a raw output's correction)."""
+        if self.get_nodeattr("noActivation"):
+            return 1
+        return DataType[self.get_nodeattr("outputDataType")].get_num_possible_values() - 1
 
     def dsp_estimation(self, fpgapart):
-        return MVAU_hls.dsp_estimation(self, fpgapart)
+        return finn_estimates(self, MVAU_hls).dsp_estimation(fpgapart)
 
     def weight_style(self, fpgapart: str) -> str:
-        """The weight memory's resource: FINN+'s ram_style; for "auto", block RAM exactly where
-        FINN+'s estimate counts block RAM, else LUT RAM, so the design is what the estimate says."""
-        style = self.get_nodeattr("ram_style")
-        if style == "ultra":
-            raise BcnnError(f"layer '{self.onnx_node.name}': ram_style ultra needs runtime-writable weights "
-                            "(UltraRAM starts empty); use auto, block or distributed")
-        if style != "auto":
-            return style
-        return "block" if self.bram_estimation(fpgapart) > 0 else "distributed"
+        return weight_style(self, fpgapart)
 
     def threshold_style(self) -> str:
         """FINN+'s ram_style_thresholds; "auto" is LUT RAM (FINN+ estimates no block RAM for them)."""

@@ -15,7 +15,7 @@ from qonnx.core.datatype import DataType
 from hw.memfiles import search_stages, write_search_thresholds
 from models.errors import BcnnError
 
-from .base import BcnnRTLOp, RtlInstance, hw_source
+from .base import BcnnRTLOp, RtlInstance, finn_estimates, hw_source
 
 
 class Thresholding_bcnn(Thresholding, BcnnRTLOp):
@@ -26,12 +26,18 @@ class Thresholding_bcnn(Thresholding, BcnnRTLOp):
                       "uniform_thres": ("i", False, 0, {0, 1})})
         return attrs
 
-    get_pe_mem_geometries = Thresholding_rtl.get_pe_mem_geometries
-    _get_memory_estimate_details = Thresholding_rtl._get_memory_estimate_details
-    get_memory_estimate = Thresholding_rtl.get_memory_estimate
-    lut_estimation = Thresholding_rtl.lut_estimation
-    bram_estimation = Thresholding_rtl.bram_estimation
-    uram_estimation = Thresholding_rtl.uram_estimation
+    # FINN+'s RTL thresholding's memory model (the same memories, one per lane and search stage)
+    def get_memory_estimate(self):
+        return finn_estimates(self, Thresholding_rtl).get_memory_estimate()
+
+    def lut_estimation(self, fpgapart):
+        return finn_estimates(self, Thresholding_rtl).lut_estimation(fpgapart)
+
+    def bram_estimation(self, fpgapart):
+        return finn_estimates(self, Thresholding_rtl).bram_estimation(fpgapart)
+
+    def uram_estimation(self, fpgapart):
+        return finn_estimates(self, Thresholding_rtl).uram_estimation(fpgapart)
 
     def threshold_style(self, fpgapart: str) -> str:
         """Block RAM where FINN+'s estimate counts block RAM (or UltraRAM, which cannot start with

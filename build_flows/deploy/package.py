@@ -6,6 +6,7 @@
     test_images.npz   test images and labels (with --dataset), for the notebook
     deploy_and_run.ipynb, README.md
 """
+import json
 import shutil
 from importlib.resources import files
 from pathlib import Path
@@ -19,12 +20,16 @@ from models.errors import BcnnError
 from ..atomic import write_json
 from ..boards import get_board
 from ..config import design_name
+from ..vendor.data_movement import data_movement
+from ..vendor.pending import failed
 from ..vendor.stream_format import stream_format
+from ..vendor.timing import load_timing
 
 DRIVER_FILES = ("accelerator.py", "packing.py", "backend_pynq.py")
 NOTEBOOK = "deploy_and_run.ipynb"
 TEST_IMAGES = 500
 BITFILES = {"zynq": ("vivado/output/bcnn.bit", "vivado/output/bcnn.hwh"), "alveo": ("vitis/output/bcnn.xclbin",)}
+PL_CLOCK = "vivado/output/clock.json"  # the clock the PS really makes (Zynq shell)
 
 
 def notebooks_dir() -> Path:
@@ -50,6 +55,11 @@ def test_images(dataset: str, input_scale: float, shape: list) -> dict:
     return {"images": images, "labels": test.labels[:TEST_IMAGES].numpy()}
 
 
+def pl_clock_mhz(build_dir: Path) -> float | None:
+    path = Path(build_dir) / PL_CLOCK
+    return json.loads(path.read_text())["pl_clock_hz"] / 1e6 if path.is_file() else None
+
+
 def write_deploy(model: ModelWrapper, df: ModelWrapper, cfg) -> list:
     """-> the files written, relative to the build directory."""
     out = Path(cfg.out)
@@ -57,14 +67,19 @@ def write_deploy(model: ModelWrapper, df: ModelWrapper, cfg) -> list:
     shutil.rmtree(deploy, ignore_errors=True)
     deploy.mkdir(parents=True)
     board = get_board(cfg.board)
+    fmt = stream_format(model, df, out / "rtl", cfg.batch)
+    clock_mhz = pl_clock_mhz(out) or 1e3 / cfg.clock_ns
     settings = {"design": design_name(cfg.out),
                 "board": board.name, "shell": board.shell, "part": board.part, "clock_ns": cfg.clock_ns,
-                "input_scale": cfg.input_scale, **stream_format(model, df, out / "rtl", cfg.batch),
-                "bitfile": None}
-    for rel in BITFILES[board.shell]:
-        if (out / rel).is_file():
-            shutil.copyfile(out / rel, deploy / Path(rel).name)
-            settings["bitfile"] = settings["bitfile"] or Path(rel).name
+                "pl_clock_mhz": clock_mhz, "input_scale": cfg.input_scale, **fmt,
+                "data_movement": data_movement(fmt, board.ps, clock_mhz),
+                "timing": load_timing(out, board.shell), "bitfile": None}
+    # A bitstream that failed the timing gate (or a check) stays in the build for inspection, not on a board.
+    if not failed(out, "bitfile") and (settings["timing"] is None or settings["timing"]["met"]):
+        for rel in BITFILES[board.shell]:
+            if (out / rel).is_file():
+                shutil.copyfile(out / rel, deploy / Path(rel).name)
+                settings["bitfile"] = settings["bitfile"] or Path(rel).name
     write_driver(deploy)
     if cfg.dataset:
         np.savez_compressed(deploy / "test_images.npz", **test_images(cfg.dataset, cfg.input_scale,

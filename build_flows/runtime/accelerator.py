@@ -12,7 +12,10 @@ Backends (each `execute(pixels) -> (outputs, timing)`):
 - python: QONNX execution of the built graph; its FPS is the host's, not hardware's.
 
 This file, packing.py and backend_pynq.py ship to the board (deploy/bcnn_driver/) and need only
-numpy there; the sim and python backends need the bcnn-fpga installation."""
+numpy there; the sim and python backends need the bcnn-fpga installation. The driver runs on the
+oldest Python of the PYNQ images it supports (3.8, PYNQ 2.7): annotations stay unevaluated."""
+from __future__ import annotations
+
 import json
 import time
 from pathlib import Path
@@ -21,8 +24,9 @@ import numpy as np
 
 try:  # the board's driver package holds the pynq backend; pynq itself exists only on a board
     from .backend_pynq import PynqBackend, on_board
-except ImportError:
-    PynqBackend, on_board = None, lambda: False
+    PYNQ_IMPORT_ERROR = None
+except ImportError as exc:  # kept: on a board it is the reason (e.g. PYNQ 3's venv not active)
+    PynqBackend, on_board, PYNQ_IMPORT_ERROR = None, lambda: False, exc
 try:  # absent on a board, where only the deployment package is installed
     from build_flows.runtime.backend_python import PythonBackend
     from build_flows.runtime.backend_sim import SimBackend
@@ -102,8 +106,13 @@ def open_accelerator(path, backend: str = "auto") -> Accelerator:
     if backend == "auto":
         backend = "pynq" if on_board() else "sim"
     if backend == "pynq":
-        if PynqBackend is None or not on_board():
-            raise AcceleratorError("backend pynq needs a PYNQ board (the pynq package and its FPGA); "
+        if PynqBackend is None:
+            raise AcceleratorError(f"backend pynq: the pynq package could not be imported ({PYNQ_IMPORT_ERROR}); on a "
+                                   "PYNQ 3 board run Python in PYNQ's environment (source /etc/profile.d/pynq_venv.sh "
+                                   "and /etc/profile.d/xrt_setup.sh, or use the board's Jupyter); elsewhere use "
+                                   "backend sim or python")
+        if not on_board():
+            raise AcceleratorError("backend pynq needs a PYNQ board (pynq imports, but finds no FPGA device); "
                                    "use backend sim or python elsewhere")
         return Accelerator(PynqBackend(deploy, settings))
     if SimBackend is None:

@@ -1,6 +1,7 @@
 """The simulator backend: frames through the stitched RTL in Verilator (`bcnn sim` with the
-accelerator's output probed), each compared with the python execution; FPS and latency are
-cycle-accurate at the build's clock."""
+accelerator's output probed), each compared with the python execution. Latency is cycle-accurate
+at the board's PL clock; FPS is the smaller of the simulated pipeline's rate and what the board's
+data movement allows (settings["data_movement"]: DMA width, HP port), as on the board."""
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,15 @@ from .packing import from_codes
 
 class SimulationMismatch(RuntimeError):
     pass
+
+
+def board_fps(pipeline_fps: float, moving: dict | None) -> tuple:
+    """(FPS on the board, what bounds it): the pipeline's rate or the data movement's, the smaller."""
+    if not moving:
+        return pipeline_fps, ""
+    if moving["fps"] < pipeline_fps:
+        return moving["fps"], f"; bounded by {moving['by']} ({moving['fps']:,.0f} FPS; the pipeline {pipeline_fps:,.0f})"
+    return pipeline_fps, f"; {moving['by']} allows {moving['fps']:,.0f} FPS"
 
 
 class SimBackend:
@@ -26,11 +36,13 @@ class SimBackend:
             raise SimulationMismatch(f"{self.build_dir}: the RTL differs from the python execution on "
                                      f"{report['mismatches']} frame(s); see sim/report.json")
         codes = np.load(self.build_dir / "sim" / "outputs.npy")
-        clock_ns = self.settings["clock_ns"]
+        mhz = self.settings.get("pl_clock_mhz") or 1e3 / self.settings["clock_ns"]
         # One frame gives no interval; the analytic one is what the simulations measure (bench/cycles_vs_analytic).
         cycles = report["cycles_per_frame"] or report["analytic_cycles_per_frame"]
-        timing = {"fps": 1e9 / (clock_ns * cycles), "latency_ms": report["latency_cycles"] * clock_ns * 1e-6,
+        pipeline_fps = mhz * 1e6 / cycles
+        fps, bound = board_fps(pipeline_fps, self.settings.get("data_movement"))
+        timing = {"fps": fps, "pipeline_fps": pipeline_fps, "latency_ms": report["latency_cycles"] / mhz * 1e-3,
                   "cycles_per_frame": cycles, "latency_cycles": report["latency_cycles"],
-                  "source": f"Verilator, cycle-accurate at {1e3 / clock_ns:.0f} MHz"
-                            f"{'' if report['cycles_per_frame'] else ' (one frame: analytic interval)'}"}
+                  "source": f"Verilator, cycle-accurate at {mhz:.0f} MHz"
+                            f"{'' if report['cycles_per_frame'] else ' (one frame: analytic interval)'}{bound}"}
         return from_codes(codes.reshape(len(pixels), -1), self.settings["output"]), timing

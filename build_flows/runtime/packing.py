@@ -3,6 +3,8 @@ board in deploy/bcnn_driver/).
 
 A beat holds `elems_per_beat` element codes of `bits` each, element 0 in the lowest bits, widened
 to `bus_bits` (whole bytes, little-endian). Bipolar values {-1, +1} travel as codes {0, 1}."""
+from __future__ import annotations
+
 import numpy as np
 
 

@@ -38,10 +38,11 @@ def write_ip(build_dir: Path, board: str, clock_ns: float, fmt: dict) -> dict:
     (ip / "package_ip.tcl").write_text(fill(
         "package_ip.tcl", VLNV=VLNV, VENDOR=VENDOR, LIBRARY=LIBRARY, VERSION=VERSION, PART=get_board(board).part,
         DESIGN=design_name(build_dir), SOURCES=" ".join(sources), MEMORY_FILES=" ".join(info["memory_files"]),
-        OUT_BATCH_BEATS=out_batch_beats, FREQ_HZ=round(1e9 / clock_ns)))
+        OUT_BATCH_BEATS=out_batch_beats, FREQ_HZ=round(1e9 / clock_ns),
+        VITIS_KERNEL=int(get_board(board).shell == "alveo")))
     summary = {"vlnv": VLNV, "top": "bcnn_accel", "clock": "ap_clk", "reset": "ap_rst_n (active low)",
                "s_axis_0_bits": i["bus_bits"], "m_axis_0_bits": o["bus_bits"], "tlast_every_beats": out_batch_beats,
                "sources": ["bcnn_accel.v", *sources], "memory_files": info["memory_files"],
-               "package": "vivado -mode batch -source ip/package_ip.tcl"}
+               "package": "vivado -mode batch -nojournal -nolog -source ip/package_ip.tcl"}
     write_json(ip / "ip.json", summary)
     return summary
