@@ -48,9 +48,27 @@ def load_qonnx(path) -> ModelWrapper:
         )
     check_supported(ModelWrapper(proto), path)  # before tidying: errors use the user's node names
     try:
-        return cleanup_model(ModelWrapper(proto))
+        model = cleanup_model(ModelWrapper(proto))
     except Exception as exc:
         raise BcnnError(f"{path}: QONNX could not tidy the graph ({exc})") from exc
+    _check_window_shapes(model, path)
+    return model
+
+
+def _check_window_shapes(model: ModelWrapper, path) -> None:
+    """qonnx lowers a convolution over a map one pixel high (wide) only with a kernel one pixel
+    high (wide) and no padding along that axis: refuse the rest by name."""
+    for node in model.get_nodes_by_op_type("Conv"):
+        shape = model.get_tensor_shape(node.input[0])
+        attrs = {a.name: list(a.ints) for a in node.attribute if a.ints}
+        kernel, pads = attrs.get("kernel_shape", [1, 1]), attrs.get("pads", [0, 0, 0, 0])
+        for axis, name in ((0, "high"), (1, "wide")):
+            if shape is not None and len(shape) == 4 and shape[2 + axis] == 1 and (
+                    kernel[axis] > 1 or pads[axis] or pads[axis + 2]):
+                raise BcnnError(
+                    f"{path}: convolution '{node.name}' has a {kernel[0]}x{kernel[1]} kernel (pads {pads}) over a map "
+                    f"one pixel {name} (input {shape}); FINN+ lowers such a convolution only with a kernel one pixel "
+                    f"{name} and no padding along it: use a {'1xK' if axis == 0 else 'Kx1'} kernel or a larger map")
 
 
 def check_supported(model: ModelWrapper, path) -> None:

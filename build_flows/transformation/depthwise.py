@@ -28,12 +28,11 @@ class DenseDepthwiseConvolutions(Transformation):
     def apply(self, model):
         changed = False
         for node in model.get_nodes_by_op_type("MatMul"):
-            im2col = producer(model, node.input[0], "Im2Col")
-            if im2col is None or not getCustomOp(im2col).get_nodeattr("depthwise"):
-                continue
             if model.get_tensor_sparsity(node.input[1]) is None:
                 continue
-            getCustomOp(im2col).set_nodeattr("depthwise", 0)
+            im2col = producer(model, node.input[0], "Im2Col")  # none for a 1x1 kernel: a plain MatMul
+            if im2col is not None:
+                getCustomOp(im2col).set_nodeattr("depthwise", 0)
             drop_sparsity(model, node.input[1])
             if model.get_tensor_datatype(node.input[1]) == DataType["BIPOLAR"]:
                 model.set_tensor_datatype(node.input[1], DataType["INT2"])

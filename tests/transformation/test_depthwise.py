@@ -45,6 +45,16 @@ def test_few_bit_weights_keep_their_type():
     assert after.get_tensor_datatype("W") == DataType["INT3"]
 
 
-def test_an_ordinary_window_or_an_unannotated_matrix_is_left_alone():
-    assert_unchanged(DenseDepthwiseConvolutions(), depthwise(depthwise_flag=0))
+def test_an_unannotated_matrix_is_left_alone():
+    assert_unchanged(DenseDepthwiseConvolutions(), depthwise(depthwise_flag=0, sparse=False))
     assert_unchanged(DenseDepthwiseConvolutions(), depthwise(sparse=False))
+
+
+def test_a_pointwise_depthwise_convolution_has_no_window_and_becomes_dense_too():
+    """A 1x1 depthwise convolution lowers to the sparse MatMul alone (no Im2Col)."""
+    weights = np.diag(np.arange(1, C + 1)).astype(np.float32)  # each channel its own weight
+    model = make_model([helper.make_node("MatMul", ["x", "W"], ["y"])], {"x": [1, H, H, C]}, {"y": [1, H, H, C]},
+                       {"W": weights}, {"x": "INT4", "W": "INT3"})
+    model.set_tensor_sparsity("W", {"dw": {"kernel_shape": [1, 1]}})
+    after, changed = apply_once(DenseDepthwiseConvolutions(), model)
+    assert changed and after.get_tensor_sparsity("W") is None
