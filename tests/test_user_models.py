@@ -43,7 +43,7 @@ def test_fuzzed_models_end_exact_or_refused_never_crash(seed, tmp_path):
         assert "'" in outcome.message  # names the node, layer, file or option at fault
 
 
-def fake_flow(monkeypatch, build_error=None, bit_exact=True, cycles=100.0):
+def fake_flow(monkeypatch, build_error=None, bit_exact=True, cycles=100.0, residual=0.0):
     """The harness around stand-ins for the build and the simulation (its verdicts, not the flow)."""
     import build_flows.explore.user_models as harness
 
@@ -59,12 +59,14 @@ def fake_flow(monkeypatch, build_error=None, bit_exact=True, cycles=100.0):
     monkeypatch.setattr(harness, "run_build", run_build)
     monkeypatch.setattr(harness, "simulate", simulate)
     monkeypatch.setattr(harness, "export_model", lambda *args, **kwargs: None)
+    monkeypatch.setattr(harness, "score_residual", lambda build, seed: residual)
 
 
 @pytest.mark.parametrize("case, expected", [
     (dict(), ("exact", "")),
     (dict(bit_exact=False), ("crash", "not bit-exact: stage X")),
     (dict(cycles=106.0), ("crash", "1.060x the analytic")),
+    (dict(residual=0.01), ("crash", "class scores are not the QONNX model's logits")),
     (dict(build_error=BcnnError("m.onnx: node 'Conv_0' is not supported")), ("refused", "node 'Conv_0'")),
     (dict(build_error=VerificationError("after step 'x': sample 0 gives class 1")), ("crash", "VerificationError")),
     (dict(build_error=AssertionError("assert x >= 0")), ("crash", "AssertionError")),

@@ -4,7 +4,8 @@ rate (cycles against the analytic number) and under random backpressure (every s
 with the python execution), and the outcome classified the way the corpus tests and the model
 fuzzer (bench/fuzz) count it:
 
-  exact    built, bit-exact on every stream under backpressure, cycles within CYCLES_TOLERANCE
+  exact    built, bit-exact on every stream under backpressure, cycles within CYCLES_TOLERANCE,
+           class scores an exact affine image of the QONNX model's logits (class_scores.py)
   refused  a BcnnError before or during the build: one line, naming what is at fault
   crash    anything else: an internal exception, a simulation that differs or deadlocks, a slow
            design, a refusal that is not one line (each is a bcnn bug)"""
@@ -22,15 +23,17 @@ from models.user_style.corpus import build_options, make_model
 from ..config import BuildConfig
 from ..flow import run_build
 from ..sim.simulate import simulate
+from .class_scores import score_residual
 
 CYCLES_TOLERANCE = 1.05  # simulated / analytic cycles per frame
+SCORE_TOLERANCE = 1e-4  # class scores vs the QONNX logits, relative to their spread (float rounding)
 VERIFY_SAMPLES = 8  # inputs every build step is executed on against the QONNX model
 
 
 @dataclass
 class Outcome:
     outcome: str  # exact | refused | crash
-    stage: str  # export | build | sim | done
+    stage: str  # export | build | sim | scores | done
     message: str = ""
     cycles_ratio: float | None = None
     streams: int | None = None
@@ -78,6 +81,8 @@ def check_model(spec: dict, workdir: Path, seed: int = 0, frames: int = 3, board
         full_rate = simulate(built, frames=frames, seed=seed, probe="last")
         stalled = simulate(built, frames=frames, seed=seed + 1, backpressure=True)
         seconds["sim"] = round(time.perf_counter() - start, 1)
+        stage = "scores"
+        residual = score_residual(built, seed)
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - classifying every failure is the point
         outcome = _classify_error(stage, exc)
         outcome.seconds = seconds
@@ -91,6 +96,9 @@ def check_model(spec: dict, workdir: Path, seed: int = 0, frames: int = 3, board
         report = stalled if not stalled["bit_exact"] else full_rate
         where = report["first_mismatch"]["where"] if report["first_mismatch"] else "lost or extra beats"
         outcome.outcome, outcome.stage, outcome.message = "crash", "sim", f"not bit-exact: {where}"
+    elif residual is not None and residual > SCORE_TOLERANCE:
+        outcome.outcome, outcome.stage = "crash", "scores"
+        outcome.message = f"class scores are not the QONNX model's logits (residual {residual:.3g} of their spread)"
     elif ratio > CYCLES_TOLERANCE:
         outcome.outcome, outcome.stage = "crash", "sim"
         outcome.message = f"{ratio:.3f}x the analytic cycles per frame (more than {CYCLES_TOLERANCE}x)"
