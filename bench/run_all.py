@@ -21,8 +21,8 @@ from rich.console import Console
 
 HERE = Path(__file__).parent
 # fastest first; pareto reads the designs residual and fracbnn built
-ORDER = ("sim_speed", "flow_time", "cycles_vs_analytic", "fifo_sizing", "synth", "folding", "residual", "fracbnn",
-         "pareto", "accuracy")
+ORDER = ("sim_speed", "flow_time", "cycles_vs_analytic", "fifo_sizing", "synth", "zero_padding", "folding", "residual",
+         "fracbnn", "pareto", "fuzz", "accuracy")
 
 
 def main(only: list, skip: list) -> int:
