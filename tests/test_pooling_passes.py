@@ -155,22 +155,27 @@ def signed_max_pool(pads, reader="MultiThreshold"):
     nodes = [helper.make_node("MultiThreshold", ["x", "t"], ["c"], domain="qonnx.custom_op.general", out_dtype="INT3",
                               out_bias=-4.0),
              helper.make_node("MaxPool", ["c"], ["p"], kernel_shape=[3, 3], strides=[2, 2], pads=pads)]
+    second = {"MultiThreshold": [[-2.0, 0.0, 1.0]], "Mul": [2.0], "MatMul": RNG.integers(-1, 2, size=(2 * out * out, 3))}
+    out_shape = [1, 3] if reader == "MatMul" else [1, 2, out, out]
     if reader == "MultiThreshold":
         nodes.append(helper.make_node("MultiThreshold", ["p", "t2"], ["y"], domain="qonnx.custom_op.general",
                                       out_dtype="UINT2"))
+    elif reader == "MatMul":  # a fully connected classifier behind a flatten
+        nodes += [helper.make_node("Flatten", ["p"], ["f"]), helper.make_node("MatMul", ["f", "t2"], ["y"])]
     else:
         nodes.append(helper.make_node("Mul", ["p", "t2"], ["y"]))
-    model = graph(nodes, (1, 2, 5, 5), [1, 2, out, out], "FLOAT32",
-                  {"t": np.tile(np.linspace(-1.5, 1.5, 7), (2, 1)), "t2": [[-2.0, 0.0, 1.0]] if reader == "MultiThreshold" else [2.0]})
+    model = graph(nodes, (1, 2, 5, 5), out_shape, "FLOAT32",
+                  {"t": np.tile(np.linspace(-1.5, 1.5, 7), (2, 1)), "t2": second[reader]})
     model.set_tensor_datatype("c", DataType["INT3"])
     return model
 
 
-def test_a_padded_max_pool_of_a_signed_activation_pools_its_codes():
-    model = signed_max_pool([1] * 4)
+@pytest.mark.parametrize("reader", ["MultiThreshold", "MatMul"])
+def test_a_padded_max_pool_of_a_signed_activation_pools_its_codes(reader):
+    model = signed_max_pool([1] * 4, reader)
     x = RNG.normal(size=(1, 2, 5, 5)).astype(np.float32) * 2
     after = model.transform(MaxPoolOverCodes())
-    assert ops(after) == ["MultiThreshold", "MaxPool", "Add", "MultiThreshold"]
+    assert ops(after)[:3] == ["MultiThreshold", "MaxPool", "Add"] and ops(after)[-1] == reader
     assert after.get_tensor_datatype("c") == DataType["UINT3"] and getCustomOp(after.graph.node[0]).get_nodeattr("out_bias") == 0
     assert float(after.get_initializer(after.graph.node[2].input[1])) == -4.0
     np.testing.assert_array_equal(run(after, x), run(model, x))
@@ -235,3 +240,15 @@ def test_a_sum_of_symmetric_values_is_signed():
     assert sum_datatype(DataType["BIPOLAR"], 9) == DataType["INT5"]
     assert sum_datatype(DataType["INT2"], 9) == DataType["INT6"]
     assert sum_datatype(DataType["UINT4"], 49) == DataType["UINT10"]
+
+
+def test_a_padded_signed_max_pool_left_alone_is_refused_by_name_where_it_is_mapped():
+    from types import SimpleNamespace
+
+    from build_flows.steps.hardware import step_convert_to_hw
+    from models.errors import BcnnError
+
+    model = signed_max_pool([1] * 4, "Mul").transform(MaxPoolOverCodes())
+    model.graph.node[1].name = "pool_1"
+    with pytest.raises(BcnnError, match=r"m.onnx: max pool 'pool_1' pads .* signed INT3 input"):
+        step_convert_to_hw(model, SimpleNamespace(model="m.onnx"))

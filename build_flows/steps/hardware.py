@@ -34,6 +34,19 @@ from ..transformation.zero_padding import InferZeroPaddedMVAU
 from .dataflow import get_dataflow, set_dataflow, transform_dataflow
 
 HW_DOMAIN = "finn.custom_op.fpgadataflow"
+
+
+def _refuse_signed_padded_max_pools(model: ModelWrapper, cfg) -> None:
+    """FINN+'s padding layer streams 0, the smallest value of unsigned codes only; a padded max pool
+    of signed values that pool_codes.MaxPoolOverCodes could not turn into one of codes stops here."""
+    for node in model.graph.node:
+        pads = next((list(a.ints) for a in node.attribute if a.name == "pads"), [])
+        dt = model.get_tensor_datatype(node.input[0])
+        if node.op_type in ("MaxPool", "MaxPoolNHWC") and any(pads) and dt.signed():
+            raise BcnnError(
+                f"{cfg.model}: max pool '{node.name}' pads (pads {pads}) a signed {dt.name} input that no quantizer or "
+                "fully connected layer reads alone, so its border cannot be a code 0; use padding=0, pool after an "
+                "unsigned activation (QuantReLU), or put a quantizer (QuantIdentity) right after the pool")
 # Layout-only ops that may stay in software around the accelerator (the host does them).
 HOST_OPS = {"Transpose", "Reshape", "Flatten"}
 
@@ -42,6 +55,7 @@ def step_convert_to_hw(model: ModelWrapper, cfg) -> ModelWrapper:
     """Map each streamlined op to a FINN+ hardware layer (MVAU, Thresholding, sliding window,
     Pool, LabelSelect; a residual's fork to DuplicateStreams, its join to ElementwiseAdd, a dense
     block's channel concatenation to StreamingConcat)."""
+    _refuse_signed_padded_max_pools(model, cfg)
     for t in (
         InferZeroPaddedMVAU(),
         InferBinaryMatrixVectorActivation(),

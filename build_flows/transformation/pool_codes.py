@@ -14,12 +14,13 @@ m = -2^(b-1)). Pools commute with that map, so a pool can run on c and y follow 
   element where the pool reads them.
 - MaxPoolOverCodes: a max pool pads with its input's smallest value, but FINN+'s padding layer
   streams the code 0, which is the smallest value only of unsigned codes. A padded max pool of a
-  signed (or +-1) activation that a quantizer reads next pools its codes: max(s c + m) =
-  s max(c) + m, the border's code 0 being the smallest code, and s, m go into that quantizer's
-  thresholds. (A +-1 max pool that a binary layer reads pools codes already: FINN+'s XNOR conversion.)
+  signed (or +-1) activation that a quantizer or a fully connected layer reads next pools its
+  codes: max(s c + m) = s max(c) + m, the border's code 0 being the smallest code, and s, m go
+  into that quantizer's thresholds (or move behind the layer, which has no padding to shift). (A +-1 max pool that a binary layer reads pools codes already: FINN+'s XNOR conversion.)
 
 Both need the activation's MultiThreshold (directly or through a layout Transpose) read by the
-pool alone; otherwise they leave the pool alone and it is refused by name where it is mapped."""
+pool alone; otherwise they leave the pool alone and it is refused by name where it is mapped
+(steps/hardware.py)."""
 import numpy as np
 from onnx import helper
 from qonnx.core.datatype import DataType
@@ -111,19 +112,24 @@ class BipolarSumPoolAsTernary(Transformation):
         return model, False
 
 
-def _read_by_threshold(model, tensor: str) -> bool:
-    """Is `tensor` read by one MultiThreshold, directly or through layout ops?"""
+def _read_by_threshold(model, tensor: str, readers=("MultiThreshold",)) -> bool:
+    """Is `tensor` read by one of `readers` alone, directly or through layout ops?"""
     consumers = model.find_consumers(tensor)
     while len(consumers) == 1 and consumers[0].op_type in ("Transpose", "Reshape", "Flatten"):
         consumers = model.find_consumers(consumers[0].output[0])
-    return len(consumers) == 1 and consumers[0].op_type == "MultiThreshold"
+    return len(consumers) == 1 and consumers[0].op_type in readers
+
+
+# a quantizer takes the decoding's scale and bias into its thresholds; a fully connected layer
+# (no padding to shift) moves them behind itself, into the next thresholds or the label select
+POOLED_CODE_READERS = ("MultiThreshold", "MatMul")
 
 
 class MaxPoolOverCodes(Transformation):
     def apply(self, model):
         for node in model.get_nodes_by_op_type("MaxPool"):
             if (not any(_pads(node)) or not model.get_tensor_datatype(node.input[0]).signed()
-                    or not _read_by_threshold(model, node.output[0])):
+                    or not _read_by_threshold(model, node.output[0], POOLED_CODE_READERS)):
                 continue
             threshold = source_threshold(model, node.input[0])
             if threshold is None or getCustomOp(threshold).get_nodeattr("out_scale") <= 0:

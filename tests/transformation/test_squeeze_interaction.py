@@ -93,6 +93,14 @@ def test_integer_pixel_sum_becomes_a_hardware_layer():
     assert_same_function(model, after, {"x": random_tensor(np.random.default_rng(2), "INT4", (1, H, W, C))})
 
 
+@pytest.mark.parametrize("x_dt, sums, expected", [("BIPOLAR", (-8, 8), "INT5"), ("INT4", (-64, 56), "INT7"),
+                                                   ("UINT2", (0, 24), "UINT5"), ("BINARY", (0, 8), "UINT4")])
+def test_the_pixel_sum_type_is_the_smallest_holding_both_extreme_sums(x_dt, sums, expected):
+    """H*W = 8 pixels of +1 sum to +8: FINN+'s GlobalAccPool would give a BIPOLAR input INT4 ([-8, 7])."""
+    after, _ = apply_once(InferGlobalSum(), pixel_sum([1, H, W, C], (1, 2), x_dt=x_dt))
+    assert H * W == 8 and getCustomOp(after.graph.node[0]).get_output_datatype().name == expected
+
+
 @pytest.mark.parametrize("axes, keepdims, x_dt", [((1, 2), 0, "FLOAT32"), ((1, 2), 1, "INT4"), ((2, 3), 0, "INT4")],
                          ids=["float", "keepdims", "NCHW pixels"])
 def test_other_sums_stay(axes, keepdims, x_dt):
