@@ -29,6 +29,7 @@ def test_tfc_fifos_shrink_at_the_same_interval_and_the_sized_config_builds(built
     assert check["bit_exact"]
 
 
+@pytest.mark.heavy  # test_residual.py checks the shortcut depth's tightness in CI
 def test_a_shortcut_keeps_its_computed_depth(built):
     out = built("tfc_w1a1", method="bireal")
     r = size_fifos(out, frames=3)

@@ -32,6 +32,7 @@ def test_a_tighter_cap_is_slower(built):
     assert narrow["totals"]["lut"] <= 0.05 * get_board("Pynq-Z1").lut < wide["totals"]["lut"]
 
 
+@pytest.mark.heavy  # Yosys over a whole design per round
 def test_fold_search_rescales_the_estimates_by_synthesis(exported, tmp_path):
     """Round 0 trusts FINN+'s estimates; round 1 folds with the LUT ratio synthesis measured on
     round 0's design; the design kept fits the cap by synthesis and is the fastest that did."""

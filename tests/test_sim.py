@@ -21,7 +21,8 @@ from hw import source_root
 from models.export import export_model, sample_inputs
 from models.registry import build_model
 
-CASES = [("tfc_w1a1", None), ("tfc_w2a2", None), ("cnv_w1a1", None), ("cnv_w1a2", None), ("cnv_w2a2", None),
+CASES = [("tfc_w1a1", None), ("tfc_w2a2", None), ("cnv_w1a1", None),
+         pytest.param("cnv_w1a2", None, marks=pytest.mark.heavy), pytest.param("cnv_w2a2", None, marks=pytest.mark.heavy),
          ("tfc_w1a1", "tfc_w1a1"), ("cnv_w1a1", "cnv_w1a1")]
 
 

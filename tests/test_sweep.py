@@ -95,6 +95,7 @@ def test_the_key_follows_the_content(tfc_specs):
     assert key != content_key("designs", {**specs[0], "model_sha256": "0" * 64})
 
 
+@pytest.mark.heavy  # a Ray cluster started in the test; CI runs the same sweeps in process
 def test_design_sweep_on_a_two_worker_cluster_equals_in_process(two_workers, tfc_specs, in_process_rows, tmp_path):
     address, workers = two_workers
     model, specs = tfc_specs
@@ -117,6 +118,7 @@ def test_a_failing_candidate_is_reported_and_not_cached(exported, tmp_path):
     assert not list(cache.root.glob("*.json")) and fastest_fitting([row]) is None
 
 
+@pytest.mark.heavy  # a Ray cluster started in the test
 def test_training_sweep_on_tune_on_the_cluster_and_in_process(two_workers, tmp_path):
     address, workers = two_workers
     specs = training_specs(["tfc_w1a1"], ["ste"], [0, 1], ["digits"], epochs=2, limit=1000)

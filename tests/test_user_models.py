@@ -23,6 +23,7 @@ def test_corpus_model_is_bit_exact_under_backpressure(name, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.heavy  # the corpus' residual_shortcuts and binary_same_padding build the same kinds of layer in CI
 def test_a_briefly_trained_32x32_resnet_is_bit_exact(tmp_path):
     """padding=1 binary convolutions, strided 1x1 downsampling shortcuts, a global-average-pooling
     head, input normalised outside: trained on stand-in data (digits at 32x32x3), then built."""
