@@ -14,22 +14,13 @@ from build_flows.cli import main
 from build_flows.config import BuildConfig
 from build_flows.flow import run_build
 from models.errors import BcnnError, InternalError
+from tests.error_lines import one_error_line
 from tests.injected_failures import (broken_execute_node, broken_load_estimates, broken_minimize_weight_bit_width,
                                      not_a_node)
-
-HINT = "this is a bcnn bug: rerun with --debug for the traceback and report it"
 
 
 def run_cli(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def one_error_line(result) -> str:
-    assert result.exit_code == 1, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: ") and lines[0].endswith(HINT), result.stderr
-    assert "Traceback" not in result.output
-    return lines[0]
 
 
 def assert_no_build_left(out):

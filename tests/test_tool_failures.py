@@ -11,16 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from build_flows.cli import main
-
-HINT = "this is a bcnn bug: rerun with --debug for the traceback and report it"
-
-
-def one_error_line(result) -> str:
-    assert result.exit_code == 1, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: ") and lines[0].endswith(HINT), result.stderr
-    assert "Traceback" not in result.output
-    return lines[0]
+from tests.error_lines import one_error_line
 
 
 def named_log(line: str) -> Path:
