@@ -142,6 +142,10 @@ def maxpool_sets() -> list:  # custom_op/pool.py
     return parameter_sets(axes)
 
 
+def window_fold_sets() -> list:  # the pools' WIDTH = PE * lane bits
+    return parameter_sets({"K2": [4, 1, 9, 2], "WIDTH": [8, 1, 20, 640]})
+
+
 def sumpool_sets() -> list:  # custom_op/pool.py (AccPool): OUT_BITS from the sum's width
     def derive(p):
         grow = max(1, math.ceil(math.log2(p["K2"] + 1)))
@@ -248,7 +252,8 @@ def rom_sets() -> list:  # hw/memfiles.py: weight and threshold memories
 SWEEPS = {
     "mvau/bcnn_mvau.sv": mvau_sets, "mvau/bcnn_activate.sv": activate_sets,
     "frac_mvau/bcnn_frac_mvau.sv": frac_mvau_sets, "thresholding/bcnn_thresholding.sv": thresholding_sets,
-    "maxpool/bcnn_maxpool.sv": maxpool_sets, "sumpool/bcnn_sumpool.sv": sumpool_sets, "label_select/bcnn_label_select.sv": label_select_sets,
+    "maxpool/bcnn_maxpool.sv": maxpool_sets, "sumpool/bcnn_sumpool.sv": sumpool_sets,
+    "window_fold/bcnn_window_fold.sv": window_fold_sets, "label_select/bcnn_label_select.sv": label_select_sets,
     "global_sum/bcnn_global_sum.sv": global_sum_sets, "repeat/bcnn_repeat.sv": repeat_sets,
     "thermometer/bcnn_thermometer.sv": thermometer_sets, "dwc/bcnn_dwc.sv": dwc_sets, "fork/bcnn_fork.sv": fork_sets,
     "join/bcnn_add.sv": add_sets, "concat/bcnn_concat.sv": concat_sets, "fifo/bcnn_fifo.sv": fifo_sets,

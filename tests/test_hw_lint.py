@@ -18,6 +18,8 @@ from tests.hw_params import SWEEPS
 NEEDS = {"mvau/bcnn_mvau.sv": ["memory/bcnn_rom.sv", "mvau/bcnn_activate.sv"],
          "frac_mvau/bcnn_frac_mvau.sv": ["memory/bcnn_rom.sv", "mvau/bcnn_activate.sv"],
          "thresholding/bcnn_thresholding.sv": ["memory/bcnn_rom.sv"],
+         "maxpool/bcnn_maxpool.sv": ["window_fold/bcnn_window_fold.sv"],
+         "sumpool/bcnn_sumpool.sv": ["window_fold/bcnn_window_fold.sv"],
          "join/tb_bcnn_fork_add.sv": ["fork/bcnn_fork.sv", "join/bcnn_add.sv", "fifo/bcnn_fifo.sv"],
          "concat/tb_bcnn_concat.sv": ["fork/bcnn_fork.sv", "dwc/bcnn_dwc.sv", "concat/bcnn_concat.sv"]}
 # The unit testbenches' own wrappers (not emitted by the flow): their defaults and one other set.

@@ -28,7 +28,7 @@ class Pool_bcnn(Pool, BcnnRTLOp):
             # code would read code 1 as -1
             params = dict(CHANNELS=self.get_nodeattr("Channels"), PE=pe, K2=k2, BITS=idt.bitwidth(),
                           SIGNED=idt.signed() and idt != DataType["BIPOLAR"])
-            return RtlInstance("bcnn_maxpool", [hw_source("maxpool/bcnn_maxpool.sv")], params,
+            return RtlInstance("bcnn_maxpool", [hw_source("window_fold/bcnn_window_fold.sv"), hw_source("maxpool/bcnn_maxpool.sv")], params,
                                in_bits=pe * idt.bitwidth(), out_bits=pe * idt.bitwidth())
         bipolar = idt == DataType["BIPOLAR"]
         if not idt.is_integer() or odt.min() > k2 * idt.min() or odt.max() < k2 * idt.max():
@@ -36,5 +36,5 @@ class Pool_bcnn(Pool, BcnnRTLOp):
                             f"its output datatype {odt.name}")
         params = dict(CHANNELS=self.get_nodeattr("Channels"), PE=pe, K2=k2, IN_BITS=idt.bitwidth(),
                       IN_SIGNED=idt.signed() and not bipolar, BIPOLAR=bipolar, OUT_BITS=odt.bitwidth())
-        return RtlInstance("bcnn_sumpool", [hw_source("sumpool/bcnn_sumpool.sv")], params,
+        return RtlInstance("bcnn_sumpool", [hw_source("window_fold/bcnn_window_fold.sv"), hw_source("sumpool/bcnn_sumpool.sv")], params,
                            in_bits=pe * idt.bitwidth(), out_bits=pe * odt.bitwidth())

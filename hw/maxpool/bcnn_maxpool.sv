@@ -19,50 +19,27 @@ module bcnn_maxpool #(
     output logic               out_tvalid,
     input  wire logic               out_tready
 );
-  localparam int K_W = K2 > 1 ? $clog2(K2) : 1;
-
   initial begin
     if (CHANNELS % PE != 0) $fatal(1, "bcnn_maxpool: PE must divide CHANNELS");
   end
 
-  logic [K_W-1:0] k;
-  logic [PE*BITS-1:0] best;
-  wire last_k = int'(k) == K2 - 1;
-  assign in_tready = rst_n && (!last_k || !out_tvalid || out_tready);
-  wire fire = in_tvalid && in_tready;
+  logic first;
+  logic [PE*BITS-1:0] best, merged;
 
   function automatic logic greater(input logic [BITS-1:0] a, input logic [BITS-1:0] b);
     return SIGNED ? signed'(a) > signed'(b) : a > b;
   endfunction
 
   // Running maximum including the current beat (the first position of a window starts afresh).
-  logic [PE*BITS-1:0] merged;
   always_comb begin
     for (int p = 0; p < PE; p++) begin
-      merged[p*BITS+:BITS] = (k == '0 || greater(in_tdata[p*BITS+:BITS], best[p*BITS+:BITS]))
+      merged[p*BITS+:BITS] = (first || greater(in_tdata[p*BITS+:BITS], best[p*BITS+:BITS]))
           ? in_tdata[p*BITS+:BITS] : best[p*BITS+:BITS];
     end
   end
 
-  always_ff @(posedge clk) begin
-    if (!rst_n) begin
-      k <= '0;
-      best <= '0;
-      out_tvalid <= 1'b0;
-      out_tdata <= '0;
-    end else begin
-      if (out_tready) out_tvalid <= 1'b0;
-      if (fire) begin
-        best <= merged;
-        if (last_k) begin
-          out_tdata <= merged;
-          out_tvalid <= 1'b1;
-          k <= '0;
-        end else begin
-          k <= k + 1'b1;
-        end
-      end
-    end
-  end
+  bcnn_window_fold #(.K2(K2), .WIDTH(PE * BITS)) u_fold (
+      .clk, .rst_n, .in_tvalid, .in_tready, .first, .partial(best), .merged, .out_tdata, .out_tvalid, .out_tready
+  );
 endmodule
 `default_nettype wire

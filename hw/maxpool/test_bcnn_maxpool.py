@@ -16,7 +16,7 @@ def stream_order(windows, pe):
 @pytest.mark.parametrize("stalls", [(100, 100), (50, 40)])
 def test_maxpool_matches_numpy(channels, pe, k2, bits, signed, stalls, tmp_path):
     params = dict(CHANNELS=channels, PE=pe, K2=k2, BITS=bits, SIGNED=signed)
-    binary = vl.build([source_root() / "maxpool" / "bcnn_maxpool.sv"], "bcnn_maxpool", params)
+    binary = vl.build([source_root() / "window_fold" / "bcnn_window_fold.sv", source_root() / "maxpool" / "bcnn_maxpool.sv"], "bcnn_maxpool", params)
     rng = np.random.default_rng(channels * k2)
     windows = vl.random_elements(rng, bits, signed, (12, k2, channels))
     result = vl.run(binary, tmp_path, vl.pack(stream_order(windows, pe), bits), pe * bits,

@@ -25,19 +25,13 @@ module bcnn_sumpool #(
     output logic                        out_tvalid,
     input  wire logic                   out_tready
 );
-  localparam int K_W = K2 > 1 ? $clog2(K2) : 1;
-
   initial begin
     if (CHANNELS % PE != 0) $fatal(1, "bcnn_sumpool: PE must divide CHANNELS");
     if (BIPOLAR && IN_BITS != 1) $fatal(1, "bcnn_sumpool: a bipolar lane is one bit");
   end
 
-  logic [K_W-1:0] k;
-  logic [PE*OUT_BITS-1:0] partial;
-  wire last_k = int'(k) == K2 - 1;
-  // The output register frees before the window's last beat lands in it.
-  assign in_tready = rst_n && (!last_k || !out_tvalid || out_tready);
-  wire fire = in_tvalid && in_tready;
+  logic first;
+  logic [PE*OUT_BITS-1:0] partial, merged;
 
   // One lane's value as an OUT_BITS integer (sign-extended, zero-extended or +-1).
   function automatic logic [OUT_BITS-1:0] widen(input logic [IN_BITS-1:0] x);
@@ -47,32 +41,14 @@ module bcnn_sumpool #(
   endfunction
 
   // The running sum including the current beat (the window's first position starts afresh).
-  logic [PE*OUT_BITS-1:0] merged;
   always_comb begin
     for (int p = 0; p < PE; p++) begin
-      merged[p*OUT_BITS+:OUT_BITS] = (k == '0 ? '0 : partial[p*OUT_BITS+:OUT_BITS]) + widen(in_tdata[p*IN_BITS+:IN_BITS]);
+      merged[p*OUT_BITS+:OUT_BITS] = (first ? '0 : partial[p*OUT_BITS+:OUT_BITS]) + widen(in_tdata[p*IN_BITS+:IN_BITS]);
     end
   end
 
-  always_ff @(posedge clk) begin
-    if (!rst_n) begin
-      k <= '0;
-      partial <= '0;
-      out_tvalid <= 1'b0;
-      out_tdata <= '0;
-    end else begin
-      if (out_tready) out_tvalid <= 1'b0;
-      if (fire) begin
-        partial <= merged;
-        if (last_k) begin
-          out_tdata <= merged;
-          out_tvalid <= 1'b1;
-          k <= '0;
-        end else begin
-          k <= k + 1'b1;
-        end
-      end
-    end
-  end
+  bcnn_window_fold #(.K2(K2), .WIDTH(PE * OUT_BITS)) u_fold (
+      .clk, .rst_n, .in_tvalid, .in_tready, .first, .partial, .merged, .out_tdata, .out_tvalid, .out_tready
+  );
 endmodule
 `default_nettype wire

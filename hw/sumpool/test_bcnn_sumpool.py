@@ -32,7 +32,7 @@ def run_sumpool(channels, pe, k2, bits, signed, bipolar, stalls, tmp_path, seed=
     out_bits = sum_bits(k2, bits, signed, bipolar)
     params = dict(CHANNELS=channels, PE=pe, K2=k2, IN_BITS=bits, IN_SIGNED=signed and not bipolar,
                   BIPOLAR=bipolar and not wrong_lanes, OUT_BITS=out_bits)
-    binary = vl.build([source_root() / "sumpool" / "bcnn_sumpool.sv"], "bcnn_sumpool", params)
+    binary = vl.build([source_root() / "window_fold" / "bcnn_window_fold.sv", source_root() / "sumpool" / "bcnn_sumpool.sv"], "bcnn_sumpool", params)
     rng = np.random.default_rng(seed + channels * k2 * bits)
     codes = vl.random_elements(rng, bits, signed and not bipolar, (PIXELS, k2, channels))
     values = 2 * codes - 1 if bipolar else codes
@@ -70,7 +70,7 @@ def test_sumpool_synthesizes_to_adders_and_two_registers_per_lane(tmp_path):
     counter and the valid bit; LUTs and carry chains only, no memory or DSP."""
     pe, out_bits, k2 = 8, 6, 9
     params = dict(CHANNELS=64, PE=pe, K2=k2, IN_BITS=2, IN_SIGNED=True, BIPOLAR=False, OUT_BITS=out_bits)
-    job = SynthJob("sumpool", "bcnn_sumpool", [source_root() / "sumpool" / "bcnn_sumpool.sv"], params)
+    job = SynthJob("sumpool", "bcnn_sumpool", [source_root() / "window_fold" / "bcnn_window_fold.sv", source_root() / "sumpool" / "bcnn_sumpool.sv"], params)
     r = synthesize(job, "xc7", tmp_path / "work")["resources"]
     assert r["ff"] == 2 * pe * out_bits + (k2 - 1).bit_length() + 1
     assert r["lut"] > 0 and r["carry"] > 0 and r["bram_18k"] == r["dsp"] == r["lutram"] == 0
