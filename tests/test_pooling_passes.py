@@ -11,7 +11,7 @@ from qonnx.transformation.infer_shapes import InferShapes
 from qonnx.util.basic import qonnx_make_model
 
 import finn.custom_op.fpgadataflow  # noqa: F401  (registers FINN+'s Pool for execution)
-from build_flows.transformation.move_scalar_mul import sum_datatype
+from build_flows.custom_op.datatypes import sum_datatype
 from build_flows.transformation.pool_codes import BipolarSumPoolAsTernary, MaxPoolOverCodes
 from build_flows.transformation.pooled_quant import ExactPooledQuant
 from build_flows.transformation.pooling import (LowerAveragePool, LowerGlobalAveragePool, MoveScalarMulPastAveragePool,

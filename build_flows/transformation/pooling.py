@@ -27,7 +27,8 @@ from qonnx.transformation.infer_datatypes import InferDataTypes
 from qonnx.transformation.infer_shapes import InferShapes
 
 from .graph_match import new_tensor
-from .move_scalar_mul import MoveScalarMulPast, sum_datatype
+from ..custom_op.datatypes import sum_datatype
+from .move_scalar_mul import MoveScalarMulPast
 
 NHWC_FROM_NCHW = [0, 2, 3, 1]
 NCHW_FROM_NHWC = [0, 3, 1, 2]
