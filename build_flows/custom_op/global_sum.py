@@ -10,6 +10,7 @@ from qonnx.core.datatype import DataType
 from models.errors import BcnnError
 
 from .base import BcnnRTLOp, LogicOnly, RtlInstance, hw_source
+from .datatypes import sum_datatype
 
 
 class GlobalSum_bcnn(LogicOnly, GlobalAccPool, BcnnRTLOp):
@@ -26,11 +27,9 @@ class GlobalSum_bcnn(LogicOnly, GlobalAccPool, BcnnRTLOp):
         return (self.get_nodeattr("numInputVectors")[0], self._folds(), self.get_nodeattr("PE"))
 
     def get_output_datatype(self, ind=0):
-        """The smallest integer type holding both extreme sums: FINN+'s GlobalAccPool sizes a signed
-        input's sum by its minimum alone, one bit short for BIPOLAR (N pixels of +1 sum to N)."""
-        idt = DataType[self.get_nodeattr("inputDataType")]
-        low, high = self._pixels() * idt.min(), self._pixels() * idt.max()
-        return DataType.get_smallest_possible(min(low, -high - 1)) if low < 0 else DataType.get_smallest_possible(high)
+        """A type holding both extreme sums: FINN+'s GlobalAccPool sizes a signed input's sum by its
+        minimum alone, one bit short for BIPOLAR (N pixels of +1 sum to N)."""
+        return sum_datatype(DataType[self.get_nodeattr("inputDataType")], self._pixels())
 
     def get_number_output_values(self):
         return self._folds()

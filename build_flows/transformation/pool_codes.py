@@ -112,7 +112,7 @@ class BipolarSumPoolAsTernary(Transformation):
         return model, False
 
 
-def _read_by_threshold(model, tensor: str, readers=("MultiThreshold",)) -> bool:
+def _read_alone_by(model, tensor: str, readers: tuple) -> bool:
     """Is `tensor` read by one of `readers` alone, directly or through layout ops?"""
     consumers = model.find_consumers(tensor)
     while len(consumers) == 1 and consumers[0].op_type in ("Transpose", "Reshape", "Flatten"):
@@ -129,7 +129,7 @@ class MaxPoolOverCodes(Transformation):
     def apply(self, model):
         for node in model.get_nodes_by_op_type("MaxPool"):
             if (not any(_pads(node)) or not model.get_tensor_datatype(node.input[0]).signed()
-                    or not _read_by_threshold(model, node.output[0], POOLED_CODE_READERS)):
+                    or not _read_alone_by(model, node.output[0], POOLED_CODE_READERS)):
                 continue
             threshold = source_threshold(model, node.input[0])
             if threshold is None or getCustomOp(threshold).get_nodeattr("out_scale") <= 0:
