@@ -1,7 +1,8 @@
 """Every step is executed on the same inputs as the exported QONNX model and must agree with it.
 
 Inputs are random integer pixels in [0, input_scale]; the QONNX model sees pixels / input_scale,
-normalised as the build config says (BuildConfig.model_input).
+normalised as the build config says (BuildConfig.model_input). Draws that put a quantizer of the
+float reference on a rounding boundary are skipped (reference_samples.py).
 Before the label-select head exists, a step's output is the logits: they must match the
 reference within float rounding and give the same top-1 class. After it, the output is the class
 index itself, an integer, which must be equal.
@@ -15,6 +16,7 @@ from qonnx.core.onnx_exec import execute_onnx
 
 from models.errors import InternalError
 from .finn_env import generic_view
+from .reference_samples import unambiguous_samples
 
 
 class VerificationError(InternalError):
@@ -43,12 +45,10 @@ def executable(model: ModelWrapper, scratch: Path) -> ModelWrapper:
 
 class Verifier:
     def __init__(self, reference: ModelWrapper, cfg):
-        rng = np.random.default_rng(cfg.seed)
-        shape = reference.get_tensor_shape(reference.graph.input[0].name)
         self.model_input = cfg.model_input
-        self.pixels = [rng.integers(0, int(cfg.input_scale) + 1, size=shape).astype(np.float32)
-                       for _ in range(cfg.verify_samples)]
-        self.logits = [run_model(reference, self.model_input(p)).reshape(-1) for p in self.pixels]
+        self.pixels, outputs = unambiguous_samples(reference, cfg.model_input, cfg.input_scale,
+                                                   cfg.verify_samples, cfg.seed)
+        self.logits = [out.reshape(-1) for out in outputs]
         self.labels = [int(np.argmax(l)) for l in self.logits]
 
     def check(self, model: ModelWrapper, step: str, scratch: Path) -> dict:

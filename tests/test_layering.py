@@ -35,6 +35,7 @@ FLOW_LAYERS = [
     ("build_flows.transformation",),
     ("build_flows.analysis",),
     ("build_flows.folding",),
+    ("build_flows.reference_samples",),
     ("build_flows.verify",),
     ("build_flows.rtl",),
     ("build_flows.sim",),

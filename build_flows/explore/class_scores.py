@@ -15,7 +15,7 @@ from qonnx.core.onnx_exec import execute_onnx
 from ..config import BuildConfig
 from ..finn_env import generic_view
 from ..sim.streams import dataflow_input
-from ..verify import run_model
+from ..reference_samples import unambiguous_samples
 
 SAMPLES = 12
 LABEL_OPS = ("LabelSelect", "LabelSelect_hls", "LabelSelect_bcnn")
@@ -38,16 +38,15 @@ def label_scores(build, pixels: np.ndarray) -> np.ndarray | None:
 
 def score_residual(build, seed: int = 0) -> float | None:
     """Largest |logits - (s * scores + b)| relative to the logits' spread, over SAMPLES random
-    inputs; None when the design has no label select."""
+    inputs on which the float reference has no quantizer on a rounding boundary; None when the
+    design has no label select."""
     cfg = BuildConfig(**yaml.safe_load((build / "build.yaml").read_text()))
     reference = ModelWrapper(cfg.model)
-    shape = reference.get_tensor_shape(reference.graph.input[0].name)
-    rng = np.random.default_rng(seed)
-    pixels = rng.integers(0, int(cfg.input_scale) + 1, size=(SAMPLES, *shape[1:])).astype(np.float32)
-    scores = label_scores(build, pixels)
+    pixels, outputs = unambiguous_samples(reference, cfg.model_input, cfg.input_scale, SAMPLES, seed)
+    scores = label_scores(build, np.concatenate(pixels))
     if scores is None:
         return None
-    logits = np.stack([run_model(reference, cfg.model_input(p[None])).reshape(-1) for p in pixels]).astype(np.float64)
+    logits = np.stack([out.reshape(-1) for out in outputs]).astype(np.float64)
     samples, classes = logits.shape
     # unknowns: s, then b_0 .. b_{classes-1}; one equation per sample and class
     design = np.zeros((samples * classes, 1 + classes))

@@ -1,0 +1,71 @@
+"""Random inputs on which the float QONNX reference is unambiguous.
+
+The exported model runs in float32; the accelerator in exact integers. Where a quantizer's input
+lands on one of its rounding boundaries (a sign of exactly 0, a value exactly halfway between two
+levels), float rounding in the reference's convolutions picks the side: 9.3e-10 instead of 0 is
+a different sign. The integer design is right and the reference is a coin toss there, so a check
+against the reference only uses samples with no quantizer input within BOUNDARY of a boundary
+(the tie convention itself is tested on integer graphs, not against float references).
+"""
+import numpy as np
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.core.onnx_exec import execute_onnx
+
+# distance to a boundary, in units of the quantizer's step, relative to the tensor's largest value:
+# float32 accumulation errors are ~1e-7 of the magnitudes summed
+BOUNDARY = 1e-5
+HALFWAY_MODES = ("ROUND", "HALF_EVEN", "HALF_UP", "HALF_DOWN")
+ATTEMPTS = 20  # draws per wanted sample before giving up on finding tie-free ones
+
+
+def _levels(model: ModelWrapper, node, ctx: dict) -> tuple[np.ndarray, np.ndarray] | None:
+    """(distance of each input element to the quantizer's nearest boundary, in steps; the
+    input in steps) for an activation quantizer, None for weights and other nodes."""
+    if model.get_initializer(node.input[0]) is not None:
+        return None  # weights: quantized once, identically by every later execution
+    x = np.asarray(ctx[node.input[0]], dtype=np.float64)
+    attrs = {a.name: a for a in node.attribute}
+    if node.op_type == "BipolarQuant":
+        steps = x / np.asarray(ctx[node.input[1]], dtype=np.float64)
+        return np.abs(steps), steps
+    if node.op_type in ("Quant", "IntQuant"):
+        mode = attrs["rounding_mode"].s.decode() if "rounding_mode" in attrs else "ROUND"
+        steps = x / np.asarray(ctx[node.input[1]], dtype=np.float64) + np.asarray(ctx[node.input[2]], dtype=np.float64)
+        if float(np.asarray(ctx[node.input[3]]).reshape(-1)[0]) == 1 and attrs.get("signed") and attrs["signed"].i:
+            return np.abs(steps), steps  # qonnx quantizes a signed 1-bit Quant as a sign
+        if mode.upper() not in HALFWAY_MODES:
+            return None  # floor/ceil boundaries are the integers, where exact inputs sit by design
+        return np.abs(steps - np.floor(steps) - 0.5), steps
+    return None
+
+
+def on_boundary(model: ModelWrapper, x: np.ndarray) -> tuple[np.ndarray, str | None]:
+    """(the model's output on x, the first quantizer with an input on a rounding boundary, by
+    name, or None)."""
+    ctx = execute_onnx(model, {model.graph.input[0].name: x}, return_full_exec_context=True)
+    out = np.asarray(ctx[model.graph.output[0].name])
+    for node in model.graph.node:
+        levels = _levels(model, node, ctx)
+        if levels is not None and levels[0].size:
+            distance, steps = levels
+            if distance.min() <= BOUNDARY * max(1.0, float(np.abs(steps).max())):
+                return out, node.name or f"{node.op_type} -> {node.output[0]}"
+    return out, None
+
+
+def unambiguous_samples(reference: ModelWrapper, model_input, input_scale: float, count: int,
+                        seed: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(count random pixel arrays of the reference's input shape, the reference's outputs on
+    them), skipping draws on which a quantizer sits on a boundary (after count * ATTEMPTS draws,
+    the first skipped ones fill up)."""
+    rng = np.random.default_rng(seed)
+    shape = reference.get_tensor_shape(reference.graph.input[0].name)
+    kept, ties = [], []
+    for _ in range(count * ATTEMPTS):
+        if len(kept) == count:
+            break
+        p = rng.integers(0, int(input_scale) + 1, size=shape).astype(np.float32)
+        out, tie = on_boundary(reference, model_input(p))
+        (ties if tie else kept).append((p, out))
+    kept += ties[:count - len(kept)]
+    return [p for p, _ in kept], [out for _, out in kept]

@@ -1,0 +1,61 @@
+"""Checks against the float QONNX reference skip inputs that put one of its quantizers on a
+rounding boundary (build_flows/reference_samples.py): there float rounding, not the model, picks
+the output, while the integer design is exact."""
+import numpy as np
+from onnx import helper
+
+from build_flows.reference_samples import on_boundary, unambiguous_samples
+from tests.transformation.graphs import QONNX, f32, make_model
+
+
+def signs_of(offset: float):
+    """y = sign(x - offset): x = offset is the boundary."""
+    nodes = [helper.make_node("Sub", ["x", "offset"], ["centred"]),
+             helper.make_node("BipolarQuant", ["centred", "one"], ["y"], domain=QONNX, name="sign")]
+    return make_model(nodes, {"x": [1, 6]}, {"y": [1, 6]}, {"offset": f32(offset), "one": f32(1.0)})
+
+
+def halves(weights_halfway: bool = False):
+    """y = round(x / 2) on 4 signed bits (x odd: halfway); the Mul's operand quantized as a weight."""
+    weight = f32([0.5] * 6) if weights_halfway else f32([1.0] * 6)
+    nodes = [helper.make_node("Quant", ["w", "one", "zero", "four"], ["wq"], domain=QONNX, rounding_mode="ROUND",
+                              signed=1, narrow=0),
+             helper.make_node("Mul", ["x", "wq"], ["scaled"]),
+             helper.make_node("Quant", ["scaled", "two", "zero", "four"], ["y"], domain=QONNX, rounding_mode="ROUND", name="halve",
+                              signed=1, narrow=0)]
+    inits = {"w": weight, "one": f32(1.0), "two": f32(2.0), "zero": f32(0.0), "four": f32(4.0)}
+    return make_model(nodes, {"x": [1, 6]}, {"y": [1, 6]}, inits)
+
+
+def test_a_sign_of_zero_is_a_boundary():
+    model = signs_of(1.0)
+    out, tie = on_boundary(model, f32([[0, 2, 1, 2, 0, 0]]))
+    assert tie == "sign"
+    assert out.shape == (1, 6)
+    assert on_boundary(model, f32([[0, 2, 2, 2, 0, 0]]))[1] is None
+
+
+def test_halfway_between_two_levels_is_a_boundary_of_a_rounding_quantizer():
+    model = halves()
+    assert on_boundary(model, f32([[2, 4, 3, 0, 2, 2]]))[1] == "halve"
+    assert on_boundary(model, f32([[2, 4, 6, 0, 2, 2]]))[1] is None
+
+
+def test_weights_on_a_boundary_do_not_count():
+    # 0.5 rounds to 0 in every execution alike: not an input-dependent tie
+    assert on_boundary(halves(weights_halfway=True), f32([[2, 4, 6, 0, 2, 2]]))[1] is None
+
+
+def test_samples_avoid_boundaries_and_keep_the_outputs():
+    model = signs_of(1.0)
+    pixels, outputs = unambiguous_samples(model, lambda p: p, 2, count=5, seed=3)
+    assert len(pixels) == len(outputs) == 5
+    for p, out in zip(pixels, outputs):
+        assert np.all(p != 1)  # pixel 1 - offset 1 = 0: a tie
+        np.testing.assert_array_equal(out, np.where(p >= 1, 1.0, -1.0))
+
+
+def test_samples_fill_up_with_ties_when_no_draw_avoids_them():
+    # every draw of 6 pixels from {1}: all ties; the count is still met
+    pixels, _ = unambiguous_samples(signs_of(1.0), lambda p: p, 1 - 1e-9, count=2, seed=0)
+    assert len(pixels) == 2 and all(np.all(p == 0) for p in pixels)
