@@ -43,6 +43,7 @@ from ..transformation.repeat_channels import MoveTransposePastTile
 from ..transformation.round_half_even import RoundTiesToEven, half_even_quants
 from ..transformation.squeeze_interaction import AbsorbTransposeIntoReduceSum
 from ..transformation.unshare_activations import UnshareBinaryActivations
+from ..transformation.weight_types import WeightTypeHoldsEveryWeight
 from ..transformation.xnor_accumulators import WidenXnorAccumulators
 from ..transformation.zero_padding import ZeroPadBinaryConvolutions
 from .dataflow import transform_dataflow
@@ -129,14 +130,16 @@ def streamline_shortcuts(model: ModelWrapper) -> ModelWrapper:
 
 
 def step_minimize_bit_widths(model: ModelWrapper, cfg) -> ModelWrapper:
-    """Shrink accumulators and weight storage to the widths the values need (XNOR popcounts
-    widened to 0..MW, see xnor_accumulators.py; an all-zero weight matrix's at least one bit, see
-    empty_accumulators.py), then round thresholds to integers and clip them
-    to the (now known) accumulator range: exact, since every threshold compares against an integer."""
+    """Shrink accumulators and weight storage to the widths the values need (a weight type that
+    holds every weight, see weight_types.py; XNOR popcounts widened to 0..MW, see
+    xnor_accumulators.py; an all-zero weight matrix's at least one bit, see empty_accumulators.py),
+    then round thresholds to integers and clip them to the (now known) accumulator range: exact,
+    since every threshold compares against an integer."""
 
     def minimize(df: ModelWrapper) -> ModelWrapper:
         df = df.transform(ClipThresholdsToInput())
         df = df.transform(MinimizeWeightBitWidth())
+        df = df.transform(WeightTypeHoldsEveryWeight())  # FINN+ types weights in [-1, 0] BIPOLAR
         df = df.transform(MinimizeAccumulatorWidth())
         df = df.transform(GiveEmptyAccumulatorsOneBit())  # an all-zero weight matrix: UINT0 otherwise
         df = df.transform(SizeSumPoolOutputs())  # pooling.py: a sum of symmetric values is signed

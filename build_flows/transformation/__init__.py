@@ -8,6 +8,6 @@ one technique per module. The build steps (build_flows/steps) apply them in this
   move_scalar_mul, repeat_channels (transposes past a repeat), squeeze_interaction (transposes
   into the pixel sum), collapse_thresholds;
 - conversion to hardware layers: repeat_channels, squeeze_interaction (pixel sum, broadcast);
-- bit widths: empty_accumulators, xnor_accumulators.
+- bit widths: weight_types, empty_accumulators, xnor_accumulators.
 
 graph_match holds the small pattern queries they share."""
