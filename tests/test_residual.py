@@ -19,6 +19,7 @@ from build_flows.flow import run_build
 from build_flows.sim.simulate import simulate
 from build_flows.sim.verilator import VERILATOR
 from models.errors import BcnnError
+from tests.restitch import restitch
 
 # (model, target FPS): fully connected at the default target (PE = SIMD = 1) and at a parallel one
 # (width converters on both branches); the small ResNet (padding and sliding windows in the branch)
@@ -95,14 +96,16 @@ def rebuild_with_shortcut(residual, out, depth: int):
 
 
 def test_the_deadlock_free_depth_is_tight_and_a_deadlock_names_the_join(built, tmp_path):
-    """At the deadlock-free depth the block runs (more slowly); one entry less, it deadlocks. On
+    """At the deadlock-free depth (set by the build's fifo_depths option) the block runs (more
+    slowly); one entry less, it deadlocks. On
     the ResNet, whose long branch has padding and a sliding window (a matrix-vector unit's bound,
     the fully connected case, is the simpler one)."""
     residual = built("resnet_small", method="bireal")
     depth = stitch_info(residual)["shortcuts"][-1]["deadlock_free_depth"]
     out, _ = rebuild_with_shortcut(residual, tmp_path / "tight", depth)
     assert simulate(out, frames=2, probe="last")["bit_exact"]
-    out, shortcut = rebuild_with_shortcut(residual, tmp_path / "short", depth - 1)
+    shortcut = stitch_info(residual)["shortcuts"][-1]  # one entry less: stitched again, not rebuilt
+    out = restitch(residual, tmp_path / "short", {shortcut["fifo"]: depth - 1})
     with pytest.raises(BcnnError, match="deadlock") as err:
         simulate(out, frames=2, probe="last")
     assert f"stalled stage: {shortcut['join']}" in str(err.value) and "the shortcut" in str(err.value)
