@@ -5,6 +5,7 @@ import json
 import time
 
 import pytest
+import ray
 from click.testing import CliRunner
 from ray.cluster_utils import Cluster
 
@@ -34,6 +35,21 @@ def two_workers():
 
 
 @pytest.fixture(scope="module")
+def local_ray():
+    """One private Ray session for the in-process sweeps of this module: run_tasks uses a caller's
+    session, so its workers (and their imports of FINN+ and torch) start once, not per sweep."""
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture
+def no_ray_session():
+    """For sweeps that must open their own session (a cluster's address, an unreachable one)."""
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
 def tfc_specs(exported):
     model = exported("tfc_w1a1")
     foldings = folding_candidates(fastest_scales=[1.0], target_fps=[100_000])
@@ -41,7 +57,7 @@ def tfc_specs(exported):
 
 
 @pytest.fixture(scope="module")
-def in_process_rows(tfc_specs, tmp_path_factory):
+def in_process_rows(tfc_specs, tmp_path_factory, local_ray):
     model, specs = tfc_specs
     cache = ResultCache(tmp_path_factory.mktemp("sweep") / "cache")
     return cache, run_tasks(evaluate_design, specs, "designs", cache, shared=model.read_bytes(), jobs=2)
@@ -64,10 +80,11 @@ def test_design_sweep_builds_simulates_and_picks_the_fastest_that_fits(tfc_specs
     assert load_estimates(again)["analytic_cycles_per_frame"] == fastest["cycles_per_frame"]
 
 
-def test_cached_rows_need_no_ray_and_a_lost_result_reruns_alone(tfc_specs, in_process_rows):
+def test_cached_rows_need_no_ray_and_a_lost_result_reruns_alone(tfc_specs, in_process_rows, local_ray):
     model, specs = tfc_specs
     cache, rows = in_process_rows
     # everything cached: nothing runs, so even an address where no cluster listens is never contacted
+    # (a session of our own open or not)
     again = run_tasks(evaluate_design, specs, "designs", cache, shared=model.read_bytes(), address="127.0.0.1:9")
     assert [r["cached"] for r in again] == [True, True]
     assert [{k: r[k] for k in MEASURED} for r in again] == [{k: r[k] for k in MEASURED} for r in rows]
@@ -96,7 +113,8 @@ def test_the_key_follows_the_content(tfc_specs):
 
 
 @pytest.mark.heavy  # a Ray cluster started in the test; CI runs the same sweeps in process
-def test_design_sweep_on_a_two_worker_cluster_equals_in_process(two_workers, tfc_specs, in_process_rows, tmp_path):
+def test_design_sweep_on_a_two_worker_cluster_equals_in_process(two_workers, tfc_specs, in_process_rows, tmp_path,
+                                                                 no_ray_session):
     address, workers = two_workers
     model, specs = tfc_specs
     _, local = in_process_rows
@@ -107,7 +125,7 @@ def test_design_sweep_on_a_two_worker_cluster_equals_in_process(two_workers, tfc
     assert {r["node"] for r in rows} == workers  # one CPU per worker: the two candidates ran on both
 
 
-def test_a_failing_candidate_is_reported_and_not_cached(exported, tmp_path):
+def test_a_failing_candidate_is_reported_and_not_cached(exported, tmp_path, local_ray):
     model = exported("tfc_w1a1")
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"MVAU_bcnn_9": {"PE": 1}}))
@@ -119,7 +137,7 @@ def test_a_failing_candidate_is_reported_and_not_cached(exported, tmp_path):
 
 
 @pytest.mark.heavy  # a Ray cluster started in the test
-def test_training_sweep_on_tune_on_the_cluster_and_in_process(two_workers, tmp_path):
+def test_training_sweep_on_tune_on_the_cluster_and_in_process(two_workers, tmp_path, no_ray_session):
     address, workers = two_workers
     specs = training_specs(["tfc_w1a1"], ["ste"], [0, 1], ["digits"], epochs=2, limit=1000)
     # the cluster first: Tune in-process, then on a cluster, in one process, loses its trials (Ray 2.60);
@@ -139,7 +157,7 @@ def test_training_sweep_on_tune_on_the_cluster_and_in_process(two_workers, tmp_p
     assert all(r["cached"] for r in again) and again[0]["test_accuracy"] == remote[0]["test_accuracy"]
 
 
-def test_an_unreachable_cluster_is_one_clear_error(tfc_specs, tmp_path):
+def test_an_unreachable_cluster_is_one_clear_error(tfc_specs, tmp_path, no_ray_session):
     model, specs = tfc_specs
     start = time.perf_counter()
     with pytest.raises(BcnnError, match=r"--address 127.0.0.1:9: no Ray cluster answers there.*ray start --head"):
