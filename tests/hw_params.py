@@ -79,9 +79,12 @@ def _mvau(p: dict) -> dict | None:
     if border is not None:
         if not p["XNOR"]:
             return None
-        size, kernel, stride, pads = border
-        b = Border.of((size, size + 1), (kernel, kernel), (stride, stride), (1, 1), pads, 1)
-        p.update(border_params(b), MW=b.window, SIMD=1 if b.window % 2 else 2)
+        size, kernel, stride, pads, channels, simd, count = (*border, 1, None, False) if len(border) == 4 else border
+        b = Border.of((size, size + 1), (kernel, kernel), (stride, stride), (1, 1), pads, channels)
+        simd = simd or (1 if b.window % 2 else 2)
+        if count and b.lane_group(simd) is None:
+            return None
+        p.update(border_params(b, simd if count else None), MW=b.window, SIMD=simd)
         if p["N_THRES"] == 0:  # the zero-padded dot product, in [-MW, MW]
             p["ACC_BITS"] = p["OUT_BITS"] = dot_datatype(b.window).bitwidth()
     return p
@@ -91,11 +94,18 @@ def mvau_sets() -> list:
     axes = {"MODE": list(ARITHMETIC), **MATRIX, ("IN_BITS", "IN_SIGNED"): [(1, 0), (2, 1), (2, 0), (8, 1), (32, 1)],
             **ACTIVATION, **ACCUMULATOR, "WEIGHT_STYLE": ["block", "distributed"],
             "THRESH_STYLE": ["distributed", "block"], "MUL_DSP": [0, 1], "IN_BIPOLAR": [0, 1],
-            # zero-padded binary convolutions: (input size, kernel, stride, [top, left, bottom, right])
+            # zero-padded binary convolutions: (input size, kernel, stride, [top, left, bottom, right]
+            # [, channels, SIMD, PAD_COUNT]), by per-class thresholds or counting the padding (lane
+            # groups of a whole fold, several per fold, odd ones)
             "BORDER": [None, (4, 3, 1, [1, 1, 1, 1]), (1, 3, 1, [1, 1, 1, 1]), (5, 3, 2, [2, 0, 1, 2]),
-                       (3, 1, 1, [0, 1, 0, 0])]}
-    return parameter_sets(axes, _mvau, lambda p: p["ACC_BITS"] >= 1 and p["N_THRES"] < 1 << p["OUT_BITS"],
-                          samples=24)
+                       (3, 1, 1, [0, 1, 0, 0]), (4, 3, 1, [1, 1, 1, 1], 4, 2, True),
+                       (5, 3, 2, [2, 0, 1, 2], 2, 6, True), (4, 3, 1, [1, 1, 1, 1], 3, 9, True),
+                       (1, 3, 1, [1, 1, 1, 1], 1, 1, True)]}
+    valid = lambda p: p["ACC_BITS"] >= 1 and p["N_THRES"] < 1 << p["OUT_BITS"]  # noqa: E731
+    # counting the padding with a raw output (the sample rarely draws it)
+    raw_count = {**{k: v[:1] for k, v in axes.items()}, ("N_THRES", "OUT_BITS", "ACT_VAL"): [(0, 0, 0)],
+                 "BORDER": [b for b in axes["BORDER"] if len(b or ()) == 7]}
+    return parameter_sets(axes, _mvau, valid, samples=24) + parameter_sets(raw_count, _mvau, valid, samples=0)
 
 
 def activate_sets() -> list:

@@ -13,6 +13,13 @@ interior (class 0) and one class per output row (column) whose window reaches in
 hardware compares its popcount against per-class thresholds, ceil((T + K - c) / 2), so the
 datapath stays a plain XNOR-popcount and the border costs a deeper threshold memory.
 
+Where each fold of SIMD lanes splits into groups lying in one window position each (SIMD
+divides the channels, or the channels divide SIMD: `lane_group`), the hardware can count the
+padding instead (bcnn_mvau's PAD_COUNT): a padded group adds half its lanes' matches in place of
+its popcount, so the accumulator is (dot + K) / 2 (times 2 for odd groups) and the thresholds
+stay one set per channel (`count_thresholds`); the unit learns which taps are padded from the
+per-class tap masks (`Axis.pad_masks`).
+
 The window's elements are ordered (kernel row, kernel column, channel), as qonnx's Im2Col and
 FINN+'s sliding window stream them."""
 from dataclasses import dataclass
@@ -67,6 +74,15 @@ class Axis:
         if o >= self.end_start:
             return 1 + self.begin_outputs + o - self.end_start
         return 0
+
+    def pad_masks(self) -> int:
+        """Bit cls * kernel + k set where tap k of an output of class cls lies in the padding."""
+        bits = 0
+        for cls in range(self.classes):
+            o = self.representative(cls)
+            for k in self.padded_taps(o) if o is not None else ():
+                bits |= 1 << (cls * self.kernel + k)
+        return bits
 
     def representative(self, cls: int) -> int | None:
         """An output of class `cls`; None for the interior class of an axis that has no interior
@@ -165,3 +181,24 @@ class Border:
         corr = self.corrections(bipolar_weights)[:, :, None]
         t = np.ceil((np.asarray(dot_thresholds, dtype=np.float64)[None] + k - corr) / 2)
         return np.clip(t, 0, k + 1).astype(np.int64)
+
+    def lane_group(self, simd: int) -> int | None:
+        """Lanes per group of a fold of `simd` lanes, each group in one window position: simd
+        where it divides the channels, the channels where they divide simd; None otherwise."""
+        if self.channels % simd == 0:
+            return simd
+        if simd % self.channels == 0:
+            return self.channels
+        return None
+
+    def count_unit(self, simd: int) -> int:
+        """What one match counts in a padding-counting accumulator: 1, or 2 for odd lane groups."""
+        return 1 if self.lane_group(simd) % 2 == 0 else 2
+
+    def count_thresholds(self, dot_thresholds: np.ndarray, simd: int) -> np.ndarray:
+        """Thresholds on the dot product (MH, N) -> on a padding-counting accumulator
+        u * (dot + K) / 2 (u = count_unit): dot >= T exactly when acc >= ceil(u * (T + K) / 2),
+        clipped to [0, u * K + 1] (always / never reached)."""
+        u, k = self.count_unit(simd), self.window
+        t = -((-u * (np.asarray(dot_thresholds, dtype=np.int64) + k)) // 2)
+        return np.clip(t, 0, u * k + 1)

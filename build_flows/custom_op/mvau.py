@@ -2,7 +2,9 @@
 
 With `zeroPadBorder` (made by transformation/zero_padding.py) an XNOR unit reads the windows of a
 zero-padded binary convolution: its output is the zero-padded dot product (thresholded, or raw),
-not FINN+'s popcount, and its thresholds are on that dot product (border.py)."""
+not FINN+'s popcount, and its thresholds are on that dot product (border.py). Where the folding
+allows (`counts_padding`) the unit counts the padding in its accumulator and keeps one set of
+thresholds per channel, otherwise its thresholds are per pixel class."""
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,7 @@ from qonnx.core.datatype import DataType
 
 from qonnx.custom_op.general.multithreshold import multithreshold
 
+from hw import PackedBits
 from hw.memfiles import write_thresholds, write_weights
 from models.errors import BcnnError
 
@@ -22,12 +25,24 @@ from .zero_pad_xnor import dot_datatype
 SOURCES = ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_mvau.sv")
 
 
-def write_activation(op, model, directory: Path, acc_bits: int, files: list, border: Border | None = None) -> tuple:
+def write_activation(op, model, directory: Path, acc_bits: int, files: list, border: Border | None = None,
+                     count_simd: int | None = None) -> tuple:
     """A unit's thresholds as its memory file (appended to `files`) -> (thresholds per channel,
     ActVal); (0, 0) for raw accumulators (noActivation). With a zero-padded window's `border`:
     thresholds on the unit's accumulator per pixel class (its XNOR popcount's, or a few-bit
-    unit's sum over a window padded with -1), or for raw outputs the class corrections."""
+    unit's sum over a window padded with -1), or for raw outputs the class corrections; with
+    `count_simd` (an XNOR unit counting the padding, folded by that SIMD) one set of thresholds
+    on its accumulator, and nothing for raw outputs."""
     node = op.onnx_node
+    if border is not None and count_simd:
+        if op.get_nodeattr("noActivation"):
+            return 0, 0
+        thresholds = np.asarray(model.get_initializer(node.input[2]))
+        thresholds = np.broadcast_to(thresholds, (op.get_nodeattr("MH"), thresholds.shape[-1])).astype(np.int64)
+        thresholds = border.count_thresholds(thresholds, count_simd)
+        files.append(write_thresholds(Path(directory) / f"{node.name}_thresholds.hex", thresholds,
+                                      op.get_nodeattr("PE"), acc_bits))
+        return thresholds.shape[1], op.get_nodeattr("ActVal")
     mh = op.get_nodeattr("MH")
     path = Path(directory) / f"{node.name}_thresholds.hex"
     xnor = bool(op.get_nodeattr("binaryXnorMode"))
@@ -73,13 +88,26 @@ def unsupported_reason(inst) -> str | None:
     return None
 
 
-def border_params(border: Border | None) -> dict:
-    """bcnn_mvau's BORDER parameters: the output size and which rows and columns are classes."""
+def border_params(border: Border | None, count_simd: int | None = None) -> dict:
+    """bcnn_mvau's BORDER parameters: the output size and which rows and columns are classes;
+    with `count_simd` (counts_padding's SIMD) the window and its padded taps per class."""
     if border is None:
         return {}
     r, c = border.rows, border.cols
-    return dict(BORDER=True, OUT_H=r.out, OUT_W_PX=c.out, ROW_BEGIN=r.begin_outputs, ROW_END_START=r.end_start,
-                COL_BEGIN=c.begin_outputs, COL_END_START=c.end_start)
+    params = dict(BORDER=True, OUT_H=r.out, OUT_W_PX=c.out, ROW_BEGIN=r.begin_outputs, ROW_END_START=r.end_start,
+                  COL_BEGIN=c.begin_outputs, COL_END_START=c.end_start)
+    if count_simd:
+        params.update(PAD_COUNT=True, KH=r.kernel, KW=c.kernel, CH=border.channels,
+                      ROW_PAD=PackedBits(r.pad_masks(), r.classes * r.kernel),
+                      COL_PAD=PackedBits(c.pad_masks(), c.classes * c.kernel))
+    return params
+
+
+def counts_padding(border: Border | None, simd: int, xnor: bool) -> bool:
+    """Whether an XNOR unit counts the padding in its accumulator (bcnn_mvau's PAD_COUNT) rather
+    than comparing per pixel class: wherever its folds split into window positions (measured in
+    bench/zero_padding: fewer LUTs, the same block RAM and cycles)."""
+    return border is not None and xnor and border.lane_group(simd) is not None
 
 
 def weight_style(op, fpgapart: str) -> str:
@@ -122,10 +150,14 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
             dots = nchw.transpose(0, 2, 3, 1)
         context[node.output[0]] = dots.reshape(context[node.output[0]].shape).astype(np.float32)
 
+    def counts_padding(self) -> bool:
+        return counts_padding(self.border(), self.get_nodeattr("SIMD"), bool(self.get_nodeattr("binaryXnorMode")))
+
     def calc_tmem(self):
-        """A border's thresholds (a raw output's corrections) are per pixel class."""
+        """A border's thresholds (a raw output's corrections) are per pixel class, unless the unit
+        counts the padding."""
         border = self.border()
-        if border is None:
+        if border is None or self.counts_padding():
             return super().calc_tmem()
         return border.classes * self.get_nodeattr("MH") // self.get_nodeattr("PE")
 
@@ -152,7 +184,7 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
         # add their threshold (or correction) words, LUT ROM at 64 bits per LUT
         luts = finn_estimates(self, MVAU_hls).lut_estimation(fpgapart)
         border = self.border()
-        if border is not None:
+        if border is not None and not self.counts_padding():
             words = (border.classes - 1) * self.get_nodeattr("MH") * max(1, self._thresholds_per_channel())
             luts += words * threshold_bits(DataType[self.get_nodeattr("accDataType")]) / 64
         return luts
@@ -192,7 +224,8 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
         border = self.border()
         if self.get_nodeattr("noActivation"):
             acc_bits = out_bits  # raw accumulators leave at the width FINN+ declared
-        n_thres, act_val = write_activation(self, model, directory, acc_bits, files, border)
+        count_simd = simd if self.counts_padding() else None
+        n_thres, act_val = write_activation(self, model, directory, acc_bits, files, border, count_simd)
         # a bipolar output is its threshold's bit (code 1 = +1), as FINN+ streams BIPOLAR
         params = dict(MW=mw, MH=mh, PE=pe, SIMD=simd, IN_BITS=idt.bitwidth(), IN_SIGNED=idt.signed(),
                       # (a zero-padded few-bit unit reads its BINARY window as codes of +-1 values)
@@ -201,7 +234,7 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
                       OUT_BITS=out_bits, ACT_VAL=act_val, WEIGHT_FILE=f"{prefix}_weights.hex",
                       THRESH_FILE=f"{prefix}_thresholds.hex", WEIGHT_STYLE=self.weight_style(fpgapart),
                       THRESH_STYLE=self.threshold_style(), MUL_DSP=self.get_nodeattr("resType") == "dsp",
-                      **border_params(border))
+                      **border_params(border, count_simd))
         return RtlInstance("bcnn_mvau", [hw_source(s) for s in SOURCES], params,
                            in_bits=simd * idt.bitwidth(), out_bits=pe * (out_bits if n_thres else acc_bits),
                            memory_files=files)

@@ -16,7 +16,7 @@ error this makes is known at compile time per output channel and pixel class (cu
 - InferZeroPaddedMVAU (conversion to hardware): ZeroPadXnorMatMul and the MultiThreshold after it
   -> MVAU_bcnn (XNOR mode, or bipolar inputs times few-bit weights) with the window's border
   (`zeroPadBorder`); its python execution is the zero-padded dot product, its RTL the unit's
-  accumulator compared with per-class thresholds."""
+  accumulator counting the padding (or compared with per-class thresholds, custom_op/mvau.py)."""
 from onnx import helper
 from qonnx.core.datatype import DataType
 from qonnx.custom_op.registry import getCustomOp

@@ -37,6 +37,15 @@
 // thresholds are per class (word class * NF + nf). With N_THRES = 0 that word holds the class's
 // correction c instead, and the output is 2 * popcount - MW + c (XNOR) or sum + c: the
 // zero-padded dot product.
+// PAD_COUNT (BORDER, XNOR; every fold's lanes split into groups of G lanes that each lie in one
+// window position: G = SIMD when SIMD divides CH, else G = CH dividing SIMD): the accumulator
+// counts the padding exactly instead, so the thresholds stay one word per neuron fold. A group
+// at a padded position (KH x KW window, its row and column taps padded per pixel class as
+// ROW_PAD and COL_PAD tell) adds G/2 matches, nothing's share of (dot + MW) / 2, in place of its
+// popcount; for odd G everything counts twice (2 * popcount, G). So acc = (dot + MW) / 2
+// (even G) or dot + MW, the thresholds are on that, and a raw output is 2 * acc - MW (acc - MW).
+// A per-class threshold ROM (class-sized, as wide as PE thresholds) costs more LUTs than the
+// group's mux, which sits in the fold register's synchronous set/reset when NG = 1.
 module bcnn_mvau #(
     parameter int MW = 16,
     parameter int MH = 8,
@@ -64,6 +73,14 @@ module bcnn_mvau #(
     parameter int ROW_END_START = 1,
     parameter int COL_BEGIN = 0,
     parameter int COL_END_START = 1,
+    parameter bit PAD_COUNT = 1'b0,
+    parameter int KH = 1,  // PAD_COUNT: the window, KH x KW positions of CH channels
+    parameter int KW = 1,
+    parameter int CH = 1,
+    // PAD_COUNT: bit class * KH + k (class * KW + k) set when kernel row (column) k of a pixel
+    // row (column) of that class lies in the padding
+    parameter logic [(1 + ROW_BEGIN + OUT_H - ROW_END_START)*KH-1:0] ROW_PAD = '0,
+    parameter logic [(1 + COL_BEGIN + OUT_W_PX - COL_END_START)*KW-1:0] COL_PAD = '0,
     localparam int OUT_W = N_THRES > 0 ? OUT_BITS : ACC_BITS
 ) (
     input  wire logic                    clk,
@@ -84,7 +101,11 @@ module bcnn_mvau #(
   localparam int NT = N_THRES > 0 ? N_THRES : 1;
   localparam int ROW_CLASSES = 1 + ROW_BEGIN + OUT_H - ROW_END_START;
   localparam int COL_CLASSES = 1 + COL_BEGIN + OUT_W_PX - COL_END_START;
-  localparam int CLASSES = BORDER ? ROW_CLASSES * COL_CLASSES : 1;
+  localparam bit COUNT = BORDER && PAD_COUNT;
+  localparam int CLASSES = BORDER && !COUNT ? ROW_CLASSES * COL_CLASSES : 1;
+  localparam int G = CH % SIMD == 0 ? SIMD : CH;  // COUNT: lanes per group, groups per fold
+  localparam int NG = SIMD / G;
+  localparam int UNIT = G % 2 == 0 ? 1 : 2;  // what one match counts
   localparam int TDEPTH = CLASSES * NF;
   localparam int TA_W = TDEPTH > 1 ? $clog2(TDEPTH) : 1;
   localparam int WORD = PE * SIMD * W_BITS;
@@ -94,6 +115,8 @@ module bcnn_mvau #(
   initial begin
     if (MW % SIMD != 0 || MH % PE != 0) $fatal(1, "bcnn_mvau: SIMD must divide MW and PE must divide MH");
     if (BORDER && !XNOR && !IN_BIPOLAR) $fatal(1, "bcnn_mvau: BORDER needs XNOR mode or bipolar inputs");
+    if (COUNT && (!XNOR || KH * KW * CH != MW || (CH % SIMD != 0 && SIMD % CH != 0)))
+      $fatal(1, "bcnn_mvau: PAD_COUNT needs XNOR mode, MW = KH * KW * CH and SIMD dividing CH or CH dividing SIMD");
   end
 
   // ---- 1: issue ---------------------------------------------------------------------------
@@ -168,6 +191,66 @@ module bcnn_mvau #(
     end
   end
 
+  // ---- the pixel whose vector is being issued (BORDER) --------------------------------------
+  function automatic int axis_class(input int o, input int first, input int end_start);
+    if (o < first) return 1 + o;
+    if (o >= end_start) return 1 + first + o - end_start;
+    return 0;
+  endfunction
+  /* verilator lint_off UNUSEDSIGNAL */  // (without BORDER; pad1 without PAD_COUNT)
+  int row_class, col_class;  // 0 inside, then one class per border row (column)
+  logic [NG-1:0] pad1;  // stage 2's fold: its lane groups that lie in the padding (PAD_COUNT)
+  /* verilator lint_on UNUSEDSIGNAL */
+  if (BORDER) begin : g_pixel
+    localparam int OY_W = OUT_H > 1 ? $clog2(OUT_H) : 1;
+    localparam int OX_W = OUT_W_PX > 1 ? $clog2(OUT_W_PX) : 1;
+    logic [OY_W-1:0] oy;
+    logic [OX_W-1:0] ox;
+    wire last_fold = issue && last_sf && int'(nf) == NF - 1;  // the pixel's vector is done
+    always_ff @(posedge clk) begin
+      if (!rst_n) begin
+        oy <= '0;
+        ox <= '0;
+      end else if (last_fold) begin
+        if (int'(ox) == OUT_W_PX - 1) begin
+          ox <= '0;
+          oy <= int'(oy) == OUT_H - 1 ? '0 : oy + 1'b1;
+        end else begin
+          ox <= ox + 1'b1;
+        end
+      end
+    end
+    always_comb begin
+      row_class = axis_class(int'(oy), ROW_BEGIN, ROW_END_START);
+      col_class = axis_class(int'(ox), COL_BEGIN, COL_END_START);
+    end
+  end else begin : g_no_pixel
+    assign row_class = 0;
+    assign col_class = 0;
+  end
+
+  if (COUNT) begin : g_pad
+    // lane group g of fold s covers window position (s * SIMD + g * G) / CH, (ky, kx) order
+    logic [KH-1:0] row_pad;
+    logic [KW-1:0] col_pad;
+    logic [NG-1:0] pad0;
+    always_comb begin
+      row_pad = ROW_PAD[row_class*KH+:KH];
+      col_pad = COL_PAD[col_class*KW+:KW];
+      pad0 = '0;
+      for (int s = 0; s < SF; s++) begin
+        if (int'(sf) == s) begin
+          for (int g = 0; g < NG; g++) pad0[g] = row_pad[(s * SIMD + g * G) / CH / KW] || col_pad[(s * SIMD + g * G) / CH % KW];
+        end
+      end
+    end
+    always_ff @(posedge clk) begin
+      if (advance) pad1 <= pad0;
+    end
+  end else begin : g_no_pad
+    assign pad1 = '0;
+  end
+
   // ---- 2: reduce ----------------------------------------------------------------------------
   // Products are taken modulo 2^ACC_BITS, which is exact: every product lies in the accumulator's
   // range. An accumulator narrower than the input (a weight matrix of zeros, whose accumulator is
@@ -188,7 +271,21 @@ module bcnn_mvau #(
   endfunction
 
   logic signed [ACC_BITS-1:0] partial[PE];
-  if (XNOR) begin : g_xnor
+  if (XNOR && COUNT && NG == 1) begin : g_xnor_count_fold
+    // the popcount in units; a padded fold's G/2 matches replace it in partial2 (below)
+    always_comb begin
+      for (int p = 0; p < PE; p++) partial[p] = ACC_BITS'($countones(~(w1[p*SIMD+:SIMD] ^ x1))) << (UNIT - 1);
+    end
+  end else if (XNOR && COUNT) begin : g_xnor_count
+    always_comb begin
+      for (int p = 0; p < PE; p++) begin
+        partial[p] = '0;
+        for (int g = 0; g < NG; g++) begin
+          partial[p] += pad1[g] ? ACC_BITS'(UNIT * G / 2) : ACC_BITS'(UNIT * $countones(~(w1[p*SIMD+g*G+:G] ^ x1[g*G+:G])));
+        end
+      end
+    end
+  end else if (XNOR) begin : g_xnor
     // One popcount per PE over SIMD xnor'ed bits (the form synthesis maps to LUT popcount trees
     // and Verilator to a machine popcount).
     always_comb begin
@@ -205,48 +302,28 @@ module bcnn_mvau #(
     end
   end
 
+  // A padded fold (PAD_COUNT, one lane group per fold) loads its constant by the registers'
+  // synchronous set/reset, which takes priority over their enable as in the FPGA's flip-flops:
+  // a multiplexer in front of them would stretch the popcount's path by two LUT levels.
   logic signed [ACC_BITS-1:0] partial2[PE];
+  wire pad_fold = XNOR && COUNT && NG == 1 && advance && pad1[0];
   always_ff @(posedge clk) begin
-    if (advance) partial2 <= partial;
+    if (pad_fold) begin
+      for (int p = 0; p < PE; p++) partial2[p] <= ACC_BITS'(UNIT * G / 2);
+    end else if (advance) begin
+      partial2 <= partial;
+    end
   end
 
   // Thresholds: word nf holds the PE channels' thresholds, threshold i of pe p at p*NT+i; read
   // in stage 2 (its neuron fold follows the fold down the pipeline) so that they arrive with
   // stage 3's sums.
   logic [TWORD-1:0] thr3;
-  if (N_THRES > 0 || BORDER) begin : g_thresholds
+  if (N_THRES > 0 || (BORDER && !COUNT)) begin : g_thresholds
     // the word of the fold being issued: its pixel's class (BORDER) and its neuron fold
     logic [TA_W-1:0] taddr0, taddr1, taddr2;
-    if (BORDER) begin : g_class
-      localparam int OY_W = OUT_H > 1 ? $clog2(OUT_H) : 1;
-      localparam int OX_W = OUT_W_PX > 1 ? $clog2(OUT_W_PX) : 1;
-      logic [OY_W-1:0] oy;
-      logic [OX_W-1:0] ox;
-      wire last_fold = issue && last_sf && int'(nf) == NF - 1;  // the pixel's vector is done
-      always_ff @(posedge clk) begin
-        if (!rst_n) begin
-          oy <= '0;
-          ox <= '0;
-        end else if (last_fold) begin
-          if (int'(ox) == OUT_W_PX - 1) begin
-            ox <= '0;
-            oy <= int'(oy) == OUT_H - 1 ? '0 : oy + 1'b1;
-          end else begin
-            ox <= ox + 1'b1;
-          end
-        end
-      end
-      function automatic int axis_class(input int o, input int first, input int end_start);
-        if (o < first) return 1 + o;
-        if (o >= end_start) return 1 + first + o - end_start;
-        return 0;
-      endfunction
-      int pixel_class;
-      always_comb begin
-        pixel_class = axis_class(int'(oy), ROW_BEGIN, ROW_END_START) * COL_CLASSES
-                      + axis_class(int'(ox), COL_BEGIN, COL_END_START);
-      end
-      assign taddr0 = TA_W'(pixel_class * NF + int'(nf));
+    if (BORDER && !COUNT) begin : g_class
+      assign taddr0 = TA_W'((row_class * COL_CLASSES + col_class) * NF + int'(nf));
     end else begin : g_no_class
       assign taddr0 = TA_W'(nf);
     end
@@ -297,7 +374,7 @@ module bcnn_mvau #(
       .OUT_BITS(OUT_BITS),
       .ACT_VAL(ACT_VAL),
       .CORRECT(BORDER && N_THRES == 0),
-      .CORRECT_SCALE(XNOR ? 2 : 1),
+      .CORRECT_SCALE(XNOR && COUNT ? 2 / UNIT : XNOR ? 2 : 1),
       .CORRECT_BIAS(XNOR ? -MW : 0)
   ) u_activate (
       .clk(clk),

@@ -1,10 +1,13 @@
 """bcnn_mvau with BORDER: the windows of a zero-padded convolution over a binary image, padded
 with the code 0, give the zero-padded dot product's thresholds (and raw dot products) exactly,
-for symmetric, asymmetric and wide padding, strides and dilation, under random stalls."""
+for symmetric, asymmetric and wide padding, strides and dilation, under random stalls: by per-class
+thresholds, and (PAD_COUNT) by counting the padding in the accumulator, with lane groups of one
+fold (SIMD dividing the channels) or several (the channels dividing SIMD), even and odd."""
 import numpy as np
 import pytest
 
 from build_flows.custom_op.border import Border
+from build_flows.custom_op.mvau import border_params
 from build_flows.sim import verilator as vl
 from hw import source_root
 from hw.memfiles import write_thresholds, write_weights
@@ -19,6 +22,15 @@ CONFIGS = {
     "asymmetric_pad_raw": (4, 5, 4, (3, 3), (1, 2), (1, 1), (0, 1, 2, 0), 4, 4, 12, 0),
     "dilated_pad2": (7, 7, 1, (3, 3), (1, 1), (2, 2), (2, 2, 2, 2), 2, 2, 3, 1),
     "one_channel_one_pixel_row": (1, 4, 1, (3, 3), (1, 1), (1, 1), (1, 1, 1, 1), 1, 1, 1, 1),
+}
+# the same, counting the padding (bcnn_mvau's PAD_COUNT)
+COUNT_CONFIGS = {
+    "count_3x3_pad1": (5, 6, 8, (3, 3), (1, 1), (1, 1), (1, 1, 1, 1), 4, 2, 4, 1),
+    "count_odd_groups_stride2_two_bit_out": (6, 5, 6, (3, 3), (2, 2), (1, 1), (1, 1, 1, 1), 3, 3, 3, 3),
+    "count_groups_asymmetric_pad_raw": (4, 5, 2, (3, 3), (1, 2), (1, 1), (0, 1, 2, 0), 4, 4, 6, 0),
+    "count_odd_groups_dilated_raw": (7, 7, 1, (3, 3), (1, 1), (2, 2), (2, 2, 2, 2), 2, 1, 3, 0),
+    "count_5x5_pad2_whole_window": (6, 6, 2, (5, 5), (1, 1), (1, 1), (2, 2, 2, 2), 2, 1, 50, 1),
+    "count_one_channel_one_pixel_row": (1, 4, 1, (3, 3), (1, 1), (1, 1), (1, 1, 1, 1), 1, 1, 1, 1),
 }
 
 
@@ -35,11 +47,12 @@ def windows(image: np.ndarray, border: Border) -> np.ndarray:
     return out
 
 
-@pytest.mark.parametrize("name", CONFIGS)
+@pytest.mark.parametrize("name", [*CONFIGS, *COUNT_CONFIGS])
 @pytest.mark.parametrize("stalls", [(100, 100), (55, 50)], ids=["full_rate", "random_stalls"])
 def test_border_classes_give_the_zero_padded_layer(name, stalls, tmp_path):
-    h, w, ch, kernel, stride, dilation, pads, mh, pe, simd, n_thres = CONFIGS[name]
-    rng = np.random.default_rng(list(CONFIGS).index(name))
+    count = name in COUNT_CONFIGS
+    h, w, ch, kernel, stride, dilation, pads, mh, pe, simd, n_thres = {**CONFIGS, **COUNT_CONFIGS}[name]
+    rng = np.random.default_rng([*CONFIGS, *COUNT_CONFIGS].index(name))
     border = Border.of((h, w), kernel, stride, dilation, pads, ch)
     frames = 2
     images = rng.integers(0, 2, (frames, h, w, ch))
@@ -50,7 +63,10 @@ def test_border_classes_give_the_zero_padded_layer(name, stalls, tmp_path):
     bipolar = 2 * weights - 1
     if n_thres:
         dot_thresholds = np.sort(rng.integers(dots.min() - 1, dots.max() + 2, (mh, n_thres)), axis=1)
-        words = border.popcount_thresholds(dot_thresholds, bipolar).reshape(-1, n_thres)
+        if count:
+            words = border.count_thresholds(dot_thresholds, simd)
+        else:
+            words = border.popcount_thresholds(dot_thresholds, bipolar).reshape(-1, n_thres)
         expected = (dots[:, :, None] >= dot_thresholds[None]).sum(-1)
         out_bits = max(1, n_thres.bit_length())
     else:
@@ -59,12 +75,11 @@ def test_border_classes_give_the_zero_padded_layer(name, stalls, tmp_path):
         expected, out_bits = dots, acc_bits
     params = dict(MW=border.window, MH=mh, PE=pe, SIMD=simd, IN_BITS=1, IN_SIGNED=0, W_BITS=1, W_BIPOLAR=1, XNOR=1,
                   ACC_BITS=acc_bits, N_THRES=n_thres, OUT_BITS=out_bits, ACT_VAL=0, WEIGHT_STYLE="block",
-                  THRESH_STYLE="distributed", BORDER=1, OUT_H=border.rows.out, OUT_W_PX=border.cols.out,
-                  ROW_BEGIN=border.rows.begin_outputs, ROW_END_START=border.rows.end_start,
-                  COL_BEGIN=border.cols.begin_outputs, COL_END_START=border.cols.end_start)
+                  THRESH_STYLE="distributed", **border_params(border, simd if count else None))
     binary = vl.build(SOURCES, "bcnn_mvau", params)
     write_weights(tmp_path / "weights.hex", weights.T, pe, simd, 1, bipolar=True)
-    write_thresholds(tmp_path / "thresholds.hex", words, pe, acc_bits)
+    if n_thres or not count:  # a raw output counting the padding reads no memory
+        write_thresholds(tmp_path / "thresholds.hex", words, pe, acc_bits)
     nf = mh // pe
     result = vl.run(binary, tmp_path, vl.pack(x.reshape(-1, simd), 1), pe * out_bits, len(x) * nf,
                     valid_percent=stalls[0], ready_percent=stalls[1], seed=3)
