@@ -12,15 +12,16 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
 
 # distance to a boundary, in units of the quantizer's step, relative to the tensor's largest value:
-# float32 accumulation errors are ~1e-7 of the magnitudes summed
+# float32 sums err by ~1e-7 of their terms' magnitude, more over a long window
 BOUNDARY = 1e-5
 HALFWAY_MODES = ("ROUND", "HALF_EVEN", "HALF_UP", "HALF_DOWN")
 ATTEMPTS = 20  # draws per wanted sample before giving up on finding tie-free ones
 
 
 def _levels(model: ModelWrapper, node, ctx: dict) -> tuple[np.ndarray, np.ndarray] | None:
-    """(distance of each input element to the quantizer's nearest boundary, in steps; the
-    input in steps) for an activation quantizer, None for weights and other nodes."""
+    """(distance of each input element to the quantizer's nearest boundary, in steps, inf where
+    it is clipped; the input in steps) for an activation quantizer, None for weights and other
+    nodes."""
     if model.get_initializer(node.input[0]) is not None:
         return None  # weights: quantized once, identically by every later execution
     x = np.asarray(ctx[node.input[0]], dtype=np.float64)
@@ -35,7 +36,13 @@ def _levels(model: ModelWrapper, node, ctx: dict) -> tuple[np.ndarray, np.ndarra
             return np.abs(steps), steps  # qonnx quantizes a signed 1-bit Quant as a sign
         if mode.upper() not in HALFWAY_MODES:
             return None  # floor/ceil boundaries are the integers, where exact inputs sit by design
-        return np.abs(steps - np.floor(steps) - 0.5), steps
+        bits, signed = int(np.asarray(ctx[node.input[3]]).reshape(-1)[0]), bool(attrs["signed"].i)
+        narrow = bool(attrs["narrow"].i) if "narrow" in attrs else False
+        lowest = -(1 << (bits - 1)) + narrow if signed else 0
+        highest = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
+        distance = np.abs(steps - np.floor(steps) - 0.5)
+        # beyond the outermost levels the value is clipped: no boundary there
+        return np.where((steps > lowest) & (steps < highest), distance, np.inf), steps
     return None
 
 

@@ -59,3 +59,10 @@ def test_samples_fill_up_with_ties_when_no_draw_avoids_them():
     # every draw of 6 pixels from {1}: all ties; the count is still met
     pixels, _ = unambiguous_samples(signs_of(1.0), lambda p: p, 1 - 1e-9, count=2, seed=0)
     assert len(pixels) == 2 and all(np.all(p == 0) for p in pixels)
+
+
+def test_a_clipped_value_is_no_boundary():
+    # 15 / 2 = 7.5 is halfway to 8, beyond the top level 7 of 4 signed bits: clipped to 7 either way
+    model = halves()
+    assert on_boundary(model, f32([[2, 4, 15, 0, 2, 2]]))[1] is None
+    assert on_boundary(model, f32([[2, 4, 13, 0, 2, 2]]))[1] == "halve"
