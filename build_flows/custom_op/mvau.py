@@ -34,19 +34,10 @@ def write_activation(op, model, directory: Path, acc_bits: int, files: list, bor
     `count_simd` (an XNOR unit counting the padding, folded by that SIMD) one set of thresholds
     on its accumulator, and nothing for raw outputs."""
     node = op.onnx_node
-    if border is not None and count_simd:
-        if op.get_nodeattr("noActivation"):
-            return 0, 0
-        thresholds = np.asarray(model.get_initializer(node.input[2]))
-        thresholds = np.broadcast_to(thresholds, (op.get_nodeattr("MH"), thresholds.shape[-1])).astype(np.int64)
-        thresholds = border.count_thresholds(thresholds, count_simd)
-        files.append(write_thresholds(Path(directory) / f"{node.name}_thresholds.hex", thresholds,
-                                      op.get_nodeattr("PE"), acc_bits))
-        return thresholds.shape[1], op.get_nodeattr("ActVal")
     mh = op.get_nodeattr("MH")
     path = Path(directory) / f"{node.name}_thresholds.hex"
     xnor = bool(op.get_nodeattr("binaryXnorMode"))
-    if border is not None:
+    if border is not None and not count_simd:
         weights = np.asarray(model.get_initializer(node.input[1]), dtype=np.int64)
         weights = 2 * weights - 1 if xnor else weights  # the values a padded element multiplied
         if op.get_nodeattr("noActivation"):
@@ -57,7 +48,9 @@ def write_activation(op, model, directory: Path, acc_bits: int, files: list, bor
         return 0, 0
     thresholds = np.asarray(model.get_initializer(node.input[2]))
     thresholds = np.broadcast_to(thresholds, (mh, thresholds.shape[-1])).astype(np.int64)
-    if border is not None and xnor:
+    if border is not None and count_simd:
+        thresholds = border.count_thresholds(thresholds, count_simd)
+    elif border is not None and xnor:
         thresholds = border.popcount_thresholds(thresholds, weights).reshape(-1, thresholds.shape[1])
     elif border is not None:
         acc = DataType[op.get_nodeattr("accDataType")]
