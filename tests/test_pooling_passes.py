@@ -15,7 +15,8 @@ from build_flows.custom_op.datatypes import sum_datatype
 from build_flows.transformation.pool_codes import BipolarSumPoolAsTernary, MaxPoolOverCodes
 from build_flows.transformation.pooled_quant import ExactPooledQuant
 from build_flows.transformation.pooling import (LowerAveragePool, LowerGlobalAveragePool, MoveScalarMulPastAveragePool,
-                                                RemoveReshapeRoundTrip, SizeSumPoolOutputs)
+                                                MoveUnitReshapePastMultiThreshold, RemoveReshapeRoundTrip,
+                                                SizeSumPoolOutputs)
 
 RNG = np.random.default_rng(0)
 
@@ -118,6 +119,43 @@ def test_a_reshape_and_its_inverse_cancel(second, shape, removed):
     after = model.transform(RemoveReshapeRoundTrip())
     assert ops(after) == (["Mul", "Mul"] if removed else ops(model))
     np.testing.assert_array_equal(run(after, x), run(model, x))
+
+
+def quantized_kept_mean(reshape_to, second_reader=False):
+    """x (N, C sums) -> Reshape to reshape_to -> MultiThreshold (per channel) -> Flatten -> y: a kept
+    (N, C, 1, 1) mean quantized before the classifier's flatten (a hand-written Bi-Real head)."""
+    mt = helper.make_node("MultiThreshold", ["r", "t"], ["q"], domain="qonnx.custom_op.general", out_dtype="UINT2",
+                          data_layout="NCHW")
+    nodes = [helper.make_node("Reshape", ["x", "shape"], ["r"]), mt, helper.make_node("Flatten", ["q"], ["f"]),
+             helper.make_node("Mul", ["f", "two"], ["y"])]
+    thresholds = np.sort(RNG.integers(-6, 7, size=(3, 3)), axis=1).astype(np.float32)  # its own per channel
+    model = graph(nodes, (1, 3), [reshape_to[0], int(np.prod(reshape_to)) // reshape_to[0]], "INT5",
+                  {"shape": reshape_to, "t": thresholds, "two": [2.0]})
+    if second_reader:
+        model.graph.node.append(helper.make_node("Relu", ["r"], ["also"]))
+        model.graph.output.append(helper.make_tensor_value_info("also", TensorProto.FLOAT, reshape_to))
+    return model
+
+
+def test_a_quantizer_between_a_kept_mean_and_the_flatten_moves_in_front_and_the_round_trip_cancels():
+    model = quantized_kept_mean([1, 3, 1, 1])
+    x = ints("INT5", (1, 3))
+    moved = model.transform(MoveUnitReshapePastMultiThreshold())
+    assert ops(moved) == ["MultiThreshold", "Reshape", "Flatten", "Mul"]
+    assert moved.graph.node[0].input[0] == "x" and moved.get_tensor_shape(moved.graph.node[0].output[0]) == [1, 3]
+    assert moved.get_tensor_datatype(moved.graph.node[0].output[0]) == DataType["UINT2"]
+    np.testing.assert_array_equal(run(moved, x), run(model, x))
+    cancelled = moved.transform(RemoveReshapeRoundTrip())
+    assert ops(cancelled) == ["MultiThreshold", "Mul"]
+    for x in [ints("INT5", (1, 3)) for _ in range(20)]:
+        np.testing.assert_array_equal(run(cancelled, x), run(model, x))
+
+
+@pytest.mark.parametrize("reshape_to, second_reader", [([3, 1, 1, 1], False), ([1, 3, 1, 1], True)])
+def test_a_reshape_that_moves_channels_or_has_another_reader_stays_before_the_quantizer(reshape_to, second_reader):
+    model = quantized_kept_mean(reshape_to, second_reader)
+    after = model.transform(MoveUnitReshapePastMultiThreshold())
+    assert after.get_nodes_by_op_type("MultiThreshold")[0].input[0] == "r" and sorted(ops(after)) == sorted(ops(model))
 
 
 def bipolar_threshold(out_shape, pool_node, second_reader=False):
@@ -252,3 +290,25 @@ def test_a_padded_signed_max_pool_left_alone_is_refused_by_name_where_it_is_mapp
     model.graph.node[1].name = "pool_1"
     with pytest.raises(BcnnError, match=r"m.onnx: max pool 'pool_1' pads .* signed INT3 input"):
         step_convert_to_hw(model, SimpleNamespace(model="m.onnx"))
+
+
+def test_a_reshape_left_between_hardware_layers_is_refused_by_name():
+    """One left inside the accelerator would split it (FINN+'s partitioning asserts deep inside)."""
+    from types import SimpleNamespace
+
+    from build_flows.steps.hardware import refuse_host_ops_between_layers
+    from models.errors import BcnnError
+
+    hw = "finn.custom_op.fpgadataflow"
+    nodes = [helper.make_node("Thresholding", ["x", "t"], ["a"], domain=hw, name="Thresholding_0"),
+             helper.make_node("Reshape", ["a", "shape"], ["r"], name="Reshape_0"),
+             helper.make_node("Thresholding", ["r", "t"], ["y"], domain=hw, name="Thresholding_1")]
+    model = ModelWrapper(qonnx_make_model(helper.make_graph(  # no shape inference: the layers lack their attributes
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])])))
+    with pytest.raises(BcnnError, match=r"m.onnx: node 'Reshape_0' \(Reshape\) sits between hardware layers "
+                                        r"'Thresholding_0' and 'Thresholding_1'"):
+        refuse_host_ops_between_layers(model, SimpleNamespace(model="m.onnx"))
+    model.graph.node.remove(model.graph.node[0])  # before the first hardware layer: the host does it
+    model.graph.node[0].input[0] = "x"
+    refuse_host_ops_between_layers(model, SimpleNamespace(model="m.onnx"))

@@ -2,7 +2,10 @@
 fuzzer): sign activations via SignedBinaryActPerTensorConst, binary padding=1 convolutions, a 4-bit
 quantizer shared by both operands of the identity residual, a strided binary convolution, global
 average pooling, a 4-bit quantizer, a 2-bit classifier with bias. Runs the user-model harness and
-prints its outcome. Known to crash today (create_dataflow_partition, issue #24 note): kept to fix.
+prints its outcome. It crashed in create_dataflow_partition (the quantizer between the kept
+(N, C, 1, 1) mean and the flatten left a Reshape inside the accelerator); since
+MoveUnitReshapePastMultiThreshold it is bit-exact on its 23 streams at 1.0000x analytic, and a
+Reshape left between hardware layers is refused by name (steps/hardware.py).
 
     .venv/bin/python bench/fuzz/handwritten_bireal.py
 """

@@ -90,7 +90,45 @@ def step_convert_to_hw(model: ModelWrapper, cfg) -> ModelWrapper:
             "(e.g. a negative or per-channel scale before a max pool) or an op without a FINN+ layer. "
             f"Unmapped: {', '.join(f'{u.name} ({u.op_type})' for u in unmapped)}"
         )
+    refuse_host_ops_between_layers(model, cfg)
     return model
+
+
+def _is_hw(node) -> bool:
+    return node.domain.startswith((HW_DOMAIN, DOMAIN))
+
+
+def _reaches_hw(model: ModelWrapper, node, upstream: bool) -> str | None:
+    """The name of a hardware layer that feeds `node` (upstream) or that it feeds, if any."""
+    seen, todo = set(), [node]
+    while todo:
+        current = todo.pop()
+        if upstream:
+            nexts = [model.find_producer(t) for t in current.input]
+        else:
+            nexts = [c for t in current.output for c in model.find_consumers(t)]
+        for n in nexts:
+            if n is None or n.name in seen:
+                continue
+            if _is_hw(n):
+                return n.name
+            seen.add(n.name)
+            todo.append(n)
+    return None
+
+
+def refuse_host_ops_between_layers(model: ModelWrapper, cfg) -> None:
+    """A layout op can stay on the host only before the first hardware layer or after the last: one
+    between two would split the accelerator (FINN+'s partitioning fails on it deep inside)."""
+    for node in model.graph.node:
+        if node.op_type not in HOST_OPS:
+            continue
+        before, after = _reaches_hw(model, node, upstream=True), _reaches_hw(model, node, upstream=False)
+        if before and after:
+            raise BcnnError(
+                f"{cfg.model}: node '{node.name}' ({node.op_type}) sits between hardware layers '{before}' and "
+                f"'{after}' and has no hardware layer of its own; a reshape inside the network maps only as a flatten "
+                "of a (N, C, 1, 1) or NHWC map into the classifier: reshape at the model's input or output instead")
 
 
 def is_stream_join(model: ModelWrapper, node) -> bool:

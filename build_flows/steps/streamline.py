@@ -36,6 +36,7 @@ from ..transformation.pooling import (
     LowerGlobalAveragePool,
     MoveScalarMulPastAveragePool,
     MoveScalarMulPastReduceMean,
+    MoveUnitReshapePastMultiThreshold,
     RemoveReshapeRoundTrip,
     SizeSumPoolOutputs,
 )
@@ -92,6 +93,7 @@ def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
         model = model.transform(absorb.AbsorbTransposeIntoMultiThreshold())  # a convolution's unit
         model = model.transform(AbsorbActivationIntoFracMVAU())
     model = streamline_shortcuts(model)
+    model = model.transform(MoveUnitReshapePastMultiThreshold())  # a kept mean quantized, then flattened
     model = model.transform(RemoveReshapeRoundTrip())  # a kept (N, C, 1, 1) mean, flattened
     model = model.transform(absorb.AbsorbScalarMulAddIntoTopK())
     model = model.transform(InferDataLayouts())

@@ -13,7 +13,8 @@ scalar Mul(1/k) that streamlining absorbs into the thresholds (or the classifier
   Pool_bcnn (hw/sumpool/bcnn_sumpool.sv).
 - LowerGlobalAveragePool: GlobalAveragePool, or ReduceMean over H, W -> ReduceSum over H, W
   (DGRL's pixel sum: squeeze_interaction.py makes it GlobalSum_bcnn) -> Mul(1/(H*W)) [-> Reshape
-  to a kept (N, C, 1, 1)]; RemoveReshapeRoundTrip drops that Reshape with the classifier's flatten.
+  to a kept (N, C, 1, 1)]; RemoveReshapeRoundTrip drops that Reshape with the classifier's flatten,
+  after MoveUnitReshapePastMultiThreshold has moved a quantizer between the two in front of both.
 Earlier, pooled_quant.py gives the quantizer right after an average pool thresholds found from
 every window sum (exact at ties), and pool_codes.py makes a +-1 activation a pool reads TERNARY.
 
@@ -172,6 +173,43 @@ class RemoveReshapeRoundTrip(Transformation):
             model.graph.node.remove(second)
             model.graph.node.remove(first)
             return model, True
+        return model, False
+
+
+def _unit_dims_only(before, after) -> bool:
+    """Do two shapes differ only by trailing size-1 dimensions past N, C ((N, C) <-> (N, C, 1, 1))?"""
+    return (before is not None and after is not None and len(before) >= 2 and len(after) >= 2
+            and list(before[:2]) == list(after[:2]) and all(d == 1 for d in [*before[2:], *after[2:]]))
+
+
+class MoveUnitReshapePastMultiThreshold(Transformation):
+    """A kept (N, C, 1, 1) mean quantized before the classifier's flatten (nn.AdaptiveAvgPool2d(1),
+    a QuantIdentity, then torch.flatten) puts the quantizer between the two Reshapes of the round trip.
+    Thresholds compare per channel, so the quantizer reads the (N, C) sums just as well: it moves in
+    front of the Reshape, and RemoveReshapeRoundTrip can then drop both."""
+
+    def apply(self, model):
+        for reshape in model.graph.node:
+            if reshape.op_type != "Reshape":
+                continue
+            readers = model.find_consumers(reshape.output[0])
+            if len(readers) != 1 or readers[0].op_type != "MultiThreshold":
+                continue
+            quant, source = readers[0], reshape.input[0]
+            if not _unit_dims_only(model.get_tensor_shape(source), model.get_tensor_shape(reshape.output[0])):
+                continue
+            if quant.output[0] in [o.name for o in model.graph.output]:
+                continue
+            codes = new_tensor(model, model.get_tensor_shape(source), model.get_tensor_datatype(quant.output[0]))
+            quant.input[0], quant.output[0], reshape.input[0], reshape.output[0] = (
+                source, codes, codes, quant.output[0])
+            for attr in quant.attribute:
+                if attr.name == "data_layout":
+                    attr.s = b"NC" if len(model.get_tensor_shape(source)) == 2 else attr.s
+            # the graph must stay in topological order: the quantizer now comes first
+            model.graph.node.remove(quant)
+            model.graph.node.insert(list(model.graph.node).index(reshape), quant)
+            return model.transform(InferShapes()).transform(InferDataTypes()), True
         return model, False
 
 

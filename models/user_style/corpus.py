@@ -59,12 +59,13 @@ CORPUS = {
     "reactnet_shift": {"input": [1, 8, 8], "layers": [
         PIXELS_8BIT, {"op": "conv", "out": 8, "k": 3, "pad": 0, "bits": 1}, {"op": "bn"}, {"op": "shift"},
         {"op": "act", "kind": "sign"}, *_block(8, pad=0, bits=3, act="relu", act_bits=3), *_head()]},
-    # average pooling: 2x2, 3x3 stride 2, and a global-average-pooling head
+    # average pooling: 2x2, 3x3 stride 2, and a global-average-pooling head whose means a 4-bit
+    # quantizer reads before the flatten (as Bi-Real-style heads are written)
     "average_pooling": {"input": [1, 12, 12], "layers": [
         PIXELS_8BIT, *_block(8, act="relu", act_bits=2, bits=2), {"op": "avgpool", "k": 2},
         {"op": "act", "kind": "relu", "bits": 2}, *_block(8, bits=2, act="relu", act_bits=2),
         {"op": "avgpool", "k": 3, "stride": 2}, {"op": "act", "kind": "relu", "bits": 2},
-        *_block(8, act="sign"), {"op": "gap"}, *_head()]},
+        *_block(8, act="sign"), {"op": "gap"}, {"op": "act", "kind": "identity", "bits": 4}, *_head()]},
     # residual blocks: an identity shortcut, then a strided 1x1 convolution and an average-pool
     # shortcut, each join quantized by one shared 8-bit quantizer as Brevitas' ResNets do
     "residual_shortcuts": {"input": [1, 8, 8], "layers": [

@@ -2,7 +2,8 @@
 seed alone. Depth, channels, kernels, strides, padding, weight and activation bit widths,
 activation kinds, biases, BatchNorm, pooling kinds, depthwise convolutions, residual blocks
 (identity, strided 1x1 convolution or average-pool shortcuts), concatenations, ReActNet shifts,
-input normalisation inside or outside, and the head (flatten or global average pooling) are
+input normalisation inside or outside, and the head (flatten, or global average pooling with or
+without a quantizer before the flatten) are
 drawn; sizes stay small so that one model builds and simulates in seconds."""
 import random
 
@@ -106,9 +107,13 @@ def random_spec(seed: int) -> dict:
             layers += d.conv(groups=d.shape[0])
         else:
             layers += d.concat()
-    if rng.random() < 0.3 and d.shape[1] > 1:
+    gap = rng.random() < 0.3 and d.shape[1] > 1
+    if gap:
         layers.append({"op": "gap"})
     layers += [{"op": "flatten"}, {"op": "linear", "out": 10, "bits": rng.choice(WEIGHT_BITS),
                                    "bias": rng.random() < 0.2}]
+    # drawn last, so that every other layer of a seed's model stays as it was before this draw existed
+    if gap and rng.random() < 0.5:
+        layers.insert(layers.index({"op": "gap"}) + 1, d.act())  # the means quantized before the flatten
     spec["layers"] = layers
     return spec
