@@ -2,7 +2,7 @@
 
 Inputs are random integer pixels in [0, input_scale]; the QONNX model sees pixels / input_scale,
 normalised as the build config says (BuildConfig.model_input). Draws that put a quantizer of the
-float reference on a rounding boundary are skipped (reference_samples.py).
+float reference on a rounding boundary are skipped (models/reference_samples.py).
 Before the label-select head exists, a step's output is the logits: they must match the
 reference within float rounding and give the same top-1 class. After it, the output is the class
 index itself, an integer, which must be equal.
@@ -15,8 +15,8 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
 
 from models.errors import InternalError
+from models.reference_samples import unambiguous_samples
 from .finn_env import generic_view
-from .reference_samples import unambiguous_samples
 
 
 class VerificationError(InternalError):

@@ -23,6 +23,7 @@ MODEL_LAYERS = [
     ("models.user_style",),
     ("models.methods", "models.distill"),
     ("models.train",),
+    ("models.reference_samples",),
     ("models.export",),
 ]
 # Layers of build_flows/ in data-flow order, after hw/.
@@ -35,7 +36,6 @@ FLOW_LAYERS = [
     ("build_flows.transformation",),
     ("build_flows.analysis",),
     ("build_flows.folding",),
-    ("build_flows.reference_samples",),
     ("build_flows.verify",),
     ("build_flows.rtl",),
     ("build_flows.sim",),

@@ -1,10 +1,10 @@
 """Checks against the float QONNX reference skip inputs that put one of its quantizers on a
-rounding boundary (build_flows/reference_samples.py): there float rounding, not the model, picks
+rounding boundary (models/reference_samples.py): there float rounding, not the model, picks
 the output, while the integer design is exact."""
 import numpy as np
 from onnx import helper
 
-from build_flows.reference_samples import on_boundary, unambiguous_samples
+from models.reference_samples import on_boundary, unambiguous_samples
 from tests.transformation.graphs import QONNX, f32, make_model
 
 

@@ -15,7 +15,7 @@ from qonnx.core.onnx_exec import execute_onnx
 from ..config import BuildConfig
 from ..finn_env import generic_view
 from ..sim.streams import dataflow_input
-from ..reference_samples import unambiguous_samples
+from models.reference_samples import unambiguous_samples
 
 SAMPLES = 12
 LABEL_OPS = ("LabelSelect", "LabelSelect_hls", "LabelSelect_bcnn")
