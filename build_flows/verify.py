@@ -2,7 +2,8 @@
 
 Inputs are random integer pixels in [0, input_scale]; the QONNX model sees pixels / input_scale,
 normalised as the build config says (BuildConfig.model_input). Draws that put a quantizer of the
-float reference on a rounding boundary are skipped (models/reference_samples.py).
+float reference on a rounding boundary are skipped (models/reference_samples.py); where too few
+tie-free draws exist, the rest are left out and counted (samples_on_boundary), not compared.
 Before the label-select head exists, a step's output is the logits: they must match the
 reference within float rounding and give the same top-1 class. After it, the output is the class
 index itself, an integer, which must be equal.
@@ -15,7 +16,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
 
 from models.errors import InternalError
-from models.reference_samples import unambiguous_samples
+from models.reference_samples import drawn_samples
 from .finn_env import generic_view
 
 
@@ -46,10 +47,13 @@ def executable(model: ModelWrapper, scratch: Path) -> ModelWrapper:
 class Verifier:
     def __init__(self, reference: ModelWrapper, cfg):
         self.model_input = cfg.model_input
-        self.pixels, outputs = unambiguous_samples(reference, cfg.model_input, cfg.input_scale,
-                                                   cfg.verify_samples, cfg.seed)
-        self.logits = [out.reshape(-1) for out in outputs]
+        drawn = drawn_samples(reference, cfg.model_input, cfg.input_scale, cfg.verify_samples, cfg.seed)
+        # a draw left on a rounding boundary (none tie-free was found) cannot be compared: the
+        # reference's float rounding, not the step, picks its level there
+        self.pixels = [p for p, _, tie in drawn if tie is None]
+        self.logits = [out.reshape(-1) for _, out, tie in drawn if tie is None]
         self.labels = [int(np.argmax(l)) for l in self.logits]
+        self.on_boundary = len(drawn) - len(self.pixels)
 
     def check(self, model: ModelWrapper, step: str, scratch: Path) -> dict:
         """Execute `model` on the stored samples; raise on the first disagreement, else return
@@ -79,6 +83,7 @@ class Verifier:
                 if not np.allclose(out, logits, rtol=1e-4, atol=1e-4 * np.abs(logits).max()):
                     raise VerificationError(f"after step '{step}': sample {i} logits differ from the QONNX model "
                                     f"(max abs diff {diff:.3g})")
-        return {"step": step, "samples": len(self.pixels), "output": "label" if outputs_label else "logits",
+        return {"step": step, "samples": len(self.pixels), "samples_on_boundary": self.on_boundary,
+                "output": "label" if outputs_label else "logits",
                 "labels_agree": agree, "max_abs_logit_diff": None if outputs_label else worst,
                 "samples_with_tied_top1": ties}

@@ -1,7 +1,9 @@
 """Brevitas -> QONNX export, verified against torch before the file is written.
 
 The check runs both on the same inputs: integer pixels p in [0, 255] seen as p / 255 (the grid
-the accelerator will get). Logits must agree to float rounding and the top-1 class exactly.
+the accelerator will get), drawn where no quantizer of the QONNX model sits on a rounding boundary
+(reference_samples.py: there float rounding in torch or onnxruntime, not the model, picks the
+level). Logits must agree to float rounding and the top-1 class exactly.
 For our models (which end in a ScalarNorm) a second export without that final scalar affine
 must give bit-identical class scores: everything before it is integers on power-of-two grids.
 """
@@ -20,11 +22,15 @@ from qonnx.core.onnx_exec import execute_onnx
 from qonnx.transformation.infer_shapes import InferShapes
 from qonnx.util.cleanup import cleanup_model
 
-from .errors import BcnnError
 from .blocks.layers import ScalarNorm
+from .errors import BcnnError
+from .reference_samples import drawn_samples
 
 
-def sample_inputs(in_shape, count: int, seed: int = 0, levels: int = 255) -> torch.Tensor:
+PIXEL_LEVELS = 255  # 8-bit pixels, seen as p / 255
+
+
+def sample_inputs(in_shape, count: int, seed: int = 0, levels: int = PIXEL_LEVELS) -> torch.Tensor:
     rng = np.random.default_rng(seed)
     pixels = rng.integers(0, levels + 1, size=(count, *in_shape))
     return torch.from_numpy(pixels.astype(np.float32) / np.float32(levels))
@@ -40,25 +46,29 @@ def execute_qonnx(qmodel: ModelWrapper, x: torch.Tensor) -> np.ndarray:
 def export_model(model: torch.nn.Module, out: Path, in_shape=None, samples: int = 8, seed: int = 0) -> dict:
     """Export `model` (any Brevitas module taking (1, C, H, W)) to QONNX at `out`.
 
-    Returns {"samples", "max_abs_diff", "top1_agree", "scores_bit_exact"} (the last None for a
-    model without a final ScalarNorm). Raises BcnnError, leaving no file at `out`, when the
-    export fails or QONNX execution disagrees with torch.
+    Returns {"samples", "checked", "max_abs_diff", "top1_agree", "scores_bit_exact"} ("checked":
+    the samples compared with torch, those with no quantizer of the QONNX model on a rounding
+    boundary; "scores_bit_exact" None for a model without a final ScalarNorm). Raises BcnnError,
+    leaving no file at `out`, when the export fails or QONNX execution disagrees with torch.
     """
     out = Path(out)
     in_shape = tuple(in_shape or getattr(model, "in_shape"))
     model = model.eval()
-    x = sample_inputs(in_shape, samples, seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     # The exporter may write external data beside its file (<name>.data): a private directory
     # beside `out` holds every such file and goes away as a whole.
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as scratch:
         tmp = Path(scratch) / out.name
-        qmodel = _export(model, x[:1], tmp, out)
+        qmodel = _export(model, sample_inputs(in_shape, 1, seed), tmp, out)
+        drawn = drawn_samples(qmodel, lambda p: p / np.float32(PIXEL_LEVELS), PIXEL_LEVELS, samples, seed)
+        x = torch.from_numpy(np.concatenate([p for p, _, _ in drawn]) / np.float32(PIXEL_LEVELS))
         with torch.no_grad():
             expected = model(x).numpy().reshape(samples, -1)
         worst = 0.0
-        for i, got in enumerate(execute_qonnx(qmodel, x)):
-            want = expected[i]
+        for i, (_, reference, tie) in enumerate(drawn):
+            if tie:  # no tie-free draw was left: float rounding, not the export, decides this one
+                continue
+            got, want = np.asarray(reference).reshape(-1), expected[i]
             worst = max(worst, float(np.abs(got - want).max()))
             close = np.allclose(got, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
             # a tied top score (integer logits of a binary net often tie) may fall either way in float
@@ -71,7 +81,9 @@ def export_model(model: torch.nn.Module, out: Path, in_shape=None, samples: int 
         exact = _check_integer_scores(model, x, tmp, out)
         qmodel.save(str(tmp))
         os.replace(tmp, out)
-    return {"samples": samples, "max_abs_diff": worst, "top1_agree": True, "scores_bit_exact": exact}
+    checked = sum(tie is None for _, _, tie in drawn)
+    return {"samples": samples, "checked": checked, "max_abs_diff": worst, "top1_agree": True,
+            "scores_bit_exact": exact}
 
 
 def _export(model, example, tmp: Path, out: Path) -> ModelWrapper:

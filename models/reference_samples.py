@@ -60,11 +60,11 @@ def on_boundary(model: ModelWrapper, x: np.ndarray) -> tuple[np.ndarray, str | N
     return out, None
 
 
-def unambiguous_samples(reference: ModelWrapper, model_input, input_scale: float, count: int,
-                        seed: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """(count random pixel arrays of the reference's input shape, the reference's outputs on
-    them), skipping draws on which a quantizer sits on a boundary (after count * ATTEMPTS draws,
-    the first skipped ones fill up)."""
+def drawn_samples(reference: ModelWrapper, model_input, input_scale: float, count: int,
+                  seed: int) -> list[tuple[np.ndarray, np.ndarray, str | None]]:
+    """count (random pixel array of the reference's input shape, the reference's output on it, the
+    quantizer on a boundary or None), tie-free draws first: draws with a quantizer on a boundary
+    are skipped, and after count * ATTEMPTS draws the first skipped ones fill up."""
     rng = np.random.default_rng(seed)
     shape = reference.get_tensor_shape(reference.graph.input[0].name)
     kept, ties = [], []
@@ -73,6 +73,5 @@ def unambiguous_samples(reference: ModelWrapper, model_input, input_scale: float
             break
         p = rng.integers(0, int(input_scale) + 1, size=shape).astype(np.float32)
         out, tie = on_boundary(reference, model_input(p))
-        (ties if tie else kept).append((p, out))
-    kept += ties[:count - len(kept)]
-    return [p for p, _ in kept], [out for _, out in kept]
+        (ties if tie else kept).append((p, out, tie))
+    return kept + ties[:count - len(kept)]

@@ -1,10 +1,14 @@
 """Checks against the float QONNX reference skip inputs that put one of its quantizers on a
 rounding boundary (models/reference_samples.py): there float rounding, not the model, picks
 the output, while the integer design is exact."""
+from types import SimpleNamespace
+
 import numpy as np
+import pytest
 from onnx import helper
 
-from models.reference_samples import on_boundary, unambiguous_samples
+from build_flows.verify import VerificationError, Verifier
+from models.reference_samples import drawn_samples, on_boundary
 from tests.transformation.graphs import QONNX, f32, make_model
 
 
@@ -48,17 +52,17 @@ def test_weights_on_a_boundary_do_not_count():
 
 def test_samples_avoid_boundaries_and_keep_the_outputs():
     model = signs_of(1.0)
-    pixels, outputs = unambiguous_samples(model, lambda p: p, 2, count=5, seed=3)
-    assert len(pixels) == len(outputs) == 5
-    for p, out in zip(pixels, outputs):
-        assert np.all(p != 1)  # pixel 1 - offset 1 = 0: a tie
+    drawn = drawn_samples(model, lambda p: p, 2, count=5, seed=3)
+    assert len(drawn) == 5
+    for p, out, tie in drawn:
+        assert np.all(p != 1) and tie is None  # pixel 1 - offset 1 = 0: a tie
         np.testing.assert_array_equal(out, np.where(p >= 1, 1.0, -1.0))
 
 
 def test_samples_fill_up_with_ties_when_no_draw_avoids_them():
-    # every draw of 6 pixels from {1}: all ties; the count is still met
-    pixels, _ = unambiguous_samples(signs_of(1.0), lambda p: p, 1 - 1e-9, count=2, seed=0)
-    assert len(pixels) == 2 and all(np.all(p == 0) for p in pixels)
+    # every draw of 6 pixels from {0}, seen as 0 + 1: the sign of 1 - offset 1 = 0, all ties; the count is still met
+    drawn = drawn_samples(signs_of(1.0), lambda p: p + 1, 1 - 1e-9, count=2, seed=0)
+    assert len(drawn) == 2 and all(np.all(p == 0) and tie is not None for p, _, tie in drawn)
 
 
 def test_a_clipped_value_is_no_boundary():
@@ -66,3 +70,20 @@ def test_a_clipped_value_is_no_boundary():
     model = halves()
     assert on_boundary(model, f32([[2, 4, 15, 0, 2, 2]]))[1] is None
     assert on_boundary(model, f32([[2, 4, 13, 0, 2, 2]]))[1] == "halve"
+
+
+def test_the_verifier_compares_tie_free_draws_and_catches_a_step_off_the_boundary(tmp_path):
+    cfg = SimpleNamespace(model_input=lambda p: p, input_scale=2, verify_samples=3, seed=0)
+    verifier = Verifier(signs_of(1.0), cfg)
+    assert len(verifier.pixels) == 3 and verifier.on_boundary == 0
+    # sign(0) taken as -1: differs on the boundary only, where no compared draw is
+    assert verifier.check(signs_of(1.0 + 1e-3), "tie_side", tmp_path)["samples"] == 3
+    with pytest.raises(VerificationError, match="after step 'shifted'"):
+        verifier.check(signs_of(-0.5), "shifted", tmp_path)  # sign(0 + 0.5): differs at pixel 0
+
+
+def test_the_verifier_counts_draws_left_on_a_boundary_instead_of_comparing_them(tmp_path):
+    cfg = SimpleNamespace(model_input=lambda p: p + 1, input_scale=0, verify_samples=3, seed=0)
+    verifier = Verifier(signs_of(1.0), cfg)  # every draw is all ties
+    entry = verifier.check(signs_of(1.0 + 1e-3), "tie_side", tmp_path)
+    assert entry["samples"] == 0 and entry["samples_on_boundary"] == 3

@@ -1,6 +1,9 @@
 """Models bcnn did not write (models/user_style): every corpus pattern builds and simulates
 bit-exact on every stream under random backpressure at <= 1.05x the analytic cycles, the 32x32
 ResNet after brief training; a few fuzzer seeds end exact or in a one-line refusal, never a crash."""
+import json
+from pathlib import Path
+
 import pytest
 
 from build_flows.explore.user_models import CYCLES_TOLERANCE, check_model
@@ -51,6 +54,8 @@ def fake_flow(monkeypatch, build_error=None, bit_exact=True, cycles=100.0, resid
     def run_build(cfg, show_progress=True):
         if build_error:
             raise build_error
+        (Path(cfg.out) / "report").mkdir(parents=True)
+        (Path(cfg.out) / "report" / "verification.json").write_text(json.dumps([{"step": "tidy", "samples": 7}]))
         return cfg.out
 
     def simulate(build, **kwargs):
@@ -79,3 +84,5 @@ def test_the_harness_counts_what_it_sees(case, expected, tmp_path, monkeypatch):
     fake_flow(monkeypatch, **case)
     outcome = check_model(CORPUS["bnn_pynq_style"], tmp_path)
     assert outcome.outcome == expected[0] and expected[1] in outcome.message, outcome.as_dict()
+    if expected[0] == "exact":  # the inputs compared with the float reference, from the build's report
+        assert outcome.reference_samples == 7

@@ -15,7 +15,7 @@ from qonnx.core.onnx_exec import execute_onnx
 from ..config import BuildConfig
 from ..finn_env import generic_view
 from ..sim.streams import dataflow_input
-from models.reference_samples import unambiguous_samples
+from models.reference_samples import drawn_samples
 
 SAMPLES = 12
 LABEL_OPS = ("LabelSelect", "LabelSelect_hls", "LabelSelect_bcnn")
@@ -39,10 +39,14 @@ def label_scores(build, pixels: np.ndarray) -> np.ndarray | None:
 def score_residual(build, seed: int = 0) -> float | None:
     """Largest |logits - (s * scores + b)| relative to the logits' spread, over SAMPLES random
     inputs on which the float reference has no quantizer on a rounding boundary; None when the
-    design has no label select."""
+    design has no label select or no such input was drawn."""
     cfg = BuildConfig(**yaml.safe_load((build / "build.yaml").read_text()))
     reference = ModelWrapper(cfg.model)
-    pixels, outputs = unambiguous_samples(reference, cfg.model_input, cfg.input_scale, SAMPLES, seed)
+    drawn = [(p, out) for p, out, tie in drawn_samples(reference, cfg.model_input, cfg.input_scale, SAMPLES, seed)
+             if tie is None]  # on a boundary, float rounding in the reference picks the level
+    if not drawn:
+        return None
+    pixels, outputs = zip(*drawn)
     scores = label_scores(build, np.concatenate(pixels))
     if scores is None:
         return None

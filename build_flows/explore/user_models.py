@@ -37,6 +37,9 @@ class Outcome:
     message: str = ""
     cycles_ratio: float | None = None
     streams: int | None = None
+    # of the VERIFY_SAMPLES inputs, those every step was compared on with the float QONNX model:
+    # the others put a quantizer of it on a rounding boundary (models/reference_samples.py)
+    reference_samples: int | None = None
     seconds: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -76,6 +79,7 @@ def check_model(spec: dict, workdir: Path, seed: int = 0, frames: int = 3, board
         cfg = BuildConfig(model=str(workdir / "model.onnx"), out=str(workdir / "build"), board=board, seed=seed,
                           verify_samples=VERIFY_SAMPLES, **build_options(spec))
         built = run_build(cfg, show_progress=False)
+        compared = json.loads((Path(built) / "report" / "verification.json").read_text())[0]["samples"]
         seconds["build"] = round(time.perf_counter() - start, 1)
         stage, start = "sim", time.perf_counter()
         full_rate = simulate(built, frames=frames, seed=seed, probe="last")
@@ -91,7 +95,8 @@ def check_model(spec: dict, workdir: Path, seed: int = 0, frames: int = 3, board
         if not keep:
             shutil.rmtree(workdir / "build", ignore_errors=True)
     ratio = full_rate["cycles_per_frame"] / full_rate["analytic_cycles_per_frame"]
-    outcome = Outcome("exact", "done", cycles_ratio=round(ratio, 4), streams=len(stalled["streams"]), seconds=seconds)
+    outcome = Outcome("exact", "done", cycles_ratio=round(ratio, 4), streams=len(stalled["streams"]),
+                      reference_samples=compared, seconds=seconds)
     if not (full_rate["bit_exact"] and stalled["bit_exact"]):
         report = stalled if not stalled["bit_exact"] else full_rate
         where = report["first_mismatch"]["where"] if report["first_mismatch"] else "lost or extra beats"
