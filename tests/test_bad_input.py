@@ -5,13 +5,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import brevitas.nn as qnn
 import onnx
 import pytest
+import torch
+from brevitas.quant import SignedBinaryActPerTensorConst, SignedBinaryWeightPerTensorConst
 from click.testing import CliRunner
 from onnx import helper
 
 from build_flows.cli import main
 from models.export import export_model
+from models.random_init import randomize_norms
 from tests.float_model import FloatHead
 
 
@@ -153,3 +157,34 @@ def test_synth_of_a_build_without_rtl_says_what_is_missing(tmp_path):
     assert result.exit_code == 2 and "no stitched RTL (rtl/stitch.json)" in result.stderr
     result = run_cli("synth", tmp_path, "--jobs", 0)
     assert result.exit_code == 2 and "--jobs must be at least 1" in result.stderr
+
+
+class FloatResidual(torch.nn.Module):
+    """A residual add of two BatchNorm outputs, neither quantized (a Bi-Real block written without
+    Brevitas' shared quantizer): each operand carries its own per-channel float scale."""
+
+    def __init__(self):
+        super().__init__()
+        self.inp = qnn.QuantIdentity(bit_width=8, return_quant_tensor=True)
+        self.stem = qnn.QuantConv2d(1, 4, 3, padding=1, bias=False, weight_bit_width=4)
+        self.bn0, self.bn1 = torch.nn.BatchNorm2d(4), torch.nn.BatchNorm2d(4)
+        self.sign0, self.sign1 = (qnn.QuantIdentity(act_quant=SignedBinaryActPerTensorConst, return_quant_tensor=True)
+                                  for _ in range(2))
+        self.conv = qnn.QuantConv2d(4, 4, 3, padding=1, bias=False, weight_quant=SignedBinaryWeightPerTensorConst)
+        self.fc = qnn.QuantLinear(4 * 6 * 6, 10, bias=False, weight_quant=SignedBinaryWeightPerTensorConst)
+        self.in_shape = (1, 6, 6)
+
+    def forward(self, x):
+        x = self.bn0(self.stem(self.inp(x)))
+        x = x + self.bn1(self.conv(self.sign0(x)))
+        return self.fc(torch.flatten(self.sign1(x), 1))
+
+
+def test_a_residual_add_of_unquantized_floats_is_refused_naming_the_scale_and_the_fix(tmp_path):
+    torch.manual_seed(0)
+    model = FloatResidual()
+    randomize_norms(model, model.in_shape)
+    export_model(model, tmp_path / "m.onnx")
+    out = tmp_path / "b"
+    assert_clean_failure(run_cli("build", tmp_path / "m.onnx", "--out", out), out, "(Mul) scales an operand of the "
+                         "residual add", "quantize both operands with one shared quantizer")

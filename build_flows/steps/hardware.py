@@ -84,6 +84,15 @@ def step_convert_to_hw(model: ModelWrapper, cfg) -> ModelWrapper:
                 if not n.domain.startswith((HW_DOMAIN, DOMAIN)) and n.op_type not in HOST_OPS]
     if unmapped:
         n = unmapped[0]
+        # a residual's join, mapped already or not
+        join = next((c for c in model.find_consumers(n.output[0])
+                     if c.op_type.startswith("ElementwiseAdd") or is_stream_join(model, c)), None)
+        if n.op_type == "Mul" and join is not None:
+            raise BcnnError(
+                f"{cfg.model}: node '{n.name}' (Mul) scales an operand of the residual add '{join.name}' by a float "
+                "(a BatchNorm's, per channel) that the other operand does not share, so the add cannot run on "
+                "integers; quantize both operands with one shared quantizer (a QuantIdentity applied to each, as "
+                "Brevitas' ResNets do). Unmapped: " + ", ".join(f"{u.name} ({u.op_type})" for u in unmapped))
         raise BcnnError(
             f"{cfg.model}: node '{n.name}' ({n.op_type}) was not mapped to a hardware layer after "
             "streamlining; typical causes are a float scale that cannot be absorbed into thresholds "
