@@ -60,8 +60,21 @@ def built(tmp_path_factory, exported):
     return get
 
 
+# Test files that take longest (whole-model builds and simulations), longest first. The Makefile
+# runs `--dist loadfile --no-loadscope-reorder`: xdist then hands out files in collection order, so
+# with these first the 2 workers of a CI machine end together instead of one waiting on a long
+# file handed out last (xdist's default order is by test count). Order from measured per-file
+# times (README, "Tests").
+SLOWEST_FILES = ("test_user_models.py", "test_residual.py", "test_build.py", "test_methods.py", "test_cli.py",
+                 "test_fracbnn_hardware.py", "test_notebooks.py", "test_sofar_hardware.py", "test_dgrl_hardware.py",
+                 "test_sim.py", "test_bad_input.py", "test_sweep.py")
+
+
 def pytest_collection_modifyitems(config, items):
-    """`vendor` tests skip, naming what is missing, when no Xilinx tools are installed."""
+    """The slowest files first (SLOWEST_FILES); `vendor` tests skip, naming what is missing, when no
+    Xilinx tools are installed."""
+    rank = {name: i for i, name in enumerate(SLOWEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
     from build_flows.finn_env import vendor_tools
 
     missing = [name for name, found in vendor_tools().items() if not found]
