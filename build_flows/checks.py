@@ -75,7 +75,6 @@ def check_supported(model: ModelWrapper, path) -> None:
     for index, node in enumerate(model.graph.node):
         if not node.name:
             node.name = f"{node.op_type}_#{index}"
-    _check_binary_padding(model, path)
     _check_pooling(model, path)
     _check_concat_types(model, path)
     for node in model.graph.node:
@@ -107,27 +106,6 @@ def check_supported(model: ModelWrapper, path) -> None:
                     f"{path}: layer '{node.name}' ({node.op_type}) takes a float (unquantized) input; "
                     "put a quantizer before it (e.g. Brevitas QuantIdentity with bit_width 1 or 2)"
                 )
-
-
-def _check_binary_padding(model: ModelWrapper, path) -> None:
-    """A zero-padded convolution over a bipolar (+-1) input becomes an XNOR unit with per-pixel-class
-    thresholds (transformation/zero_padding.py); a grouped (depthwise) one has no such unit: refuse
-    it here, by name, rather than let a later step fail on it."""
-    for node in model.graph.node:
-        attrs = {a.name: a for a in node.attribute}
-        pads = list(attrs["pads"].ints) if "pads" in attrs else []
-        grouped = "group" in attrs and attrs["group"].i > 1
-        if node.op_type != "Conv" or not any(pads) or not grouped:
-            continue
-        producer = model.find_producer(node.input[0])
-        while producer is not None and producer.op_type in PASS_THROUGH_OPS:
-            producer = model.find_producer(producer.input[0])
-        if producer is not None and producer.op_type == "BipolarQuant":
-            raise BcnnError(
-                f"{path}: depthwise convolution '{node.name}' zero-pads a binary (+-1) input (pads {pads}); bcnn "
-                "maps zero padding of 1-bit streams for ordinary convolutions only. Use padding=0 for this layer, "
-                "pad with -1 or +1 before it, or give its input 2 or more bits"
-            )
 
 
 def _check_pooling(model: ModelWrapper, path) -> None:

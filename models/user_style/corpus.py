@@ -50,11 +50,14 @@ CORPUS = {
         {"op": "normalize", "mean": [0.5, 0.4, 0.3], "std": [0.25, 0.3, 0.2]}, SIGNED_8BIT,
         *_block(4, bits=8, act="identity", act_bits=8), {"op": "maxpool", "k": 3, "stride": 2, "pad": 1},
         *_head(bits=8)]},
-    # depthwise 3x3 (2-bit) between pointwise convolutions
+    # depthwise 3x3 between pointwise convolutions: 2-bit, then binary (+-1 input, 1-bit weights)
+    # with zero padding
     "depthwise_separable": {"input": [3, 8, 8], "layers": [
         PIXELS_8BIT, *_block(8, bits=2, act="relu", act_bits=2),
         {"op": "conv", "out": 8, "k": 3, "pad": 1, "bits": 2, "groups": 8}, {"op": "bn"},
-        {"op": "act", "kind": "relu", "bits": 2}, *_block(8, k=1, pad=0, bits=2, act="relu", act_bits=2), *_head()]},
+        {"op": "act", "kind": "relu", "bits": 2}, *_block(8, k=1, pad=0, bits=2, act="sign"),
+        {"op": "conv", "out": 8, "k": 3, "pad": 1, "bits": 1, "groups": 8}, {"op": "bn"},
+        {"op": "act", "kind": "sign"}, *_head()]},
     # ReActNet's learnable per-channel shift before the sign; 3-bit unsigned QuantReLU, 3-bit weights
     "reactnet_shift": {"input": [1, 8, 8], "layers": [
         PIXELS_8BIT, {"op": "conv", "out": 8, "k": 3, "pad": 0, "bits": 1}, {"op": "bn"}, {"op": "shift"},
