@@ -80,8 +80,7 @@ def step_convert_to_hw(model: ModelWrapper, cfg) -> ModelWrapper:
         InferDataTypes(),
     ):
         model = model.transform(t)
-    unmapped = [n for n in model.graph.node
-                if not n.domain.startswith((HW_DOMAIN, DOMAIN)) and n.op_type not in HOST_OPS]
+    unmapped = [n for n in model.graph.node if not _is_hw(n) and n.op_type not in HOST_OPS]
     if unmapped:
         n = unmapped[0]
         # a residual's join, mapped already or not
