@@ -51,24 +51,51 @@ def load_qonnx(path) -> ModelWrapper:
         model = cleanup_model(ModelWrapper(proto))
     except Exception as exc:
         raise BcnnError(f"{path}: QONNX could not tidy the graph ({exc})") from exc
-    _check_window_shapes(model, path)
+    refuse_window_over_one_pixel(model, path)
     return model
 
 
-def _check_window_shapes(model: ModelWrapper, path) -> None:
-    """qonnx lowers a convolution over a map one pixel high (wide) only with a kernel one pixel
-    high (wide) and no padding along that axis: refuse the rest by name."""
+def single_tap(size: int, kernel: int, pad_begin: int, pad_end: int, stride: int) -> int | None:
+    """Along an axis where the map is `size` 1 pixel: the one kernel index that meets the map when
+    the window has one output along it (transformation/narrow_maps.py crops the kernel to it);
+    None when the axis needs no cropping (a 1-pixel kernel, no padding) or cannot be cropped."""
+    if size != 1 or (kernel == 1 and not pad_begin and not pad_end):
+        return None
+    outputs = (size + pad_begin + pad_end - kernel) // stride + 1
+    return pad_begin if outputs == 1 and 0 <= pad_begin < kernel else None
+
+
+def window_over_one_pixel(model: ModelWrapper, node, croppable: bool = True) -> int | None:
+    """The axis (0: high, 1: wide) along which the convolution's window spans a map one pixel
+    high (wide) and cannot be cropped to one tap (or can, when not `croppable`); None if none."""
+    shape = model.get_tensor_shape(node.input[0])
+    if shape is None or len(shape) != 4:
+        return None
+    attrs = {a.name: list(a.ints) for a in node.attribute if a.ints}
+    kernel, pads = attrs.get("kernel_shape", [1, 1]), attrs.get("pads", [0, 0, 0, 0])
+    strides, dilations = attrs.get("strides", [1, 1]), attrs.get("dilations", [1, 1])
+    for axis in (0, 1):
+        if shape[2 + axis] == 1 and (kernel[axis] > 1 or pads[axis] or pads[axis + 2]):
+            tap = single_tap(1, kernel[axis], pads[axis], pads[axis + 2], strides[axis])
+            if not croppable or tap is None or dilations[axis] != 1:
+                return axis
+    return None
+
+
+def refuse_window_over_one_pixel(model: ModelWrapper, path, croppable: bool = True) -> None:
     for node in model.get_nodes_by_op_type("Conv"):
+        axis = window_over_one_pixel(model, node, croppable)
+        if axis is None:
+            continue
         shape = model.get_tensor_shape(node.input[0])
         attrs = {a.name: list(a.ints) for a in node.attribute if a.ints}
         kernel, pads = attrs.get("kernel_shape", [1, 1]), attrs.get("pads", [0, 0, 0, 0])
-        for axis, name in ((0, "high"), (1, "wide")):
-            if shape is not None and len(shape) == 4 and shape[2 + axis] == 1 and (
-                    kernel[axis] > 1 or pads[axis] or pads[axis + 2]):
-                raise BcnnError(
-                    f"{path}: convolution '{node.name}' has a {kernel[0]}x{kernel[1]} kernel (pads {pads}) over a map "
-                    f"one pixel {name} (input {shape}); FINN+ lowers such a convolution only with a kernel one pixel "
-                    f"{name} and no padding along it: use a {'1xK' if axis == 0 else 'Kx1'} kernel or a larger map")
+        name = ("high", "wide")[axis]
+        raise BcnnError(
+            f"{path}: convolution '{node.name}' has a {kernel[0]}x{kernel[1]} kernel (pads {pads}) over a map "
+            f"one pixel {name} (input {shape}) with more than one output (or dilation) along it; bcnn maps such a "
+            f"window when it has one output there (only one kernel {'row' if axis == 0 else 'column'} meets the map): "
+            f"use padding (kernel - 1) / 2, a {'1xK' if axis == 0 else 'Kx1'} kernel or a larger map")
 
 
 def check_supported(model: ModelWrapper, path) -> None:

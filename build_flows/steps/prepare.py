@@ -12,8 +12,10 @@ from qonnx.util.cleanup import cleanup_model
 
 from models.errors import BcnnError
 
+from ..checks import refuse_window_over_one_pixel
 from ..transformation.fracbnn import InferThermometer, check_no_fracbnn_leftovers
 from ..transformation.fracbnn_units import InferFractionalUnits
+from ..transformation.narrow_maps import CropWindowsToMap
 from ..transformation.repeat_channels import RemoveNoOpExpand
 from ..transformation.squeeze_interaction import ExplicitPixelBroadcast
 
@@ -30,8 +32,11 @@ def tidy(model: ModelWrapper) -> ModelWrapper:
 
 def step_tidy(model: ModelWrapper, cfg) -> ModelWrapper:
     """Constant folding, shape/datatype inference and readable names; a broadcasting Add (DGRL's
-    SI output) gets its broadcast as explicit layers."""
-    return tidy(tidy(model).transform(ExplicitPixelBroadcast()))
+    SI output) gets its broadcast as explicit layers; a window wider than its one-pixel map is
+    cropped to the kernel row (column) that meets the map."""
+    model = tidy(tidy(model).transform(ExplicitPixelBroadcast()).transform(CropWindowsToMap()))
+    refuse_window_over_one_pixel(model, cfg.model, croppable=False)  # one the crop had to leave (shared weights)
+    return model
 
 
 def step_add_pixel_input(model: ModelWrapper, cfg) -> ModelWrapper:
