@@ -62,7 +62,9 @@ class _Draw:
                 {"op": "bn"}]
         if not downsample:
             shortcut = []
-        elif self.rng.random() < 0.5:
+        # a 2x2 average pool matches the strided body's output only on an even map (torch's ceil_mode
+        # would, but an average pool's window leaving the input is refused): the 1x1 conv otherwise
+        elif self.rng.random() < 0.5 or h % 2 or w % 2:
             shortcut = [{"op": "conv", "out": c, "k": 1, "stride": 2, "pad": 0, "bits": self.rng.choice(WEIGHT_BITS)},
                         {"op": "bn"}]
         else:
