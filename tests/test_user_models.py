@@ -86,3 +86,12 @@ def test_the_harness_counts_what_it_sees(case, expected, tmp_path, monkeypatch):
     assert outcome.outcome == expected[0] and expected[1] in outcome.message, outcome.as_dict()
     if expected[0] == "exact":  # the inputs compared with the float reference, from the build's report
         assert outcome.reference_samples == 7
+
+
+def test_every_spec_the_fuzzer_draws_is_a_model():
+    """Seeds 0..299 (bench/fuzz's): the generator's own shape bookkeeping never yields a network
+    torch cannot build (seed 270 once paired a strided body with a smaller average-pool shortcut)."""
+    from models.user_style.net import UserNet
+
+    for seed in range(300):
+        UserNet(random_spec(seed))
