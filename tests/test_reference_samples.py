@@ -75,15 +75,18 @@ def test_a_clipped_value_is_no_boundary():
 def test_the_verifier_compares_tie_free_draws_and_catches_a_step_off_the_boundary(tmp_path):
     cfg = SimpleNamespace(model_input=lambda p: p, input_scale=2, verify_samples=3, seed=0)
     verifier = Verifier(signs_of(1.0), cfg)
-    assert len(verifier.pixels) == 3 and verifier.on_boundary == 0
+    assert len(verifier.pixels) == 3 and not any(verifier.on_boundary)
     # sign(0) taken as -1: differs on the boundary only, where no compared draw is
     assert verifier.check(signs_of(1.0 + 1e-3), "tie_side", tmp_path)["samples"] == 3
     with pytest.raises(VerificationError, match="after step 'shifted'"):
         verifier.check(signs_of(-0.5), "shifted", tmp_path)  # sign(0 + 0.5): differs at pixel 0
 
 
-def test_the_verifier_counts_draws_left_on_a_boundary_instead_of_comparing_them(tmp_path):
+def test_the_verifier_counts_a_disagreement_on_a_draw_left_on_a_boundary_instead_of_raising(tmp_path):
     cfg = SimpleNamespace(model_input=lambda p: p + 1, input_scale=0, verify_samples=3, seed=0)
     verifier = Verifier(signs_of(1.0), cfg)  # every draw is all ties
-    entry = verifier.check(signs_of(1.0 + 1e-3), "tie_side", tmp_path)
-    assert entry["samples"] == 0 and entry["samples_on_boundary"] == 3
+    entry = verifier.check(signs_of(1.0 + 1e-3), "tie_side", tmp_path)  # sign(0) taken as -1
+    assert entry["samples"] == entry["samples_on_boundary"] == entry["boundary_disagreements"] == 3
+    assert entry["labels_agree"] == 0
+    entry = verifier.check(signs_of(1.0), "same", tmp_path)  # compared all the same: agreement counts
+    assert entry["labels_agree"] == 3 and entry["boundary_disagreements"] == 0
