@@ -63,11 +63,12 @@ def built(tmp_path_factory, exported):
 # Test files that take longest (whole-model builds and simulations), longest first. The Makefile
 # runs `--dist loadfile --no-loadscope-reorder`: xdist then hands out files in collection order, so
 # with these first the 2 workers of a CI machine end together instead of one waiting on a long
-# file handed out last (xdist's default order is by test count). Order from measured per-file
-# times (README, "Tests").
-SLOWEST_FILES = ("test_user_models.py", "test_residual.py", "test_build.py", "test_methods.py", "test_cli.py",
-                 "test_fracbnn_hardware.py", "test_notebooks.py", "test_sofar_hardware.py", "test_dgrl_hardware.py",
-                 "test_sim.py", "test_bad_input.py", "test_sweep.py")
+# file handed out last (xdist's default order is by test count). Order: per-file times of a cold
+# fresh-clone run (83 worker-minutes in all, both workers busy to the end).
+SLOWEST_FILES = ("test_methods.py", "test_fracbnn_hardware.py", "test_build.py", "test_dgrl_hardware.py",
+                 "test_user_models.py", "test_sim.py", "test_residual.py", "test_bad_input.py",
+                 "test_sofar_hardware.py", "test_dense_hardware.py", "test_cli.py", "test_models.py",
+                 "test_pooling.py")
 
 
 def pytest_collection_modifyitems(config, items):
