@@ -7,9 +7,13 @@ a different sign. The integer design is right and the reference is a coin toss t
 against the reference only uses samples with no quantizer input within BOUNDARY of a boundary
 (the tie convention itself is tested on integer graphs, not against float references).
 """
+import copy
+
 import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
+from qonnx.transformation.change_batchsize import ChangeBatchSize
+from qonnx.transformation.infer_shapes import InferShapes
 
 # distance to a boundary, in units of the quantizer's step, relative to the tensor's largest value:
 # float32 sums err by ~1e-7 of their terms' magnitude, more over a long window
@@ -49,15 +53,54 @@ def _levels(model: ModelWrapper, node, ctx: dict) -> tuple[np.ndarray, np.ndarra
 def on_boundary(model: ModelWrapper, x: np.ndarray) -> tuple[np.ndarray, str | None]:
     """(the model's output on x, the first quantizer with an input on a rounding boundary, by
     name, or None)."""
+    return _on_boundary_rows(model, x)[0]
+
+
+def _on_boundary_rows(model: ModelWrapper, x: np.ndarray) -> list[tuple[np.ndarray, str | None]]:
+    """on_boundary for each row of the batch x, from one execution of `model` on all of them."""
     ctx = execute_onnx(model, {model.graph.input[0].name: x}, return_full_exec_context=True)
     out = np.asarray(ctx[model.graph.output[0].name])
+    if out.shape[0] != len(x):
+        raise ValueError(f"the output's first axis is not the batch: {out.shape} for {len(x)} inputs")
+    ties = [None] * len(x)
     for node in model.graph.node:
         levels = _levels(model, node, ctx)
-        if levels is not None and levels[0].size:
-            distance, steps = levels
-            if distance.min() <= BOUNDARY * max(1.0, float(np.abs(steps).max())):
-                return out, node.name or f"{node.op_type} -> {node.output[0]}"
-    return out, None
+        if levels is None or not levels[0].size:
+            continue
+        distance, steps = (_per_row(a, len(x)) for a in levels)
+        for i in range(len(x)):
+            if ties[i] is None and distance[i].min() <= BOUNDARY * max(1.0, float(np.abs(steps[i]).max())):
+                ties[i] = node.name or f"{node.op_type} -> {node.output[0]}"
+    return [(out[i : i + 1], ties[i]) for i in range(len(x))]
+
+
+def _per_row(a: np.ndarray, rows: int) -> np.ndarray:
+    """a as (rows, -1); a tensor without the batch axis (computed from constants) belongs to each."""
+    a = np.asarray(a)
+    if a.ndim and a.shape[0] == rows:
+        return a.reshape(rows, -1)
+    return np.broadcast_to(a.reshape(1, -1), (rows, a.size))
+
+
+def _with_batch(model: ModelWrapper, rows: int) -> ModelWrapper | None:
+    """The model taking `rows` inputs at once, or None where its graph fixes the batch of one."""
+    try:
+        return ModelWrapper(copy.deepcopy(model.model)).transform(ChangeBatchSize(rows)).transform(InferShapes())
+    except Exception:  # e.g. a Reshape to a computed shape: such a model is drawn one input at a time
+        return None
+
+
+def _evaluate(model: ModelWrapper, batched: ModelWrapper | None, xs: np.ndarray) -> list:
+    """(output, tie) of each input of xs: one batched execution where the model allows it. qonnx
+    executes a graph node by node at a fixed cost per node, which dominates one input's
+    arithmetic: DGRL's resnet_small, whose 160 draws all sit on a boundary, took 25.2 s one at a
+    time and takes 2.8 s in chunks of 8, with identical draws and outputs."""
+    if batched is not None:
+        try:
+            return _on_boundary_rows(batched, xs)
+        except Exception:  # the batched graph does not execute; one at a time names the real error
+            pass
+    return [on_boundary(model, xs[i : i + 1]) for i in range(len(xs))]
 
 
 def drawn_samples(reference: ModelWrapper, model_input, input_scale: float, count: int,
@@ -67,11 +110,14 @@ def drawn_samples(reference: ModelWrapper, model_input, input_scale: float, coun
     are skipped, and after count * ATTEMPTS draws the first skipped ones fill up."""
     rng = np.random.default_rng(seed)
     shape = reference.get_tensor_shape(reference.graph.input[0].name)
+    batched = _with_batch(reference, count) if count > 1 else None
     kept, ties = [], []
-    for _ in range(count * ATTEMPTS):
-        if len(kept) == count:
+    for _ in range(ATTEMPTS):
+        if len(kept) >= count:
             break
-        p = rng.integers(0, int(input_scale) + 1, size=shape).astype(np.float32)
-        out, tie = on_boundary(reference, model_input(p))
-        (ties if tie else kept).append((p, out, tie))
-    return kept + ties[:count - len(kept)]
+        # the draws of a chunk come from the generator in the same order as one at a time
+        pixels = [rng.integers(0, int(input_scale) + 1, size=shape).astype(np.float32) for _ in range(count)]
+        rows = _evaluate(reference, batched, model_input(np.concatenate(pixels)))
+        for p, (out, tie) in zip(pixels, rows):
+            (ties if tie else kept).append((p, out, tie))
+    return kept[:count] + ties[:count - len(kept[:count])]

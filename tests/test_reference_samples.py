@@ -90,3 +90,22 @@ def test_the_verifier_counts_a_disagreement_on_a_draw_left_on_a_boundary_instead
     assert entry["labels_agree"] == 0
     entry = verifier.check(signs_of(1.0), "same", tmp_path)  # compared all the same: agreement counts
     assert entry["labels_agree"] == 3 and entry["boundary_disagreements"] == 0
+
+
+def flattened_halves():
+    """halves() on a (1, 2, 3) input flattened by a Reshape that names the batch of one."""
+    inner = halves()
+    nodes = [helper.make_node("Reshape", ["x3", "shape"], ["x"])] + list(inner.graph.node)
+    inits = {i.name: f32(inner.get_initializer(i.name)) for i in inner.graph.initializer}
+    inits["shape"] = np.array([1, 6], dtype=np.int64)
+    return make_model(nodes, {"x3": [1, 2, 3]}, {"y": [1, 6]}, inits)
+
+
+def test_draws_evaluated_together_equal_draws_one_at_a_time():
+    model = flattened_halves()
+    drawn = drawn_samples(model, lambda p: p, 15, count=4, seed=1)
+    assert len(drawn) == 4 and sum(tie is None for _, _, tie in drawn) >= 1
+    for p, out, tie in drawn:
+        alone, alone_tie = on_boundary(model, p)
+        assert out.shape == alone.shape == (1, 6) and tie == alone_tie
+        np.testing.assert_array_equal(out, alone)
