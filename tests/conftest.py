@@ -1,11 +1,15 @@
 """Shared, session-cached artefacts: exported QONNX models and finished builds are made once and
 reused by every test that needs them (CI time is dominated by these)."""
+import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from build_flows.config import BuildConfig
 from build_flows.flow import run_build
+from build_flows.relocate import rewrite_paths
 from build_flows.sim import verilator
 from build_flows.vendor.pending import VendorToolsMissing
 from models.export import export_model
@@ -21,41 +25,72 @@ def quick_verilator_builds():
     verilator.CXX_OPT = product
 
 
+class SharedCache:
+    """Artefacts made once per test run, by whichever xdist worker asks first: a worker asking
+    for one that is being made waits on its lock, then reuses it (a build takes 10-70 s, and
+    tfc_w1a1 with the finn-examples folding is asked for by a dozen files on both workers)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def get(self, key: str, make) -> Path:
+        """The path make(directory) returned for `key`, in this run; made now if nobody has."""
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+        record = self.root / f"{digest}.path"
+        with FileLock(str(self.root / f"{digest}.lock")):
+            if not record.exists():  # a make that raised left none: the next asker tries again
+                record.write_text(str(make(self.root / digest)))
+            return Path(record.read_text())
+
+
 @pytest.fixture(scope="session")
-def exported(tmp_path_factory):
+def shared_cache(tmp_path_factory, worker_id):
+    # every worker's basetemp lies in one directory per run (pytest-xdist's documented pattern)
+    base = tmp_path_factory.getbasetemp()
+    return SharedCache((base if worker_id == "master" else base.parent) / "shared")
+
+
+@pytest.fixture(scope="session")
+def exported(shared_cache):
     """exported(name, method="ste") -> path of a QONNX export of a random-init model (seed 0,
     per-channel norms) built as `method` builds it (e.g. bireal: with shortcuts)."""
-    root = tmp_path_factory.mktemp("exported")
-    cache = {}
 
     def get(name: str, method: str = "ste") -> Path:
-        if (name, method) not in cache:
-            path = root / f"{name}-{method}.onnx"
+        def make(directory: Path) -> Path:
+            path = directory / f"{name}-{method}.onnx"
             export_model(random_model(name, method=method), path)
-            cache[name, method] = path
-        return cache[name, method]
+            return path
+
+        return shared_cache.get(f"exported {name} {method}", make)
 
     return get
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory, exported):
+def built(shared_cache, exported, tmp_path_factory):
     """built(name, folding=None, method="ste", **options) -> finished build directory. Vendor
     outputs (ip, bitfile) are built as far as the machine's tools allow: a build that stops for
-    lack of them (VendorToolsMissing) is complete otherwise, and returned."""
+    lack of them (VendorToolsMissing) is complete otherwise, and returned. Built once per run;
+    each xdist worker gets its own relocated copy (simulations write into the build directory),
+    shared by that worker's tests: a test that changes a build works on a copy of its own."""
     root = tmp_path_factory.mktemp("built")
-    cache = {}
+    copies = {}
 
     def get(name: str, folding: str | None = None, method: str = "ste", **options) -> Path:
-        key = (name, folding, method, repr(sorted(options.items())))
-        if key not in cache:
-            out = root / f"{name}-{method}-{folding or 'default'}-{len(cache)}"
-            cfg = BuildConfig(model=str(exported(name, method)), out=str(out), folding=folding, **options)
+        def make(directory: Path) -> Path:
+            cfg = BuildConfig(model=str(exported(name, method)), out=str(directory), folding=folding, **options)
             try:
-                cache[key] = run_build(cfg, show_progress=False)
+                return run_build(cfg, show_progress=False)
             except VendorToolsMissing as exc:
-                cache[key] = exc.build_dir
-        return cache[key]
+                return exc.build_dir
+
+        made = shared_cache.get(f"built {name} {folding} {method} {sorted(options.items())!r}", make)
+        if made not in copies:
+            copies[made] = root / f"{name}-{method}-{folding and Path(folding).stem or 'default'}-{len(copies)}"
+            shutil.copytree(made, copies[made], symlinks=True)
+            rewrite_paths(copies[made], str(made), str(copies[made]))  # as the flow moves a finished build
+        return copies[made]
 
     return get
 
