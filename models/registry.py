@@ -3,7 +3,7 @@
 BNN-PYNQ names are `<topology>_w<weight bits>a<activation bits>` (tfc, sfc, lfc, cnv); the input
 bit width follows BNN-PYNQ: the FC family quantizes its input like its activations, CNV takes
 8-bit pixels. The seed methods' small convolutional models are binary (w1a1) by construction:
-resnet_small, resnet_wide, rf_resnet_small, drf_densenet_small.
+resnet_small, resnet_wide, rf_resnet_small, drf_densenet_small; resnet20 is IR-Net's CIFAR-10 ResNet-20.
 """
 import re
 from functools import partial
@@ -13,13 +13,13 @@ from torch import nn
 from .errors import BcnnError
 from .names import MODEL_NAMES, PRECISIONS
 from .recipes import get_recipe
-from .topologies import CNV, FC, DRFDenseNet, ResNet, RFResNet
+from .topologies import CNV, FC, DRFDenseNet, ResNet, ResNet20, RFResNet
 from .topologies.fc import HIDDEN
 from .topologies.resnet import WIDE_STAGES
 
 CONV_MODELS = {"resnet_small": ResNet, "resnet_wide": partial(ResNet, stages=WIDE_STAGES),
-               "rf_resnet_small": RFResNet, "drf_densenet_small": DRFDenseNet}
-DEFAULT_IN_SHAPE = {"tfc": (1, 28, 28), "sfc": (1, 28, 28), "lfc": (1, 28, 28), "cnv": (3, 32, 32)}
+               "rf_resnet_small": RFResNet, "drf_densenet_small": DRFDenseNet, "resnet20": ResNet20}
+DEFAULT_IN_SHAPE = {"tfc": (1, 28, 28), "sfc": (1, 28, 28), "lfc": (1, 28, 28), "cnv": (3, 32, 32), "resnet20": (3, 32, 32)}
 
 
 class UnknownModel(BcnnError):

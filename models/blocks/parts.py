@@ -62,12 +62,13 @@ def linear(parts: Parts, cin: int, cout: int, bits: int = 1) -> nn.Module:
     return layer
 
 
-def conv(parts: Parts, cin: int, cout: int, kernel: int = 3, bits: int = 1, padding: int | None = None) -> nn.Module:
+def conv(parts: Parts, cin: int, cout: int, kernel: int = 3, bits: int = 1, padding: int | None = None,
+         stride: int = 1) -> nn.Module:
     """A convolution, `same` padded unless `padding` says otherwise (CNV's are valid: 0)."""
     padding = kernel // 2 if padding is None else padding
     if parts.is_float:
-        return nn.Conv2d(cin, cout, kernel, padding=padding, bias=False)
-    layer = QuantConv2d(cin, cout, kernel, padding=padding, bias=False, weight_quant=parts.weight_quant,
+        return nn.Conv2d(cin, cout, kernel, stride=stride, padding=padding, bias=False)
+    layer = QuantConv2d(cin, cout, kernel, stride=stride, padding=padding, bias=False, weight_quant=parts.weight_quant,
                         weight_bit_width=bits)
     nn.init.uniform_(layer.weight, -1.0, 1.0)
     return layer

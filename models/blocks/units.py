@@ -4,7 +4,11 @@ A padded convolution of binary activations pads with -1 (layers.PadBinary), whic
 streams exactly; zero padding would need a third input value.
 
 With a shortcut (Bi-Real) the unit adds its input back, both operands on the ShortcutQuant
-integer grid, so the residual stays real-valued (8-bit) while the layer itself stays binary.
+integer grid, so the residual stays real-valued (8-bit) while the layer itself stays binary. A
+unit that changes the map's shape adds a `downsample` of its input instead (ResNet option B: a
+strided binary 1x1 convolution and its BatchNorm, on the same grid). `pad_binary=False` keeps a
+binary convolution's zero padding, as the seeds' papers write it (the flow streams it exactly:
+build_flows/transformation/zero_padding.py).
 With fractional activations (FracBNN) the activation is split into a binary MSB and LSB pass
 (see blocks/fracbnn.py). A Tap marks the unit's output for block-wise distillation.
 """
@@ -18,7 +22,8 @@ from .parts import Parts, Tap, act, shortcut_quant
 
 class BinaryUnit(nn.Module):
     def __init__(self, parts: Parts, layer: nn.Module, norm: nn.Module, *, quantize_input=True, binary_input=None,
-                 shortcut=False, act_bits=1, dropout=0.0, grid_output=False, si: nn.Module | None = None):
+                 shortcut=False, act_bits=1, dropout=0.0, grid_output=False, si: nn.Module | None = None,
+                 downsample: nn.Module | None = None, pad_binary=True):
         """`binary_input`: the input is +-1 (default: when the unit quantizes it itself; a
         thermometer code is binary already), so a padded convolution pads it with -1."""
         super().__init__()
@@ -31,10 +36,10 @@ class BinaryUnit(nn.Module):
         self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
         self.pad = nn.Identity()
         binary_input = quantize_input if binary_input is None else binary_input
-        if binary_input and isinstance(layer, nn.Conv2d) and any(layer.padding):
+        if pad_binary and binary_input and isinstance(layer, nn.Conv2d) and any(layer.padding):
             self.pad, layer.padding = PadBinary(layer.padding), (0, 0)  # a binary input's border: -1
         self.layer, self.norm, self.si = layer, norm, si
-        self.shortcut = shortcut
+        self.shortcut, self.downsample = shortcut, downsample
         if shortcut:
             self.branch_quant = shortcut_quant(parts)
         # a shortcut's sum, or an output a later shortcut adds, lives on the integer grid
@@ -49,7 +54,8 @@ class BinaryUnit(nn.Module):
             y = self.layer(self.dropout(self.pad(self.act(x))))
         y = self.norm(y)
         if self.shortcut:
-            y = self.branch_quant(y) + match_channels(x, y.shape[1])
+            y = self.branch_quant(y) + (self.downsample(x) if self.downsample is not None
+                                        else match_channels(x, y.shape[1]))
             if self.si is not None:
                 y = y + self.si(x)
         return self.tap(self.out_quant(y))

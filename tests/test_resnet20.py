@@ -1,0 +1,71 @@
+"""ResNet-20 (models/topologies/resnet20.py), IR-Net's CIFAR-10 network: its published shape in
+torch, and in hardware at narrow width: zero-padded binary 3x3 convolutions, stride-2 units whose
+shortcut is a strided binary 1x1 convolution, a global-average-pooled head; every stream
+bit-exact under backpressure at the analytic interval."""
+import json
+import shutil
+
+import pytest
+import torch
+from brevitas.nn import QuantConv2d
+from qonnx.core.modelwrapper import ModelWrapper
+
+from build_flows.config import BuildConfig
+from build_flows.flow import run_build
+from build_flows.sim.simulate import simulate
+from models.blocks.layers import PadBinary
+from models.export import export_model
+from models.random_init import randomize_norms
+from models.recipes import get_recipe
+from models.registry import build_model
+from models.topologies.resnet20 import ResNet20
+
+NARROW = ((4, 1), (8, 1), (8, 1))  # the same three stages, one basic block each, for CI
+
+
+@pytest.mark.parametrize("method", ["ste", "irnet", "bireal", "dgrl", "fracbnn"])
+def test_resnet20_has_the_published_shape(method):
+    model = build_model("resnet20", method=method).eval()
+    convs = [m for m in model.modules() if isinstance(m, QuantConv2d)]
+    windows = [c for c in convs if c.kernel_size == (3, 3)]
+    strided_1x1 = [c for c in convs if c.kernel_size == (1, 1)]
+    # stem + 18, zero padding 1 (FracBNN's thermometer stem pads its code with -1 instead)
+    assert len(windows) == 19 and all(c.padding == (1, 1) for c in windows[1:])
+    assert len(strided_1x1) == 2 and all(c.stride == (2, 2) for c in strided_1x1)  # option B shortcuts
+    assert [c.out_channels for c in windows[1:]] == [16] * 6 + [32] * 6 + [64] * 6
+    assert not any(isinstance(m, PadBinary) for m in model.stages.modules())
+    assert isinstance(model.head[0], torch.nn.AdaptiveAvgPool2d)
+    weights = sum(c.weight.numel() for c in convs) + model.head[3].weight.numel()
+    assert 0.26e6 < weights < 0.28e6  # He et al.: 0.27 M parameters
+    assert model(torch.rand(2, 3, 32, 32)).shape == (2, 10)
+
+
+@pytest.fixture(scope="module")
+def narrow_build(tmp_path_factory):
+    """A random-init Bi-Real ResNet-20 of narrow width on 16x16 inputs."""
+    torch.manual_seed(0)
+    model = ResNet20(get_recipe("bireal").parts("resnet20"), in_shape=(3, 16, 16), stages=NARROW)
+    randomize_norms(model, model.in_shape, 0)
+    root = tmp_path_factory.mktemp("resnet20")
+    export_model(model, root / "m.onnx")
+    return run_build(BuildConfig(model=str(root / "m.onnx"), out=str(root / "build")), show_progress=False)
+
+
+def test_resnet20_maps_to_zero_padded_binary_convolutions_and_strided_shortcuts(narrow_build):
+    df = ModelWrapper(str(narrow_build / "dataflow.onnx"))
+    ops = [n.op_type for n in df.graph.node]
+    assert all(op.endswith(("_bcnn", "_rtl")) for op in ops)
+    padded = [n for n in df.get_nodes_by_op_type("MVAU_bcnn") if any(a.name == "zeroPadBorder" for a in n.attribute)]
+    assert len(padded) == 6  # every binary 3x3 convolution of the stages
+    assert ops.count("ElementwiseAdd_bcnn") == 6 and ops.count("DuplicateStreams_bcnn") >= 6
+
+
+@pytest.mark.parametrize("backpressure", [False, True], ids=["full_rate", "backpressure"])
+def test_resnet20_streams_bit_exact_at_the_analytic_interval(narrow_build, tmp_path, backpressure):
+    out = tmp_path / "design"
+    shutil.copytree(narrow_build, out)
+    report = simulate(out, frames=2, backpressure=backpressure)
+    assert report["bit_exact"], report["first_mismatch"]
+    assert not report["streams_with_lost_or_extra_beats"] and len(report["streams"]) > 30
+    assert abs(report["cycles_vs_analytic"] - 1.0) <= 0.05
+    assert json.loads((out / "report" / "estimates.json").read_text())["fits_board"]
