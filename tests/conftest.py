@@ -105,7 +105,7 @@ def built(shared_cache, exported, tmp_path_factory):
 SLOWEST_FILES = ("test_methods.py", "test_fracbnn_hardware.py", "test_build.py", "test_dgrl_hardware.py",
                  "test_user_models.py", "test_sim.py", "test_residual.py", "test_bad_input.py",
                  "test_sofar_hardware.py", "test_dense_hardware.py", "test_cli.py", "test_models.py",
-                 "test_pooling.py")
+                 "test_pooling.py", "test_resnet20.py")
 
 
 def pytest_collection_modifyitems(config, items):
