@@ -14,6 +14,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from build_flows.sim.simulate import simulate
 from models.errors import BcnnError
 from tests.restitch import restitch
+from tests.streams import simulate_bit_exact
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +44,7 @@ def test_dense_connections_map_to_concatenations_with_sized_inputs(design):
 
 @pytest.mark.parametrize("backpressure", [False, True], ids=["full_rate", "backpressure"])
 def test_drf_densenet_streams_bit_exact_at_the_analytic_interval(design, tmp_path, backpressure):
-    out = tmp_path / "design"
-    shutil.copytree(design, out)
-    report = simulate(out, frames=3, backpressure=backpressure)
-    assert report["bit_exact"], report["first_mismatch"]
-    assert not report["streams_with_lost_or_extra_beats"] and len(report["streams"]) > 50
-    assert abs(report["cycles_vs_analytic"] - 1.0) <= 0.05
+    simulate_bit_exact(design, tmp_path, frames=3, backpressure=backpressure, min_streams=50)
 
 
 def test_the_block_inputs_fifo_into_a_concatenation_is_tight(design, tmp_path):

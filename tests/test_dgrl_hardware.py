@@ -17,6 +17,7 @@ from qonnx.custom_op.registry import getCustomOp
 from build_flows.sim.simulate import simulate
 from models.errors import BcnnError
 from tests.restitch import restitch
+from tests.streams import simulate_bit_exact
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +56,7 @@ def test_an_si_join_holds_the_block_output_frame(design):
 
 @pytest.mark.parametrize("backpressure", [False, True], ids=["full_rate", "backpressure"])
 def test_dgrl_resnet_streams_bit_exact_at_the_analytic_interval(design, tmp_path, backpressure):
-    out = tmp_path / "design"
-    shutil.copytree(design, out)
-    report = simulate(out, frames=3, backpressure=backpressure)
-    assert report["bit_exact"], report["first_mismatch"]
-    assert not report["streams_with_lost_or_extra_beats"] and len(report["streams"]) > 60
-    assert abs(report["cycles_vs_analytic"] - 1.0) <= 0.05
+    simulate_bit_exact(design, tmp_path, frames=3, backpressure=backpressure, min_streams=60)
 
 
 def test_an_si_join_fifo_far_below_a_frame_deadlocks_naming_the_join(design, tmp_path):

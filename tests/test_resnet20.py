@@ -3,7 +3,6 @@ torch, and in hardware at narrow width: zero-padded binary 3x3 convolutions, str
 shortcut is a strided binary 1x1 convolution, a global-average-pooled head; every stream
 bit-exact under backpressure at the analytic interval."""
 import json
-import shutil
 
 import pytest
 import torch
@@ -12,13 +11,13 @@ from qonnx.core.modelwrapper import ModelWrapper
 
 from build_flows.config import BuildConfig
 from build_flows.flow import run_build
-from build_flows.sim.simulate import simulate
 from models.blocks.layers import PadBinary
 from models.export import export_model
 from models.random_init import randomize_norms
 from models.recipes import get_recipe
 from models.registry import build_model
 from models.topologies.resnet20 import ResNet20
+from tests.streams import simulate_bit_exact
 
 NARROW = ((4, 1), (8, 1), (8, 1))  # the same three stages, one basic block each, for CI
 
@@ -62,10 +61,5 @@ def test_resnet20_maps_to_zero_padded_binary_convolutions_and_strided_shortcuts(
 
 @pytest.mark.parametrize("backpressure", [False, True], ids=["full_rate", "backpressure"])
 def test_resnet20_streams_bit_exact_at_the_analytic_interval(narrow_build, tmp_path, backpressure):
-    out = tmp_path / "design"
-    shutil.copytree(narrow_build, out)
-    report = simulate(out, frames=2, backpressure=backpressure)
-    assert report["bit_exact"], report["first_mismatch"]
-    assert not report["streams_with_lost_or_extra_beats"] and len(report["streams"]) > 30
-    assert abs(report["cycles_vs_analytic"] - 1.0) <= 0.05
-    assert json.loads((out / "report" / "estimates.json").read_text())["fits_board"]
+    simulate_bit_exact(narrow_build, tmp_path, frames=2, backpressure=backpressure, min_streams=30)
+    assert json.loads((narrow_build / "report" / "estimates.json").read_text())["fits_board"]

@@ -3,12 +3,11 @@ layers on both branches, and the widening stage's channel repeat (RepeatChannels
 of two columns gets a FIFO sized from both branches' needs; the design streams bit-exact on every
 stream, with and without backpressure, at its analytic cycles. DRF-DenseNet: tests/test_dense_hardware.py."""
 import json
-import shutil
 
 import pytest
 from qonnx.core.modelwrapper import ModelWrapper
 
-from build_flows.sim.simulate import simulate
+from tests.streams import simulate_bit_exact
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +28,5 @@ def test_the_widening_repeat_and_column_joins_map_to_bcnn_layers(design):
 
 @pytest.mark.parametrize("backpressure", [False, True], ids=["full_rate", "backpressure"])
 def test_rf_resnet_streams_bit_exact_at_the_analytic_interval(design, tmp_path, backpressure):
-    out = tmp_path / "design"
-    shutil.copytree(design, out)
-    report = simulate(out, frames=3, backpressure=backpressure)
-    assert report["bit_exact"], report["first_mismatch"]
-    assert not report["streams_with_lost_or_extra_beats"] and len(report["streams"]) > 70
-    assert abs(report["cycles_vs_analytic"] - 1.0) <= 0.05
+    simulate_bit_exact(design, tmp_path, frames=3, backpressure=backpressure, min_streams=70)
 
