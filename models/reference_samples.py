@@ -90,24 +90,15 @@ def _with_batch(model: ModelWrapper, rows: int) -> ModelWrapper | None:
         return None
 
 
-def _evaluate(model: ModelWrapper, batched: ModelWrapper | None, xs: np.ndarray) -> list:
-    """(output, tie) of each input of xs: one batched execution where the model allows it. qonnx
-    executes a graph node by node at a fixed cost per node, which dominates one input's
-    arithmetic: DGRL's resnet_small, whose 160 draws all sit on a boundary, took 25.2 s one at a
-    time and takes 2.8 s in chunks of 8, with identical draws and outputs."""
-    if batched is not None:
-        try:
-            return _on_boundary_rows(batched, xs)
-        except Exception:  # the batched graph does not execute; one at a time names the real error
-            pass
-    return [on_boundary(model, xs[i : i + 1]) for i in range(len(xs))]
-
-
 def drawn_samples(reference: ModelWrapper, model_input, input_scale: float, count: int,
                   seed: int) -> list[tuple[np.ndarray, np.ndarray, str | None]]:
     """count (random pixel array of the reference's input shape, the reference's output on it, the
     quantizer on a boundary or None), tie-free draws first: draws with a quantizer on a boundary
     are skipped, and after count * ATTEMPTS draws the first skipped ones fill up."""
+    # qonnx executes a graph node by node at a fixed cost per node, which dominates one input's
+    # arithmetic, so each chunk of draws runs as one batch where the graph allows: DGRL's
+    # resnet_small, whose 160 draws all sit on a boundary, took 25.2 s one at a time and takes
+    # 2.8 s in chunks of 8, with identical draws and outputs
     rng = np.random.default_rng(seed)
     shape = reference.get_tensor_shape(reference.graph.input[0].name)
     batched = _with_batch(reference, count) if count > 1 else None
@@ -117,7 +108,15 @@ def drawn_samples(reference: ModelWrapper, model_input, input_scale: float, coun
             break
         # the draws of a chunk come from the generator in the same order as one at a time
         pixels = [rng.integers(0, int(input_scale) + 1, size=shape).astype(np.float32) for _ in range(count)]
-        rows = _evaluate(reference, batched, model_input(np.concatenate(pixels)))
+        xs = model_input(np.concatenate(pixels))
+        rows = None
+        if batched is not None:
+            try:
+                rows = _on_boundary_rows(batched, xs)
+            except Exception:  # the batched graph does not execute: one at a time from now on
+                batched = None
+        if rows is None:
+            rows = [on_boundary(reference, xs[i : i + 1]) for i in range(len(xs))]
         for p, (out, tie) in zip(pixels, rows):
             (ties if tie else kept).append((p, out, tie))
     return kept[:count] + ties[:count - len(kept[:count])]
