@@ -17,10 +17,10 @@ from qonnx.core.modelwrapper import ModelWrapper
 from models.data import load_dataset
 from models.errors import BcnnError
 
+from ..analysis.data_movement import data_movement
 from ..atomic import write_json
 from ..boards import get_board
 from ..config import design_name
-from ..vendor.data_movement import data_movement
 from ..vendor.pending import failed
 from ..vendor.stream_format import stream_format
 from ..vendor.timing import load_timing
