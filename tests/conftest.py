@@ -47,10 +47,12 @@ class SharedCache:
 
 
 @pytest.fixture(scope="session")
-def shared_cache(tmp_path_factory, worker_id):
-    # every worker's basetemp lies in one directory per run (pytest-xdist's documented pattern)
+def shared_cache(tmp_path_factory, pytestconfig):
+    # every worker's basetemp lies in one directory per run (pytest-xdist's documented pattern);
+    # without xdist (-p no:xdist, or -n 0) the run's own basetemp
     base = tmp_path_factory.getbasetemp()
-    return SharedCache((base if worker_id == "master" else base.parent) / "shared")
+    under_xdist = hasattr(pytestconfig, "workerinput")
+    return SharedCache((base.parent if under_xdist else base) / "shared")
 
 
 @pytest.fixture(scope="session")
