@@ -6,6 +6,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from ..boards import get_board
+from .data_movement import data_movement, dataflow_sides
 from .fit import Usage, fits, over_budget
 
 
@@ -36,13 +37,20 @@ def design_estimates(df: ModelWrapper, cfg) -> dict:
     cycles = slowest["cycles"]
     totals = {k: sum(layer[k] for layer in layers) for k in ("lut", "bram_18k", "uram", "dsp")}
     available = {"lut": board.lut, "bram_18k": board.bram_18k, "uram": board.uram, "dsp": board.dsp}
+    pipeline_fps = 1e9 / (cfg.clock_ns * cycles) if cycles else None
+    moving = data_movement(dataflow_sides(df), board.ps, 1e3 / cfg.clock_ns)
+    bounded = pipeline_fps is not None and moving["fps"] < pipeline_fps
     return {
         "board": board.name,
         "fpga_part": board.part,
         "clock_ns": cfg.clock_ns,
         "analytic_cycles_per_frame": cycles,
         "bottleneck_layer": slowest["name"],
-        "fps_at_clock": 1e9 / (cfg.clock_ns * cycles) if cycles else None,
+        # what the board delivers: the pipeline's rate or its data movement's, the smaller
+        "fps_at_clock": moving["fps"] if bounded else pipeline_fps,
+        "pipeline_fps_at_clock": pipeline_fps,
+        "data_movement": moving,
+        "fps_bounded_by": moving["by"] if bounded else f"the pipeline (bottleneck {slowest['name']})",
         "latency_cycles_estimate": sum(layer["cycles"] for layer in layers),
         "totals": totals,
         "utilization": {k: (totals[k] / available[k] if available[k] else None) for k in totals},

@@ -39,11 +39,21 @@ def shortcuts_line(shortcuts: list) -> str:
     return f"shortcut FIFOs: {sum(s['bits'] for s in shortcuts):,} bits in {len(shortcuts)} ({each})"
 
 
+def fps_line(est: dict) -> str:
+    """The FPS the board delivers and what bounds it: the slowest layer or the data movement."""
+    pipeline = est.get("pipeline_fps_at_clock", est["fps_at_clock"])
+    if pipeline is None:
+        return "no FPS (no layer takes a cycle)"
+    if est["fps_at_clock"] < pipeline:
+        return f"{est['fps_at_clock']:,.0f} FPS, bounded by {est['fps_bounded_by']} (the pipeline: {pipeline:,.0f})"
+    return f"{est['fps_at_clock']:,.0f} FPS (bottleneck {est['bottleneck_layer']})"
+
+
 def estimates_table(est: dict, synth: dict | None = None) -> Table:
     """Layers with FINN+'s estimates; with `synth`, the synthesized LUT (logic + LUT RAM), FF,
     BRAM18 and logic levels beside them, FIFOs, the whole top and the board's budget."""
     table = Table(title=f"{est['board']} @ {est['clock_ns']} ns: {est['analytic_cycles_per_frame']} cycles/frame, "
-                        f"{est['fps_at_clock']:.0f} FPS (bottleneck {est['bottleneck_layer']})")
+                        f"{fps_line(est)}")
     columns = ["layer", "op", "cycles", "PE", "SIMD", "LUT est", "BRAM18 est"]
     if synth:
         columns += ["LUT synth", "FF synth", "BRAM18 synth", "levels"]
@@ -93,7 +103,7 @@ def plot_cycles(est: dict, path: Path) -> Path:
     ax.barh(names, cycles, color=colors)
     ax.invert_yaxis()
     ax.set_xlabel("estimated cycles per frame")
-    ax.set_title(f"{est['board']}: {est['analytic_cycles_per_frame']} cycles/frame ({est['fps_at_clock']:.0f} FPS)")
+    ax.set_title(f"{est['board']}: {est['analytic_cycles_per_frame']} cycles/frame ({fps_line(est)})")
     fig.tight_layout()
     return _save(fig, path)
 

@@ -253,8 +253,13 @@ def sim(build_dir, frames, input_npy, backpressure, probe, seed):
 
     r = simulate(build_dir, frames=frames, input_npy=input_npy, backpressure=backpressure, seed=seed, probe=probe)
     ratio = f" ({r['cycles_vs_analytic']:.4f} x analytic {r['analytic_cycles_per_frame']:.0f})" if r["cycles_per_frame"] else ""
+    fps = ""
+    if r["fps_at_clock"]:
+        pipeline = r.get("pipeline_fps_at_clock") or r["fps_at_clock"]
+        bound = f", bounded by the data movement (the pipeline: {pipeline:,.0f})" if r["fps_at_clock"] < pipeline else ""
+        fps = f" = {r['fps_at_clock']:,.0f} FPS on the board{bound}"
     click.echo(f"{r['frames']} frames, {len(r['streams'])} stream(s) compared, bit_exact={r['bit_exact']}, "
-               f"cycles/frame={r['cycles_per_frame']}{ratio}, latency={r['latency_cycles']} cycles, "
+               f"cycles/frame={r['cycles_per_frame']}{ratio}{fps}, latency={r['latency_cycles']} cycles, "
                f"{r['sim_cycles_per_second'] or 0:,.0f} simulated cycles/s; report: {Path(build_dir) / 'sim' / 'report.json'}")
     per_frame = {k: f"{1e3 * r[k] / r['frames']:.2f} ms" for k in
                  ("sim_seconds", "reference_seconds", "run_seconds", "compare_seconds", "stimulus_seconds")}

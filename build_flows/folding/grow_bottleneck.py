@@ -4,14 +4,17 @@ the budget (LUT <= lut_cap of the board's, BRAM18 <= the board's).
 
 A step raises the bottleneck's SIMD to its next divisor of the folded dimension, then its PE
 (matrix-vector units: input lanes first, as FINN+'s SetFolding does); a layer with one folding
-attribute raises that. The search stops when the bottleneck cannot grow (fully parallel) or its
-next step would leave the budget: any other layer's growth could not raise the rate. Where the
+attribute raises that. The search stops when the bottleneck cannot grow (fully parallel), when its
+next step would leave the budget (any other layer's growth could not raise the rate), or when the
+pipeline is already as fast as the board's data movement feeds it (more lanes would cost LUTs and
+deliver no more frames: analysis/data_movement.py). Where the
 step is over the budget in block RAM only, weight memories move to LUTs (emptiest BRAM first)
 while LUTs last (weights_to_luts)."""
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from ..boards import Board
+from ..analysis.data_movement import data_movement, dataflow_sides
 from ..analysis.estimates import layer_estimates
 from ..analysis.fit import Usage, fits
 from .rules import BCNN_FOLDING, FOLDED_DIMENSIONS, divisors, layer_kind
@@ -107,6 +110,11 @@ def fastest_folding(df: ModelWrapper, board: Board, lut_cap: float = 0.85, lut_p
                  "lut": sum(x["lut"] for x in layers), "bram_18k": sum(x["bram_18k"] for x in layers)}
         if step is None:
             history.append({**entry, "stop": "bottleneck fully parallel"})
+            return history
+        moving = data_movement(dataflow_sides(df), board.ps, clock_mhz=1.0)
+        if moving["port_cycles"] is not None and cycles[bottleneck.name] <= moving["port_cycles"]:
+            history.append({**entry, "stop": f"{moving['by']} moves a frame in {moving['port_cycles']} "
+                                             "cycles: a faster pipeline would deliver no more frames"})
             return history
         attr, value = step
         before = inst.get_nodeattr(attr)

@@ -10,6 +10,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.general import GiveUniqueNodeNames
 
+from ..analysis.data_movement import data_movement, dataflow_sides, port_floor_cycles
 from ..analysis.estimates import layer_estimates
 from ..analysis.fit import Usage, fits
 from ..boards import get_board
@@ -26,6 +27,11 @@ def design_cost(df: ModelWrapper, cfg) -> tuple:
     layers = layer_estimates(insert_converters(ModelWrapper(copy.deepcopy(df.model)), board.part), board.part)
     totals = {k: sum(x[k] for x in layers) for k in ("lut", "bram_18k", "uram", "dsp")}
     return max(x["cycles"] for x in layers), Usage.from_estimates(totals, cfg.lut_per_estimate)
+
+
+def board_cycles(df: ModelWrapper, cfg, pipeline_cycles: int) -> int:
+    """Cycles per frame on the board: the pipeline's or its data movement's, the larger."""
+    return max(pipeline_cycles, data_movement(dataflow_sides(df), get_board(cfg.board).ps, 1.0)["cycles_per_frame"])
 
 
 def cost_fits(cost: tuple, cfg) -> bool:
@@ -50,7 +56,8 @@ def setfolding_within_budget(df: ModelWrapper, cfg) -> tuple:
     fits, by bisection. -> the design's cost."""
     fastest_ok, slow = None, max(x["cycles"] for x in layer_estimates(search_folding(
         ModelWrapper(copy.deepcopy(df.model)), 1 << 40), get_board(cfg.board).part))
-    lo, hi = 1, slow
+    # no target below what the board's data movement allows: it would cost LUTs for no frame
+    lo, hi = min(slow, port_floor_cycles(dataflow_sides(df), get_board(cfg.board).ps)), slow
     while lo < hi:
         target = (lo + hi) // 2
         trial = search_folding(ModelWrapper(copy.deepcopy(df.model)), target)
@@ -65,15 +72,16 @@ def setfolding_within_budget(df: ModelWrapper, cfg) -> tuple:
 
 
 def fastest_within_budget(df: ModelWrapper, cfg) -> None:
-    """The faster of two searches within the budget (ties: the fewer LUTs): our greedy bottleneck
-    growth (grow_bottleneck.py) and FINN+'s SetFolding at the fastest target that fits, which often
-    balances SIMD and PE with fewer width converters."""
+    """The faster on the board of two searches within the budget (ties, as where the data movement
+    bounds both: the fewer LUTs): our greedy bottleneck growth (grow_bottleneck.py) and FINN+'s
+    SetFolding at the fastest target that fits, which often balances SIMD and PE with fewer width
+    converters."""
     greedy = ModelWrapper(copy.deepcopy(df.model))
     candidates = [(greedy_within_budget(greedy, cfg), greedy)]
     setfolded = ModelWrapper(copy.deepcopy(df.model))
     candidates.append((setfolding_within_budget(setfolded, cfg), setfolded))
     fitting = [c for c in candidates if cost_fits(c[0], cfg)] or candidates
-    _, best = min(fitting, key=lambda c: (c[0][0], c[0][1].lut))
+    _, best = min(fitting, key=lambda c: (board_cycles(c[1], cfg, c[0][0]), c[0][1].lut))
     df.graph.ClearField("node")
     df.graph.node.extend(best.graph.node)
 

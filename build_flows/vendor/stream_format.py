@@ -1,34 +1,22 @@
 """How the accelerator's two streams look from outside: what the IP wrapper, the board driver and
 the deployment settings agree on.
 
-A beat carries `elems_per_beat` elements of `bits` each, element 0 in the lowest bits (FINN+'s
-packing); on the bus the beat is widened to `bus_bits`, a power of two of at least 8 bits (what an
-AXI DMA can move), the data in the low bits. Before the accelerator, the host applies the graph's
+A side's beat (analysis/data_movement.py) carries element 0 in the lowest bits (FINN+'s packing),
+the data in the low bits of the bus. Before the accelerator, the host applies the graph's
 layout nodes (Transpose, Reshape) to the integer pixels; they are recorded here as data so that a
 board needs only numpy to apply them."""
 import json
-from math import prod
 from pathlib import Path
 
 from qonnx.core.modelwrapper import ModelWrapper
-from qonnx.custom_op.registry import getCustomOp
 
 from models.errors import BcnnError
+
+from ..analysis.data_movement import bus_bits, dataflow_sides
 
 MAX_DMA_BITS = 1024  # AXI DMA's widest stream
 MAX_TRANSFER_BYTES = (1 << 26) - 1  # the Zynq shell's AXI DMA length register (c_sg_length_width 26)
 HOST_OPS = ("Transpose", "Reshape", "Flatten")
-
-
-def bus_bits(bits: int) -> int:
-    return max(8, 1 << (bits - 1).bit_length())
-
-
-def _side(port_shape, dt, bits_on_stream: int) -> dict:
-    return {"datatype": dt.name, "bits": dt.bitwidth(), "signed": bool(dt.signed()),
-            "bipolar": dt.name == "BIPOLAR", "elems_per_beat": int(port_shape[-1]),
-            "beats_per_frame": int(prod(port_shape[:-1])), "stream_bits": bits_on_stream,
-            "bus_bits": bus_bits(bits_on_stream)}
 
 
 def host_ops(model: ModelWrapper, until_op: str = "StreamingDataflowPartition") -> list:
@@ -50,16 +38,12 @@ def host_ops(model: ModelWrapper, until_op: str = "StreamingDataflowPartition") 
 def stream_format(model: ModelWrapper, df: ModelWrapper, rtl_dir: Path, batch: int) -> dict:
     """The streams of `model` (the whole graph) whose dataflow partition is `df`, with the port
     widths of the stitched RTL in `rtl_dir` when there is one."""
-    first, last = getCustomOp(df.graph.node[0]), getCustomOp(df.graph.node[-1])
-    in_shape, out_shape = first.get_folded_input_shape(), last.get_folded_output_shape()
-    in_dt, out_dt = first.get_input_datatype(), last.get_output_datatype()
     fmt = {
         "batch": batch,
         "input_shape": [int(d) for d in model.get_tensor_shape(model.graph.input[0].name)][1:],
         "output_shape": [int(d) for d in model.get_tensor_shape(model.graph.output[0].name)][1:],
         "host_ops": host_ops(model),
-        "input": _side(in_shape, in_dt, int(in_shape[-1]) * in_dt.bitwidth()),
-        "output": _side(out_shape, out_dt, int(out_shape[-1]) * out_dt.bitwidth()),
+        **dataflow_sides(df),
     }
     stitch = Path(rtl_dir) / "stitch.json"
     if stitch.is_file():  # the stitched ports, which FINN+'s layers may pad to whole bytes
