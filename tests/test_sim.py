@@ -103,6 +103,8 @@ def test_stitched_top_lints_clean_and_is_deterministic(built, exported, tmp_path
                     if line.startswith("%") and ("bcnn_core.sv" in line or "bcnn_top.sv" in line)]
             assert proc.returncode == 0 and not ours, ours
     assert all("/" not in name for name in info["sources"] + info["memory_files"])  # all inside rtl/
+    if name != "tfc_w1a1":  # determinism: once (a rebuild of CNV repeats it at 50 s)
+        return
     again = run_build(BuildConfig(model=str(exported(name)), out=str(tmp_path / "again"), folding=folding),
                       show_progress=False)
     for path in sorted((out / "rtl").iterdir()):

@@ -212,7 +212,11 @@ def build(model, board, folding, lut_cap, target_fps, clock_ns, input_mean, inpu
         path = run_build(cfg, keep_failed=click.get_current_context().find_root().params["debug"])
     except VendorOutputsMissing as exc:  # complete but for vendor outputs (tools missing, or failed): show it, say so
         path, pending = exc.build_dir, exc
-    print_table(estimates_table(load_estimates(path), load_synth(path)))
+    est = load_estimates(path)
+    print_table(estimates_table(est, load_synth(path)))
+    if (target := est.get("target")) and not target["met"]:
+        click.echo(f"--target-fps {target['fps']:,.0f} not reached: {target['fps_reached']:,.0f} FPS on the board; "
+                   f"{target['limit']}", err=True)
     if shortcuts := load_shortcuts(path):
         click.echo(shortcuts_line(shortcuts))
     click.echo(f"build written to {path}")

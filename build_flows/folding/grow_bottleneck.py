@@ -91,11 +91,13 @@ def weights_to_luts(df: ModelWrapper, board: Board, lut_cap: float, lut_per_esti
     return []
 
 
-def fastest_folding(df: ModelWrapper, board: Board, lut_cap: float = 0.85, lut_per_estimate: float = 1.0) -> list:
-    """Fold `df` (in place) from one lane per layer up, -> the search's steps. `lut_per_estimate`
-    scales FINN+'s LUT estimates to what synthesis makes of them."""
+def fastest_folding(df: ModelWrapper, board: Board, lut_cap: float = 0.85, lut_per_estimate: float = 1.0,
+                    target_cycles: int = 0, from_current: bool = False) -> list:
+    """Fold `df` (in place) from one lane per layer up (`from_current`: from its folding now), ->
+    the search's steps; with `target_cycles`, stop once the bottleneck takes no more.
+    `lut_per_estimate` scales FINN+'s LUT estimates to what synthesis makes of them."""
     nodes = [n for n in df.graph.node if fold_dimensions(n.op_type)]
-    for node in nodes:
+    for node in [] if from_current else nodes:
         inst = getCustomOp(node)
         for attr, _ in fold_dimensions(node.op_type):
             inst.set_nodeattr(attr, 1)
@@ -108,6 +110,9 @@ def fastest_folding(df: ModelWrapper, board: Board, lut_cap: float = 0.85, lut_p
         step = next_step(inst, fold_dimensions(bottleneck.op_type))
         entry = {"bottleneck": bottleneck.name, "cycles": cycles[bottleneck.name],
                  "lut": sum(x["lut"] for x in layers), "bram_18k": sum(x["bram_18k"] for x in layers)}
+        if cycles[bottleneck.name] <= target_cycles:
+            history.append({**entry, "stop": "target reached"})
+            return history
         if step is None:
             history.append({**entry, "stop": "bottleneck fully parallel"})
             return history

@@ -5,13 +5,19 @@ from pathlib import Path
 from qonnx.core.modelwrapper import ModelWrapper
 
 from ..analysis.estimates import design_estimates
+from ..folding.target import target_outcome
 from .dataflow import get_dataflow
 
 
 def step_estimates(model: ModelWrapper, cfg) -> ModelWrapper:
     """Write report/estimates.json: slowest-layer cycles per frame, FPS at the clock, per-layer
-    cycles, PE/SIMD and LUT/BRAM/URAM/DSP, totals against the board."""
+    cycles, PE/SIMD and LUT/BRAM/URAM/DSP, totals against the board; with --target-fps, whether the
+    design reaches it and, if not, what stops it."""
     path = Path(cfg.out) / "report" / "estimates.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(design_estimates(get_dataflow(model), cfg), indent=2))
+    df = get_dataflow(model)
+    est = design_estimates(df, cfg)
+    if cfg.target_fps is not None:
+        est["target"] = target_outcome(df, est, cfg)
+    path.write_text(json.dumps(est, indent=2))
     return model

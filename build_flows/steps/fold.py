@@ -1,12 +1,13 @@
 """Folding: how many processing elements (PE) and SIMD lanes each layer gets, from a folding
-file (folding/config_file.py), the fastest within the board's budget (`--folding fastest`) or
-FINN+'s SetFolding for a target (folding/search.py); then width converters where the foldings
+file (folding/config_file.py), the fastest within the board's budget (`--folding fastest`), for
+--target-fps (folding/target.py) or FINN+'s SetFolding for the default target; then width converters where the foldings
 of neighbours differ."""
 from finn.transformation.general import ApplyConfig
 from qonnx.core.modelwrapper import ModelWrapper
 
 from ..folding.config_file import check_folding, finn_names, load_folding
 from ..folding.search import FASTEST, fastest_within_budget, insert_converters, search_folding
+from ..folding.target import fold_for_target
 from .dataflow import transform_dataflow
 
 
@@ -21,7 +22,9 @@ def step_fold(model: ModelWrapper, cfg) -> ModelWrapper:
             config = finn_names(df, load_folding(cfg.folding))
             check_folding(df, config, f"--folding {cfg.folding}")
             df = df.transform(ApplyConfig(config))
-        else:
+        elif cfg.target_fps is not None:
+            fold_for_target(df, cfg)
+        else:  # the default: FINN+'s SetFolding for the default target
             df = search_folding(df, cfg.target_cycles_per_frame)
         return df
 
