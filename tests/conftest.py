@@ -103,11 +103,12 @@ def built(shared_cache, exported, tmp_path_factory):
 # runs `--dist loadfile --no-loadscope-reorder`: xdist then hands out files in collection order, so
 # with these first the 2 workers of a CI machine end together instead of one waiting on a long
 # file handed out last (xdist's default order is by test count). Order: per-file times of a cold
-# fresh-clone run (83 worker-minutes in all, both workers busy to the end).
-SLOWEST_FILES = ("test_methods.py", "test_fracbnn_hardware.py", "test_build.py", "test_dgrl_hardware.py",
-                 "test_user_models.py", "test_sim.py", "test_residual.py", "test_bad_input.py",
-                 "test_sofar_hardware.py", "test_dense_hardware.py", "test_cli.py", "test_models.py",
-                 "test_pooling.py", "test_resnet20.py")
+# fresh-clone run with every cache empty (afabb12's parent, 85 worker-minutes of tests over 2 s).
+SLOWEST_FILES = ("test_user_models.py", "test_cli.py", "test_methods.py", "test_dgrl_hardware.py",
+                 "test_fracbnn_hardware.py", "test_residual.py", "test_build.py", "test_dense_hardware.py",
+                 "test_pooling.py", "test_notebooks.py", "test_sim.py", "test_resnet20.py", "test_vendor_flow.py",
+                 "test_sofar_hardware.py", "test_synth.py", "test_sweep.py", "test_bad_input.py", "test_models.py",
+                 "test_external_models.py")
 
 
 def pytest_collection_modifyitems(config, items):
