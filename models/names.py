@@ -8,4 +8,8 @@ BNN_PYNQ_MODELS = tuple(f"{t}_w{w}a{a}" for t in BNN_PYNQ for w, a in PRECISIONS
 CONV_MODEL_NAMES = ("resnet_small", "resnet_wide", "rf_resnet_small", "drf_densenet_small", "resnet20")
 MODEL_NAMES = BNN_PYNQ_MODELS + CONV_MODEL_NAMES
 METHOD_NAMES = ("ste", "irnet", "bireal", "dgrl", "sofar", "fracbnn")
-DATASET_NAMES = ("digits", "mnist", "fashion_mnist", "cifar10")
+# the *_32x32x3 stand-ins: MNIST / Fashion-MNIST resized to CIFAR-10's shape, for CIFAR-size
+# models on machines without CIFAR-10 (models/data.py)
+STAND_IN_SUFFIX = "_32x32x3"
+DATASET_NAMES = ("digits", "mnist", "fashion_mnist", "cifar10", "mnist" + STAND_IN_SUFFIX,
+                 "fashion_mnist" + STAND_IN_SUFFIX)

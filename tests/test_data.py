@@ -348,3 +348,21 @@ def test_augment_larger_than_the_image_allows_is_one_clear_error(tmp_path):
     result = CliRunner().invoke(main, ["train", "--dataset", "digits", "--augment", "4", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "--augment must be between 0 and 3 pixels for digits's 8x8 images, got 4" in result.output
+
+
+@pytest.mark.parametrize("name,suffix", [("mnist", ""), ("fashion_mnist", ".gz")])
+def test_the_32x32x3_stand_in_is_the_dataset_resized_on_the_pixel_grid(tmp_path, name, suffix):
+    raw = write_fake_mnist(tmp_path, suffix)
+    ds = load_dataset(f"{name}_32x32x3", root=tmp_path, limit=3)
+    assert ds.name == f"{name}_32x32x3" and ds.in_shape == (3, 32, 32)
+    images, labels = raw["train"]
+    check_contract(ds.train, (3, 32, 32), 3)
+    assert ds.train.labels.tolist() == labels[:3].tolist()
+    x = ds.train.images
+    assert torch.equal(x[:, 0], x[:, 1]) and torch.equal(x[:, 0], x[:, 2])  # one channel thrice
+    assert torch.equal(x * 255, torch.round(x * 255))  # 8-bit pixels, as the accelerator takes them
+    # a resize, not a padding: the image's corners and centre keep its own pixels' values
+    original = torch.from_numpy(images[:3]).float() / 255
+    assert torch.equal(x[:, 0, 0, 0], original[:, 0, 0]) and torch.equal(x[:, 0, -1, -1], original[:, -1, -1])
+    assert (x[:, 0] - torch.nn.functional.interpolate(original[:, None], size=(32, 32), mode="bilinear")[:, 0]
+            ).abs().max() <= 0.5 / 255 + 1e-6

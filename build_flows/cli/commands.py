@@ -16,7 +16,7 @@ from .tables import print_table
 from build_flows.config import default
 from build_flows.fault_location import describe
 from models.errors import BcnnError, InternalError
-from models.names import METHOD_NAMES, MODEL_NAMES
+from models.names import DATASET_NAMES, METHOD_NAMES, MODEL_NAMES
 
 console = Console(stderr=True)
 
@@ -67,7 +67,7 @@ def main(debug):
               help="Training method; see `bcnn methods`.")
 @click.option("--model", "model_name", type=click.Choice(MODEL_NAMES),
               help="Topology and precision [default: the method's small model].")
-@click.option("--dataset", default="mnist", show_default=True, help="digits | mnist | fashion_mnist | cifar10")
+@click.option("--dataset", default="mnist", show_default=True, help=" | ".join(DATASET_NAMES))
 @click.option("--epochs", default=1, show_default=True, type=int)
 @click.option("--batch-size", default=100, show_default=True, type=int)
 @click.option("--lr", default=0.01, show_default=True, type=float)
