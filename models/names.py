@@ -5,7 +5,7 @@ from these names (tests/test_methods.py checks they agree)."""
 BNN_PYNQ = ("tfc", "sfc", "lfc", "cnv")
 PRECISIONS = ((1, 1), (1, 2), (2, 2))
 BNN_PYNQ_MODELS = tuple(f"{t}_w{w}a{a}" for t in BNN_PYNQ for w, a in PRECISIONS)
-CONV_MODEL_NAMES = ("resnet_small", "resnet_wide", "rf_resnet_small", "drf_densenet_small", "resnet20")
+CONV_MODEL_NAMES = ("resnet_small", "resnet_wide", "rf_resnet_small", "drf_densenet_small", "resnet20", "resnet18")
 MODEL_NAMES = BNN_PYNQ_MODELS + CONV_MODEL_NAMES
 METHOD_NAMES = ("ste", "irnet", "bireal", "dgrl", "sofar", "fracbnn")
 # the *_32x32x3 stand-ins: MNIST / Fashion-MNIST resized to CIFAR-10's shape, for CIFAR-size

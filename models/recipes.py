@@ -13,7 +13,7 @@ from .errors import BcnnError
 from .quantizers import ActQuant
 
 FC_TOPOLOGIES = ("tfc", "sfc", "lfc")
-RESNETS = ("resnet_small", "resnet_wide", "resnet20")
+RESNETS = ("resnet_small", "resnet_wide", "resnet20", "resnet18")
 CONV_TOPOLOGIES = RESNETS + ("rf_resnet_small", "drf_densenet_small")
 THERMOMETER_LEVELS = 8
 

@@ -3,7 +3,8 @@
 BNN-PYNQ names are `<topology>_w<weight bits>a<activation bits>` (tfc, sfc, lfc, cnv); the input
 bit width follows BNN-PYNQ: the FC family quantizes its input like its activations, CNV takes
 8-bit pixels. The seed methods' small convolutional models are binary (w1a1) by construction:
-resnet_small, resnet_wide, rf_resnet_small, drf_densenet_small; resnet20 is IR-Net's CIFAR-10 ResNet-20.
+resnet_small, resnet_wide, rf_resnet_small, drf_densenet_small; resnet20 is IR-Net's CIFAR-10 ResNet-20,
+resnet18 Bi-Real's ResNet-18 for 32x32 inputs.
 """
 import re
 from functools import partial
@@ -16,10 +17,13 @@ from .recipes import get_recipe
 from .topologies import CNV, FC, DRFDenseNet, ResNet, ResNet20, RFResNet
 from .topologies.fc import HIDDEN
 from .topologies.resnet import WIDE_STAGES
+from .topologies.resnet20 import RESNET18_STAGES
 
 CONV_MODELS = {"resnet_small": ResNet, "resnet_wide": partial(ResNet, stages=WIDE_STAGES),
-               "rf_resnet_small": RFResNet, "drf_densenet_small": DRFDenseNet, "resnet20": ResNet20}
-DEFAULT_IN_SHAPE = {"tfc": (1, 28, 28), "sfc": (1, 28, 28), "lfc": (1, 28, 28), "cnv": (3, 32, 32), "resnet20": (3, 32, 32)}
+               "rf_resnet_small": RFResNet, "drf_densenet_small": DRFDenseNet, "resnet20": ResNet20,
+               "resnet18": partial(ResNet20, stages=RESNET18_STAGES)}
+DEFAULT_IN_SHAPE = {"tfc": (1, 28, 28), "sfc": (1, 28, 28), "lfc": (1, 28, 28), "cnv": (3, 32, 32), "resnet20": (3, 32, 32),
+                    "resnet18": (3, 32, 32)}
 
 
 class UnknownModel(BcnnError):

@@ -22,12 +22,16 @@ from tests.streams import simulate_bit_exact
 NARROW = ((4, 1), (8, 1), (8, 1))  # the same three stages, one basic block each, for CI
 
 
+def binary_convs(model):
+    convs = [m for m in model.modules() if isinstance(m, QuantConv2d)]
+    return [c for c in convs if c.kernel_size == (3, 3)], [c for c in convs if c.kernel_size == (1, 1)]
+
+
 @pytest.mark.parametrize("method", ["ste", "irnet", "bireal", "dgrl", "fracbnn"])
 def test_resnet20_has_the_published_shape(method):
     model = build_model("resnet20", method=method).eval()
-    convs = [m for m in model.modules() if isinstance(m, QuantConv2d)]
-    windows = [c for c in convs if c.kernel_size == (3, 3)]
-    strided_1x1 = [c for c in convs if c.kernel_size == (1, 1)]
+    windows, strided_1x1 = binary_convs(model)
+    convs = windows + strided_1x1
     # stem + 18, zero padding 1 (FracBNN's thermometer stem pads its code with -1 instead)
     assert len(windows) == 19 and all(c.padding == (1, 1) for c in windows[1:])
     assert len(strided_1x1) == 2 and all(c.stride == (2, 2) for c in strided_1x1)  # option B shortcuts
@@ -37,6 +41,22 @@ def test_resnet20_has_the_published_shape(method):
     weights = sum(c.weight.numel() for c in convs) + model.head[3].weight.numel()
     assert 0.26e6 < weights < 0.28e6  # He et al.: 0.27 M parameters
     assert model(torch.rand(2, 3, 32, 32)).shape == (2, 10)
+
+
+@pytest.mark.parametrize("method", ["bireal", "dgrl"])
+def test_resnet18_is_bireal18_for_32x32_inputs(method):
+    """Four stages of two basic blocks at 64/128/256/512 channels on 32/16/8/4 px, a 3x3 stem at
+    stride 1, option-B shortcuts entering stages 2-4: 11.17 M parameters (He et al.'s CIFAR form)."""
+    model = build_model("resnet18", method=method).eval()
+    windows, strided_1x1 = binary_convs(model)
+    assert windows[0].stride == (1, 1) and all(c.padding == (1, 1) for c in windows[1:])
+    assert [c.out_channels for c in windows[1:]] == [64] * 4 + [128] * 4 + [256] * 4 + [512] * 4
+    assert [c.out_channels for c in strided_1x1] == [128, 256, 512] and all(c.stride == (2, 2) for c in strided_1x1)
+    seen = {}
+    model.head[0].register_forward_hook(lambda module, inputs, output: seen.update(map=inputs[0].shape))
+    assert model(torch.rand(2, 3, 32, 32)).shape == (2, 10) and seen["map"] == (2, 512, 4, 4)
+    weights = sum(c.weight.numel() for c in windows + strided_1x1) + model.head[3].weight.numel()
+    assert 11.1e6 < weights < 11.2e6
 
 
 @pytest.fixture(scope="module")

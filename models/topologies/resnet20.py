@@ -8,7 +8,7 @@ convolution with its BatchNorm (option B). The shortcuts sit around every binary
 (Bi-Real's granularity, which IR-Net and DGRL train with), on every method: a ResNet has them
 by definition. DGRL adds its Squeeze-and-Interaction branch beside every unit of equal shape.
 The global-average-pooled features are quantized on the shortcut grid before the classifier,
-so the scores stay integers.
+so the scores stay integers. With RESNET18_STAGES it is Bi-Real's ResNet-18 for 32x32 inputs.
 """
 from torch import nn
 
@@ -19,6 +19,10 @@ from ..blocks.units import BinaryUnit
 from .backbone import ConvBackbone
 
 STAGES = ((16, 3), (32, 3), (64, 3))  # (channels, basic blocks); stride 2 entering stages 2 and 3
+# Bi-Real's ResNet-18 in the CIFAR form (a 3x3 stem at stride 1, no max pool; Liu et al. 2018 use
+# ImageNet's 7x7 stem): four stages of two basic blocks, 64/128/256/512 channels on 32/16/8/4 px,
+# stride 2 and a 1x1 shortcut entering stages 2-4. The same units, so `resnet18` is this class.
+RESNET18_STAGES = ((64, 2), (128, 2), (256, 2), (512, 2))
 UNITS_PER_BLOCK = 2  # binary 3x3 convolutions per basic block
 
 
@@ -29,7 +33,7 @@ class ResNet20(ConvBackbone):
         for index, (channels, blocks) in enumerate(stages):
             for block in range(blocks):
                 for position in range(UNITS_PER_BLOCK):
-                    stride = 2 if index and not block and not position else 1
+                    stride = 2 if index and not block and not position else 1  # entering stages 2, 3, ...
                     units.append(self._unit(parts, cin, channels, stride))
                     cin = channels
         self.stages = nn.ModuleList([nn.Sequential(*units)])
