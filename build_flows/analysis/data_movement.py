@@ -56,6 +56,14 @@ def data_movement(fmt: dict, ps: str | None, clock_mhz: float) -> dict:
             "port_cycles": max(port.values()) if port else None, "fps": clock_mhz * 1e6 / cycles, "by": where}
 
 
+def board_fps(pipeline_fps: float | None, moving: dict | None) -> tuple:
+    """(FPS on the board, whether the data movement bounds it): the smaller of the pipeline's rate
+    and the data movement's (`moving`, data_movement()'s result; None for builds made before it)."""
+    if pipeline_fps is None or not moving or moving["fps"] >= pipeline_fps:
+        return pipeline_fps, False
+    return moving["fps"], True
+
+
 def port_floor_cycles(sides: dict, ps: str | None) -> int:
     """The fewest cycles per frame the data movement takes at any folding of the end layers: each
     side's frame through the HP port at full width (Alveo: one cycle)."""

@@ -6,7 +6,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from ..boards import get_board
-from .data_movement import data_movement, dataflow_sides
+from .data_movement import board_fps, data_movement, dataflow_sides
 from .fit import Usage, fits, over_budget
 
 
@@ -39,7 +39,7 @@ def design_estimates(df: ModelWrapper, cfg) -> dict:
     available = {"lut": board.lut, "bram_18k": board.bram_18k, "uram": board.uram, "dsp": board.dsp}
     pipeline_fps = 1e9 / (cfg.clock_ns * cycles) if cycles else None
     moving = data_movement(dataflow_sides(df), board.ps, 1e3 / cfg.clock_ns)
-    bounded = pipeline_fps is not None and moving["fps"] < pipeline_fps
+    fps, bounded = board_fps(pipeline_fps, moving)
     return {
         "board": board.name,
         "fpga_part": board.part,
@@ -47,7 +47,7 @@ def design_estimates(df: ModelWrapper, cfg) -> dict:
         "analytic_cycles_per_frame": cycles,
         "bottleneck_layer": slowest["name"],
         # what the board delivers: the pipeline's rate or its data movement's, the smaller
-        "fps_at_clock": moving["fps"] if bounded else pipeline_fps,
+        "fps_at_clock": fps,
         "pipeline_fps_at_clock": pipeline_fps,
         "data_movement": moving,
         "fps_bounded_by": moving["by"] if bounded else f"the pipeline (bottleneck {slowest['name']})",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..analysis.data_movement import board_fps
 from ..sim.simulate import simulate
 from .packing import from_codes
 
@@ -14,13 +15,14 @@ class SimulationMismatch(RuntimeError):
     pass
 
 
-def board_fps(pipeline_fps: float, moving: dict | None) -> tuple:
-    """(FPS on the board, what bounds it): the pipeline's rate or the data movement's, the smaller."""
+def bound_line(pipeline_fps: float, moving: dict | None) -> tuple:
+    """(FPS on the board, what bounds it, as a phrase for the timing source)."""
+    fps, bounded = board_fps(pipeline_fps, moving)
     if not moving:
-        return pipeline_fps, ""
-    if moving["fps"] < pipeline_fps:
-        return moving["fps"], f"; bounded by {moving['by']} ({moving['fps']:,.0f} FPS; the pipeline {pipeline_fps:,.0f})"
-    return pipeline_fps, f"; {moving['by']} allows {moving['fps']:,.0f} FPS"
+        return fps, ""
+    if bounded:
+        return fps, f"; bounded by {moving['by']} ({moving['fps']:,.0f} FPS; the pipeline {pipeline_fps:,.0f})"
+    return fps, f"; {moving['by']} allows {moving['fps']:,.0f} FPS"
 
 
 class SimBackend:
@@ -40,7 +42,7 @@ class SimBackend:
         # One frame gives no interval; the analytic one is what the simulations measure (bench/cycles_vs_analytic).
         cycles = report["cycles_per_frame"] or report["analytic_cycles_per_frame"]
         pipeline_fps = mhz * 1e6 / cycles
-        fps, bound = board_fps(pipeline_fps, self.settings.get("data_movement"))
+        fps, bound = bound_line(pipeline_fps, self.settings.get("data_movement"))
         timing = {"fps": fps, "pipeline_fps": pipeline_fps, "latency_ms": report["latency_cycles"] / mhz * 1e-3,
                   "cycles_per_frame": cycles, "latency_cycles": report["latency_cycles"],
                   "source": f"Verilator, cycle-accurate at {mhz:.0f} MHz"

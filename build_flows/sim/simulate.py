@@ -20,6 +20,7 @@ from qonnx.custom_op.registry import getCustomOp
 
 from models.errors import BcnnError, InternalError
 
+from ..analysis.data_movement import board_fps
 from ..atomic import write_json
 from ..finn_env import generic_view, use_build_dir
 from . import verilator as vl
@@ -163,7 +164,7 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
         "cycles_vs_analytic": interval / analytic if interval else None,
         "fractional_gating": gating,
         # on the board: the simulated pipeline's rate or the data movement's, the smaller
-        "fps_at_clock": min(pipeline_fps, moving["fps"]) if pipeline_fps and moving else pipeline_fps,
+        "fps_at_clock": board_fps(pipeline_fps, moving)[0],
         "pipeline_fps_at_clock": pipeline_fps,
         "total_cycles": result.cycles,
         "max_fifo_occupancy": dict(zip(info["fifo_names"], result.fifo_max)),
