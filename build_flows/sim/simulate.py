@@ -95,11 +95,15 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
     for name in info["memory_files"]:
         shutil.copy(rtl_dir / name, run_dir / name)
 
-    probe_words = tuple(info["probe_words"]) if probe == "all" else ()
+    # The harness always reads the core's probe ports, and records them only when asked: one binary
+    # serves both probe modes (a design simulated both ways compiles once, not twice).
+    compiled_probes = tuple(info["probe_words"])
+    probe_words = compiled_probes if probe == "all" else ()
     start = time.perf_counter()
     try:
         binary = vl.build([rtl_dir / s for s in info["sources"]], info["core"], {}, cache=cache,
-                          lint_flags=THIRD_PARTY_LINT, fifo_fields=len(info["fifo_depths"]), probe_words=probe_words)
+                          lint_flags=THIRD_PARTY_LINT, fifo_fields=len(info["fifo_depths"]),
+                          probe_words=compiled_probes)
     except vl.VerilatorFailed as exc:
         raise InternalError(f"{build_dir}: Verilator could not compile the stitched RTL{failing_layer(info, exc)}: "
                             f"{exc.errors[0] if exc.errors else 'the C++ build failed'}; log: {exc.log}") from exc

@@ -27,11 +27,11 @@ DEFAULT_CACHE = Path.home() / ".cache" / "bcnn-fpga" / "verilator"
 COMPILER_SETTINGS = ("CFG_CXXFLAGS_STD=-std=gnu++20 CFG_CXXFLAGS_COROUTINES=-fcoroutines CFG_CXXFLAGS_PCH_I=-include "
                      "CFG_LDLIBS_THREADS='-pthread -latomic' PYTHON3=python3")
 # -O2 for the model (Verilator's default -Os): measured 1.47x faster on cnv_w1a1 (0.63 -> 0.93 M
-# cycles/s); --threads 2 and -O3 measured no better on 2 cores. The test suite builds at -O1
-# (tests/conftest.py): its designs simulate a few frames, and a large one compiles in 47 s
-# instead of 80 s (-O0 does not build). CXX_OPT_SLOW is for Verilator's run-once construction and
-# initial code (its *__Slow.cpp): the tests compile it at -O0 (DGRL's resnet_small: 3.1 s instead
-# of 8.7 s of its ~25 s of C++).
+# cycles/s); --threads 2 and -O3 measured no better on 2 cores. The test suite builds at -Og
+# (tests/conftest.py): its designs simulate a few frames, so compile time is what counts there
+# (-O0 compiles a third faster than -Og but simulates 9x slower). CXX_OPT_SLOW is for
+# Verilator's run-once construction and initial code (its *__Slow.cpp): the tests compile it at
+# -O0 (DGRL's resnet_small: 3.1 s instead of 8.7 s of its ~25 s of C++).
 CXX_OPT = "-O2"
 CXX_OPT_SLOW = "-O1"
 

@@ -2,7 +2,6 @@
 from finn.transformation.fpgadataflow.minimize_accumulator_width import MinimizeAccumulatorWidth
 from finn.transformation.fpgadataflow.minimize_weight_bit_width import MinimizeWeightBitWidth
 from finn.transformation.qonnx.convert_qonnx_to_finn import ConvertQONNXtoFINN
-from finn.transformation.streamline import Streamline
 from finn.transformation.streamline import absorb
 from finn.transformation.streamline.reorder import (
     MakeMaxPoolNHWC,
@@ -30,6 +29,7 @@ from ..transformation.empty_accumulators import GiveEmptyAccumulatorsOneBit
 from ..transformation.fracbnn_streamline import AbsorbActivationIntoFracMVAU, AbsorbSignIntoFracMVAU, XnorThermometerMatMul
 from ..transformation.move_scalar_mul import MoveScalarMulPastReduceSum, MoveScalarMulPastTile
 from ..transformation.pooled_quant import ExactPooledQuant
+from ..transformation.quick_streamline import QuickStreamline
 from ..transformation.pool_codes import MaxPoolOverCodes, BipolarSumPoolAsTernary
 from ..transformation.pooling import (
     LowerAveragePool,
@@ -70,7 +70,7 @@ def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
     MatMul in NHWC; bipolar MatMuls become XnorPopcountMatMul; FracBNN's units take their signs
     and activations; the classifier's scale and bias go into the TopK."""
     model = model.transform(absorb.AbsorbScalarBiasIntoMultiThreshold())
-    model = model.transform(Streamline())
+    model = model.transform(QuickStreamline())
     for t in (MoveScalarMulPastAveragePool(), MoveScalarMulPastReduceMean(), BipolarSumPoolAsTernary(),  # pool_codes.py,
               MaxPoolOverCodes(), LowerAveragePool(), LowerGlobalAveragePool()):  # pooling.py
         model = model.transform(t)
@@ -86,10 +86,10 @@ def step_streamline(model: ModelWrapper, cfg) -> ModelWrapper:
     model = model.transform(ConvertBipolarMatMulToXnorPopcount())
     model = model.transform(ZeroPadBinaryConvolutions())
     model = model.transform(BinaryIm2ColPadValue())
-    model = model.transform(Streamline())
+    model = model.transform(QuickStreamline())
     if model.get_nodes_by_op_type("FracMVAU_bcnn"):
         model = model.transform(AbsorbSignIntoFracMVAU())
-        model = model.transform(Streamline())
+        model = model.transform(QuickStreamline())
         model = model.transform(absorb.AbsorbTransposeIntoMultiThreshold())  # a convolution's unit
         model = model.transform(AbsorbActivationIntoFracMVAU())
     model = streamline_shortcuts(model)
@@ -125,7 +125,7 @@ def streamline_shortcuts(model: ModelWrapper) -> ModelWrapper:
                 break
         # Streamline absorbs the adds the moves uncovered; a collapse it allows can open the way
         # for the layout moves again (a +-1 activation requantized by a shortcut's quantizer)
-        model = model.transform(Streamline()).transform(CollapseConsecutiveThresholds())
+        model = model.transform(QuickStreamline()).transform(CollapseConsecutiveThresholds())
         if model.model.SerializeToString() == settled:
             break
     return model
