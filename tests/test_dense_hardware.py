@@ -13,7 +13,6 @@ from qonnx.core.modelwrapper import ModelWrapper
 
 from build_flows.sim.simulate import simulate
 from models.errors import BcnnError
-from tests.restitch import restitch
 from tests.streams import simulate_bit_exact
 
 
@@ -47,16 +46,14 @@ def test_drf_densenet_streams_bit_exact_at_the_analytic_interval(design, tmp_pat
     simulate_bit_exact(design, tmp_path, frames=3, backpressure=backpressure, min_streams=50)
 
 
-def test_the_block_inputs_fifo_into_a_concatenation_is_tight(design, tmp_path):
+def test_the_block_inputs_fifo_into_a_concatenation_is_tight(design):
     shortcut = next(s for s in stitch_info(design)["shortcuts"]
                     if s["join"] == "StreamingConcat_bcnn_0" and s["fifo"].startswith("DuplicateStreams"))
     depth = shortcut["deadlock_free_depth"]
-    tight = restitch(design, tmp_path / "tight", {shortcut["fifo"]: depth})
-    assert stitch_info(tight)["fifo_depths"][stitch_info(tight)["fifo_names"].index(shortcut["fifo"])] == depth
-    assert simulate(tight, frames=2, probe="last")["bit_exact"]
-    short = restitch(design, tmp_path / "short", {shortcut["fifo"]: depth - 1})
+    tight = simulate(design, frames=2, probe="last", fifo_caps={shortcut["fifo"]: depth})
+    assert tight["bit_exact"] and tight["fifo_depths"][stitch_info(design)["fifo_names"].index(shortcut["fifo"])] == depth
     with pytest.raises(BcnnError, match="deadlock") as err:
-        simulate(short, frames=2, probe="last")
+        simulate(design, frames=2, probe="last", fifo_caps={shortcut["fifo"]: depth - 1})
     assert "stalled stage: StreamingConcat_bcnn_0" in str(err.value)
 
 

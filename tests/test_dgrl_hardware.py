@@ -16,7 +16,6 @@ from qonnx.custom_op.registry import getCustomOp
 
 from build_flows.sim.simulate import simulate
 from models.errors import BcnnError
-from tests.restitch import restitch
 from tests.streams import simulate_bit_exact
 
 
@@ -59,11 +58,10 @@ def test_dgrl_resnet_streams_bit_exact_at_the_analytic_interval(design, tmp_path
     simulate_bit_exact(design, tmp_path, frames=3, backpressure=backpressure, min_streams=60)
 
 
-def test_an_si_join_fifo_far_below_a_frame_deadlocks_naming_the_join(design, tmp_path):
+def test_an_si_join_fifo_far_below_a_frame_deadlocks_naming_the_join(design):
     _, join, sized = si_joins(design)[0]
-    out = restitch(design, tmp_path / "short", {sized["fifo"]: sized["deadlock_free_depth"] // 2})
     with pytest.raises(BcnnError, match="deadlock") as err:
-        simulate(out, frames=2, probe="last")
+        simulate(design, frames=2, probe="last", fifo_caps={sized["fifo"]: sized["deadlock_free_depth"] // 2})
     assert f"stalled stage: {join.name}" in str(err.value)
 
 

@@ -21,7 +21,6 @@ from hw.memfiles import write_gates
 from models.errors import BcnnError
 from models.export import export_model
 from models.random_init import random_model
-from tests.restitch import restitch
 from tests.streams import simulate_bit_exact
 
 FRAMES = 4
@@ -124,17 +123,16 @@ def test_fracbnn_resnet_streams_bit_exact_near_the_analytic_cycles(resnet_design
     assert all(0.0 < layer["lsb_skipped_fraction"] < 1.0 for layer in report["fractional_gating"]["layers"])
 
 
-def test_a_fractional_residual_shortcut_fifo_is_tight(resnet_design, tmp_path):
+def test_a_fractional_residual_shortcut_fifo_is_tight(resnet_design):
     """The shortcut around a fractional convolution is sized from its data need like any MVAU's
     (the LSB pass replays the vector the unit holds): at the deadlock-free depth it runs, one
     entry less deadlocks and `bcnn sim` names the join."""
     shortcut = json.loads((resnet_design / "rtl" / "stitch.json").read_text())["shortcuts"][0]
     assert shortcut["exact"] and "FracMVAU_bcnn_0" in shortcut["long_branch"]
     depth = shortcut["deadlock_free_depth"]
-    assert simulate(restitch(resnet_design, tmp_path / "tight", {shortcut["fifo"]: depth}), frames=2,
-                    probe="last")["bit_exact"]
+    assert simulate(resnet_design, frames=2, probe="last", fifo_caps={shortcut["fifo"]: depth})["bit_exact"]
     with pytest.raises(BcnnError, match="deadlock") as err:
-        simulate(restitch(resnet_design, tmp_path / "short", {shortcut["fifo"]: depth - 1}), frames=2, probe="last")
+        simulate(resnet_design, frames=2, probe="last", fifo_caps={shortcut["fifo"]: depth - 1})
     assert f"stalled stage: {shortcut['join']}" in str(err.value)
 
 

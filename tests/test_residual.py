@@ -14,12 +14,9 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from build_flows.cli import main
-from build_flows.config import BuildConfig
-from build_flows.flow import run_build
 from build_flows.sim.simulate import simulate
 from build_flows.sim.verilator import VERILATOR
 from models.errors import BcnnError
-from tests.restitch import restitch
 
 # (model, target FPS): fully connected at the default target (PE = SIMD = 1) and at a parallel one
 # (width converters on both branches); the small ResNet (padding and sliding windows in the branch)
@@ -88,26 +85,18 @@ def test_every_stream_is_bit_exact_at_the_analytic_interval(residual, backpressu
         assert report["cycles_vs_analytic"] == pytest.approx(1.0, abs=0.05)
 
 
-def rebuild_with_shortcut(residual, out, depth: int):
-    shortcut = stitch_info(residual)["shortcuts"][-1]
-    cfg = BuildConfig.load(residual / "build.yaml")
-    cfg.out, cfg.fifo_depths = str(out), {shortcut["fifo"]: depth}
-    return run_build(cfg, show_progress=False), shortcut
-
-
-def test_the_deadlock_free_depth_is_tight_and_a_deadlock_names_the_join(built, tmp_path):
-    """At the deadlock-free depth (set by the build's fifo_depths option) the block runs (more
-    slowly); one entry less, it deadlocks. On
+def test_the_deadlock_free_depth_is_tight_and_a_deadlock_names_the_join(built):
+    """At the deadlock-free depth the block runs (more slowly); one entry less, it deadlocks. On
     the ResNet, whose long branch has padding and a sliding window (a matrix-vector unit's bound,
-    the fully connected case, is the simpler one)."""
+    the fully connected case, is the simpler one). The design as built, its shortcut FIFO held at
+    those depths (a FIFO stitched at them: hw/fifo/test_bcnn_fifo.py)."""
     residual = built("resnet_small", method="bireal")
-    depth = stitch_info(residual)["shortcuts"][-1]["deadlock_free_depth"]
-    out, _ = rebuild_with_shortcut(residual, tmp_path / "tight", depth)
-    assert simulate(out, frames=2, probe="last")["bit_exact"]
-    shortcut = stitch_info(residual)["shortcuts"][-1]  # one entry less: stitched again, not rebuilt
-    out = restitch(residual, tmp_path / "short", {shortcut["fifo"]: depth - 1})
+    shortcut = stitch_info(residual)["shortcuts"][-1]
+    depth = shortcut["deadlock_free_depth"]
+    assert depth < shortcut["depth"]  # stitched with slack for rate
+    assert simulate(residual, frames=2, probe="last", fifo_caps={shortcut["fifo"]: depth})["bit_exact"]
     with pytest.raises(BcnnError, match="deadlock") as err:
-        simulate(out, frames=2, probe="last")
+        simulate(residual, frames=2, probe="last", fifo_caps={shortcut["fifo"]: depth - 1})
     assert f"stalled stage: {shortcut['join']}" in str(err.value) and "the shortcut" in str(err.value)
 
 

@@ -7,9 +7,11 @@ and never deadlock, instead of one rule for every FIFO.
 2. Propose occupancy + margin for every FIFO (at least 2: a 1-deep bcnn_fifo runs at half rate);
    a shortcut FIFO keeps its computed depth (its need is the worst case over all data, which one
    simulation does not show; tests/test_residual.py shows one word less deadlocks).
-3. Restitch a copy with the proposal and simulate again, with and without random backpressure: it
-   must stay bit-exact, deadlock-free and at the same interval; a FIFO that ran full and slowed
-   the design doubles (never beyond its stitched depth) until it does.
+3. Simulate again with the FIFOs held at the proposal (the same compiled design: bcnn_fifo's
+   capacity plusarg, which behaves cycle for cycle as the shallower FIFO): it must stay bit-exact
+   and at the same interval; a FIFO that ran full and slowed the design doubles (never beyond its
+   stitched depth) until it does. The result is stitched for real and simulated, with and without
+   random backpressure: bit-exact and deadlock-free, or the sizing fails.
 
 The result is report/fifo_sizing.json and fifo_sized.yaml (the build config with the depths),
 which `bcnn build fifo_sized.yaml` turns into the sized design."""
@@ -51,8 +53,8 @@ def fifo_table(build: Path) -> list:
             for n, s, d in zip(info["fifo_names"], fifos, info["fifo_depths"])]
 
 
-def _run(build: Path, frames: int, backpressure: bool = False) -> dict:
-    report = simulate(build, frames=frames, probe="last", backpressure=backpressure)
+def _run(build: Path, frames: int, backpressure: bool = False, caps: dict | None = None) -> dict:
+    report = simulate(build, frames=frames, probe="last", backpressure=backpressure, fifo_caps=caps)
     if not report["bit_exact"]:
         raise BcnnError(f"{build}: the simulation is not bit-exact; size FIFOs of a correct design")
     return report
@@ -71,13 +73,14 @@ def size_fifos(build_dir, frames: int = 6, margin: float = MARGIN) -> dict:
     # A FIFO that ran full holds a backlog (its producer is faster); whether the design needs it
     # shows only by shrinking it, so those are halved round by round while the interval holds.
     shrinkable = {f["name"] for f in before if not f["shortcut"] and occupancy[f["name"]] >= f["depth"]}
+    # never deeper than stitched: at those depths the design already ran at its interval
     depths = {f["name"]: f["depth"] if f["shortcut"] or f["name"] in shrinkable else
-              max(MIN_DEPTH, occupancy[f["name"]] + math.ceil(margin * occupancy[f["name"]]) + 1) for f in before}
+              min(f["depth"], max(MIN_DEPTH, occupancy[f["name"]] + math.ceil(margin * occupancy[f["name"]]) + 1))
+              for f in before}
     accepted, rounds = dict(stitched), []
     with tempfile.TemporaryDirectory(prefix="bcnn-fifo-") as tmp:
         for k in range(MAX_ROUNDS):
-            trial = restitch(build_dir, Path(tmp) / f"round{k}", depths)
-            report = _run(trial, frames)
+            report = _run(build_dir, frames, caps=depths)
             slower = report["cycles_per_frame"] > interval * (1 + INTERVAL_TOLERANCE)
             rounds.append({"cycles_per_frame": report["cycles_per_frame"], "kept": not slower, "depths": dict(depths)})
             if slower:  # the FIFOs that ran full are needed: back to their last good depth, for good

@@ -150,7 +150,8 @@ def core_source(stages: list, streams: list) -> str:
         lines += [
             f"  logic [{st.width - 1}:0] f{k}_out_tdata;",
             f"  logic [{fifo_count_bits(st.depth) - 1}:0] f{k}_count;",
-            f"  bcnn_fifo #(.WIDTH({st.width}), .DEPTH({st.depth})) u_fifo{k} (  // {stages[st.src].name} -> "
+            f"  bcnn_fifo #(.WIDTH({st.width}), .DEPTH({st.depth}), .INDEX({k})) u_fifo{k} (  "
+            f"// {stages[st.src].name} -> "
             f"{stages[st.dst].name}{' (shortcut)' if st.shortcut else ''}",
             "    .clk(clk), .rst_n(rst_n),",
             f"    .in_tdata({_resize(st.width, f'{src}_tdata', src_bits)}), .in_tvalid({src}_tvalid), "

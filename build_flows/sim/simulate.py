@@ -55,10 +55,13 @@ def check_frames(model: ModelWrapper, data: np.ndarray, where: str, input_scale:
 
 
 def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = False, seed: int = 0,
-             probe: str = "all", cache: Path = vl.DEFAULT_CACHE, inputs: np.ndarray | None = None) -> dict:
+             probe: str = "all", cache: Path = vl.DEFAULT_CACHE, inputs: np.ndarray | None = None,
+             fifo_caps: dict | None = None) -> dict:
     """Simulate `frames` frames: `inputs` (N, ...) integer pixels, else the .npy at `input_npy`,
-    else random ones. Writes sim/report.json and the accelerator's output codes, sim/outputs.npy
-    (frames, beats per frame, elements per beat)."""
+    else random ones. `fifo_caps` (FIFO name -> depth, at most its stitched one) runs those FIFOs
+    as if stitched at that depth, on the same compiled design (hw/fifo/bcnn_fifo.sv). Writes
+    sim/report.json and the accelerator's output codes, sim/outputs.npy (frames, beats per frame,
+    elements per beat)."""
     build_dir = Path(build_dir)
     rtl_dir = build_dir / "rtl"
     if not (rtl_dir / "stitch.json").is_file():
@@ -68,6 +71,7 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
     if probe not in PROBES:
         raise BcnnError(f"--probe {probe}: valid values are {', '.join(PROBES)}")
     info = json.loads((rtl_dir / "stitch.json").read_text())
+    info, plusargs = with_fifo_caps(info, fifo_caps or {})
     estimates = json.loads((build_dir / "report" / "estimates.json").read_text())
     cfg = yaml.safe_load((build_dir / "build.yaml").read_text())
     sim_dir = build_dir / "sim"
@@ -127,7 +131,8 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
     try:
         result = vl.run(binary, run_dir, stimulus,
                         output["width"], frames * last.beats_per_frame, valid, ready, seed,
-                        MAX_IDLE_CYCLES, probe_words=probe_words, while_running=execute_reference)
+                        MAX_IDLE_CYCLES, probe_words=probe_words, while_running=execute_reference,
+                        plusargs=plusargs)
     except vl.SimulationStopped as exc:
         detail = stalled_stage(info, exc.fifo_now) if isinstance(exc, vl.Deadlock) else ""
         counts = {s.name: {"beats": len(p), "expected_beats": frames * s.beats_per_frame}
@@ -172,7 +177,8 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
         "pipeline_fps_at_clock": pipeline_fps,
         "total_cycles": result.cycles,
         "max_fifo_occupancy": dict(zip(info["fifo_names"], result.fifo_max)),
-        "fifo_depths": info["fifo_depths"],
+        "fifo_depths": info["fifo_depths"],  # as simulated: `fifo_caps` below the stitched depths
+        "fifo_caps": dict(fifo_caps or {}),
         "sim_seconds": round(result.seconds, 3),  # Verilator's own time, as the harness measured it
         "reference_seconds": round(reference["seconds"], 3),  # python execution, overlapping sim_seconds
         "run_seconds": round(run_seconds, 3),  # wall time of both together
@@ -189,6 +195,24 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
 
 def _write_report(sim_dir: Path, report: dict) -> None:
     write_json(sim_dir / "report.json", report)
+
+
+def with_fifo_caps(info: dict, caps: dict) -> tuple:
+    """(stitch info with the FIFOs of `caps` (name -> depth) at those depths, the harness' plusargs
+    that hold them there)."""
+    names, depths = info["fifo_names"], info["fifo_depths"]
+    for name, depth in caps.items():
+        if name not in names:
+            raise BcnnError(f"FIFO '{name}' is not in this design; its FIFOs: {', '.join(names)}")
+        stitched = depths[names.index(name)]
+        if not 1 <= depth <= stitched:
+            raise BcnnError(f"FIFO '{name}': a simulation can hold it at 1 to {stitched} words (its stitched "
+                            f"depth), not {depth}; stitch it deeper for more (bcnn build --fifo)")
+    capped = [caps.get(n, d) for n, d in zip(names, depths)]
+    fifos = iter(capped)  # info["streams"] with a destination are the FIFOs, in the same order
+    streams = [{**st, "depth": next(fifos)} if st["dst"] is not None else st for st in info["streams"]]
+    plusargs = tuple(f"+bcnn_fifo_cap_{names.index(n)}={d}" for n, d in sorted(caps.items()))
+    return {**info, "fifo_depths": capped, "streams": streams}, plusargs
 
 
 def failing_layer(info: dict, exc: "vl.VerilatorFailed") -> str:

@@ -232,9 +232,10 @@ def read_probes(path: Path, probe_words) -> list:
 
 def run(binary: Path, workdir: Path, in_words: np.ndarray, out_bits: int, out_beats: int,
         valid_percent: int = 100, ready_percent: int = 100, seed: int = 0, max_idle: int = 100000,
-        probe_words: tuple = (), while_running: Callable | None = None) -> RunResult:
+        probe_words: tuple = (), while_running: Callable | None = None, plusargs: tuple = ()) -> RunResult:
     """Stream `in_words` through the model (cwd = workdir, where its memory files are). With
-    `probe_words` (the binary's, see build) every probed stream's beats are recorded.
+    `probe_words` (the binary's, see build) every probed stream's beats are recorded; `plusargs`
+    ("+name=value") are the design's $value$plusargs.
     `while_running()` is called while the model runs in its own process (work that needs no
     simulation result overlaps it); its error stops the simulation."""
     workdir = Path(workdir).resolve()
@@ -244,7 +245,7 @@ def run(binary: Path, workdir: Path, in_words: np.ndarray, out_bits: int, out_be
     nwords = words_per_beat(out_bits)
     proc = subprocess.Popen([str(binary), str(in_path), str(in_words.shape[1]), str(out_path), str(nwords),
                              str(out_beats), str(valid_percent), str(ready_percent), str(seed), str(max_idle),
-                             str(probe_path) if probe_words else "-"],
+                             str(probe_path) if probe_words else "-", *plusargs],
                             cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         if while_running is not None:

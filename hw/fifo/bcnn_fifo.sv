@@ -1,9 +1,16 @@
 `default_nettype none
 // AXI-Stream FIFO: DEPTH entries, first-word fall-through, full rate (push and pop in one cycle).
 // `count` is the occupancy, so a simulation can report each FIFO's high-water mark.
+// A simulation may hold the FIFO below DEPTH entries with the plusarg +bcnn_fifo_cap_<INDEX>=N
+// (1 <= N <= DEPTH; INDEX >= 0, the FIFO's index in the stitched core): it then behaves cycle for
+// cycle as a DEPTH=N FIFO (test_bcnn_fifo.py compares them), so FIFO depths are explored without
+// compiling the design again. Synthesis sees DEPTH only.
 module bcnn_fifo #(
     parameter int WIDTH = 8,
     parameter int DEPTH = 16,
+    /* verilator lint_off UNUSEDPARAM */  // read by simulations only: synthesis does not use it
+    parameter int INDEX = -1,
+    /* verilator lint_on UNUSEDPARAM */
     localparam int PTR_W = DEPTH > 1 ? $clog2(DEPTH) : 1
 ) (
     input  wire logic             clk,
@@ -18,6 +25,19 @@ module bcnn_fifo #(
 );
   logic [WIDTH-1:0] mem[DEPTH];
   logic [PTR_W-1:0] rd, wr;
+
+`ifdef SYNTHESIS
+  localparam int Capacity = DEPTH;
+`else
+  int Capacity = DEPTH;
+  initial begin : capacity
+    int n;
+    if (INDEX >= 0 && $value$plusargs($sformatf("bcnn_fifo_cap_%0d=%%d", INDEX), n)) begin
+      if (n < 1 || n > DEPTH) $fatal(1, "bcnn_fifo %0d: +bcnn_fifo_cap_%0d=%0d is outside 1..%0d", INDEX, INDEX, n, DEPTH);
+      Capacity = n;
+    end
+  end
+`endif
 
   // Ready and valid are registers: no combinational path through the FIFO, which is what lets
   // FIFOs break the ready chains of a stitched design. Their next values, and the count's, come
@@ -37,7 +57,7 @@ module bcnn_fifo #(
     if (push) mem[wr] <= in_tdata;
   end
 
-  wire almost_full = int'(count) >= DEPTH - 1;  // one push from full
+  wire almost_full = int'(count) >= Capacity - 1;  // one push from full
   wire almost_empty = int'(count) <= 1;  // one pop from empty
   always_ff @(posedge clk) begin
     if (!rst_n) begin
@@ -58,7 +78,7 @@ module bcnn_fifo #(
         not_full <= 1'b1;
         not_empty <= !almost_empty;
       end else begin
-        not_full <= int'(count) < DEPTH;
+        not_full <= int'(count) < Capacity;
         not_empty <= count != '0;
       end
     end

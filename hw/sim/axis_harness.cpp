@@ -2,11 +2,12 @@
 //   clk, rst_n, in_tdata/in_tvalid/in_tready, out_tdata/out_tvalid/out_tready.
 // The model class is always `Vdut` (verilator --prefix Vdut).
 //
-// usage: harness IN_FILE IN_WORDS OUT_FILE OUT_WORDS OUT_BEATS VALID_PERCENT READY_PERCENT SEED MAX_IDLE [PROBE_FILE]
+// usage: harness IN_FILE IN_WORDS OUT_FILE OUT_WORDS OUT_BEATS VALID_PERCENT READY_PERCENT SEED MAX_IDLE [PROBE_FILE [+PLUSARG...]]
 //   IN_FILE   input beats, each IN_WORDS little-endian uint32 words (bit 0 of word 0 = bit 0 of tdata)
 //   OUT_FILE  written: OUT_BEATS output beats, same layout, then one uint64 per output beat: its cycle
 //   *_PERCENT probability (0-100) that the harness offers in_tvalid / out_tready on a cycle
 //   MAX_IDLE  cycles without any handshake after which the run stops as a deadlock (exit 3)
+//   PLUSARG   read by the design's $value$plusargs (e.g. bcnn_fifo's +bcnn_fifo_cap_<INDEX>=N)
 // Prints one line: "cycles=N in_beats=N out_beats=N first_in=N seconds=S" (exit 0; S: the
 // simulation loop's wall time, so a caller that works while the model runs still gets its speed). A failed assertion in
 // the design ends the run with exit 4 (Verilator prints the assertion's message first).
@@ -99,11 +100,12 @@ static void write_probes(const char* path) {
 #endif
 
 int main(int argc, char** argv) {
-  if (argc != 10 && argc != 11) {
-    std::fprintf(stderr, "usage: %s IN_FILE IN_WORDS OUT_FILE OUT_WORDS OUT_BEATS VALID%% READY%% SEED MAX_IDLE [PROBE_FILE]\n", argv[0]);
+  if (argc < 10) {
+    std::fprintf(stderr, "usage: %s IN_FILE IN_WORDS OUT_FILE OUT_WORDS OUT_BEATS VALID%% READY%% SEED MAX_IDLE "
+                 "[PROBE_FILE [+PLUSARG...]]\n", argv[0]);
     return 2;
   }
-  const char* probe_file = argc == 11 && std::string(argv[10]) != "-" ? argv[10] : nullptr;
+  const char* probe_file = argc >= 11 && std::string(argv[10]) != "-" ? argv[10] : nullptr;
 #ifdef PROBE_WORDS
   int total_probe_words = 0;
   for (int i = 0; i < PROBES; ++i) {
@@ -138,6 +140,7 @@ int main(int argc, char** argv) {
   std::vector<uint64_t> out_cycle(static_cast<std::size_t>(out_beats));
 
   VerilatedContext ctx;
+  ctx.commandArgs(argc, argv);  // the design's $value$plusargs see the +PLUSARGs
   ctx.fatalOnError(false);  // a failed assertion sets gotFinish (reported as exit 4), no exit(1)
   Vdut dut(&ctx);
   dut.clk = 0;
