@@ -5,10 +5,14 @@ import os
 from pathlib import Path
 
 
-def write_json(path: Path, data, indent: int = 2) -> Path:
+def write_bytes(path: Path, data: bytes) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.partial{os.getpid()}")  # per process: parallel writers never share one
-    tmp.write_text(json.dumps(data, indent=indent))
+    tmp.write_bytes(data)
     os.replace(tmp, path)
     return path
+
+
+def write_json(path: Path, data, indent: int = 2) -> Path:
+    return write_bytes(path, json.dumps(data, indent=indent).encode())

@@ -21,6 +21,8 @@ def test_tfc_fifos_shrink_at_the_same_interval_and_the_sized_config_builds(built
     assert r["cycles_per_frame_sized"] == r["cycles_per_frame_stitched"] == r["analytic_cycles_per_frame"]
     assert r["fifo_bits"]["sized"] < r["fifo_bits"]["stitched"] / 4
     assert all(2 <= f["sized_depth"] <= f["depth"] for f in r["fifos"])
+    own = json.loads((out / "sim" / "report.json").read_text())  # the build's own verdict, not a round's
+    assert own["fifo_caps"] == {} and own["fifo_depths"] == [f["depth"] for f in r["fifos"]]
     sized = BuildConfig.load(out / "fifo_sized.yaml")
     sized.out = str(tmp_path / "sized")
     again = run_build(sized, show_progress=False)

@@ -15,6 +15,7 @@ and never deadlock, instead of one rule for every FIFO.
 
 The result is report/fifo_sizing.json and fifo_sized.yaml (the build config with the depths),
 which `bcnn build fifo_sized.yaml` turns into the sized design."""
+import contextlib
 import json
 import math
 import shutil
@@ -26,7 +27,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 
 from models.errors import BcnnError
 
-from ..atomic import write_json
+from ..atomic import write_bytes, write_json
 from ..config import BuildConfig
 from ..rtl.stitch import stitch
 from ..sim.simulate import simulate
@@ -60,6 +61,16 @@ def _run(build: Path, frames: int, backpressure: bool = False, caps: dict | None
     return report
 
 
+@contextlib.contextmanager
+def _restored(files: dict):
+    """Write `files` (path -> content) back when the block ends, however it ends."""
+    try:
+        yield
+    finally:
+        for path, content in files.items():
+            write_bytes(path, content)
+
+
 def size_fifos(build_dir, frames: int = 6, margin: float = MARGIN) -> dict:
     build_dir = Path(build_dir)
     if frames < 2:
@@ -68,6 +79,8 @@ def size_fifos(build_dir, frames: int = 6, margin: float = MARGIN) -> dict:
         old.unlink(missing_ok=True)  # a failed sizing must not leave an older result looking like its own
     before = fifo_table(build_dir)
     base = _run(build_dir, frames)
+    # the rounds simulate the build itself (FIFOs held lower); its sim/ keeps this run's verdict
+    kept = {p: p.read_bytes() for p in (build_dir / "sim" / "report.json", build_dir / "sim" / "outputs.npy")}
     interval, occupancy = base["cycles_per_frame"], base["max_fifo_occupancy"]
     stitched = {f["name"]: f["depth"] for f in before}
     # A FIFO that ran full holds a backlog (its producer is faster); whether the design needs it
@@ -78,7 +91,7 @@ def size_fifos(build_dir, frames: int = 6, margin: float = MARGIN) -> dict:
               min(f["depth"], max(MIN_DEPTH, occupancy[f["name"]] + math.ceil(margin * occupancy[f["name"]]) + 1))
               for f in before}
     accepted, rounds = dict(stitched), []
-    with tempfile.TemporaryDirectory(prefix="bcnn-fifo-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bcnn-fifo-") as tmp, _restored(kept):
         for k in range(MAX_ROUNDS):
             report = _run(build_dir, frames, caps=depths)
             slower = report["cycles_per_frame"] > interval * (1 + INTERVAL_TOLERANCE)
