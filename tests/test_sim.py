@@ -64,6 +64,26 @@ def test_user_frames_from_npy_and_input_errors(built, tmp_path):
     assert result.exit_code == 2 and "expected (N, 1, 28, 28)" in result.stderr
 
 
+def test_a_fifo_held_lower_for_one_run_and_its_errors(built, tmp_path):
+    """`bcnn sim --fifo NAME=DEPTH` runs the compiled design with that FIFO held at DEPTH: a
+    1-deep FIFO slows its stream (it takes a word every other cycle: its ready does not look at
+    the consumer), and the design falls behind its analytic 64 cycles per frame."""
+    out = tmp_path / "tfc"
+    shutil.copytree(built("tfc_w1a1", folding="tfc_w1a1"), out)
+    info = json.loads((out / "rtl" / "stitch.json").read_text())
+    first = info["fifo_names"][0]
+    result = CliRunner().invoke(main, ["sim", str(out), "--frames", "3", "--fifo", f"{first}=1"])
+    assert result.exit_code == 0 and "bit_exact=True" in result.output, result.output
+    held = json.loads((out / "sim" / "report.json").read_text())
+    assert held["fifo_caps"] == {first: 1} and held["fifo_depths"][0] == 1
+    assert held["cycles_per_frame"] > held["analytic_cycles_per_frame"] == 64
+    result = CliRunner().invoke(main, ["sim", str(out), "--fifo", "A->B=4"])
+    assert result.exit_code == 2 and "FIFO 'A->B' is not in this design" in result.stderr and first in result.stderr
+    too_deep = info["fifo_depths"][0] + 1
+    result = CliRunner().invoke(main, ["sim", str(out), "--fifo", f"{first}={too_deep}"])
+    assert result.exit_code == 2 and f"1 to {too_deep - 1} words" in result.stderr
+
+
 def test_sim_of_an_hls_build_says_what_is_missing(built):
     result = CliRunner().invoke(main, ["sim", str(built("tfc_w1a1", backend="hls"))])
     assert result.exit_code == 2 and "no stitched RTL" in result.stderr

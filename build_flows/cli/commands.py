@@ -249,13 +249,17 @@ def synth(build_dir, jobs, layers_only):
 @click.option("--probe", default="all", show_default=True, type=click.Choice(["all", "last"]),
               help="all: compare every layer's output stream; last: only the accelerator's output (long runs).")
 @click.option("--seed", default=0, show_default=True, type=int)
-def sim(build_dir, frames, input_npy, backpressure, probe, seed):
+@click.option("--fifo", "fifos", multiple=True, metavar="PRODUCER->CONSUMER=DEPTH",
+              help="Hold one FIFO at DEPTH words (at most its stitched depth) in this run, without compiling "
+                   "again; repeatable.")
+def sim(build_dir, frames, input_npy, backpressure, probe, seed, fifos):
     """Simulate the stitched RTL cycle by cycle (Verilator) and check every stream against the
     python execution of the dataflow graph."""
     from build_flows.sim.gating import gate_line
     from build_flows.sim.simulate import simulate
 
-    r = simulate(build_dir, frames=frames, input_npy=input_npy, backpressure=backpressure, seed=seed, probe=probe)
+    r = simulate(build_dir, frames=frames, input_npy=input_npy, backpressure=backpressure, seed=seed, probe=probe,
+                 fifo_caps=parse_fifo_depths(fifos))
     ratio = f" ({r['cycles_vs_analytic']:.4f} x analytic {r['analytic_cycles_per_frame']:.0f})" if r["cycles_per_frame"] else ""
     fps = ""
     if r["fps_at_clock"]:
