@@ -82,6 +82,10 @@ def test_a_fifo_held_lower_for_one_run_and_its_errors(built, tmp_path):
     too_deep = info["fifo_depths"][0] + 1
     result = CliRunner().invoke(main, ["sim", str(out), "--fifo", f"{first}={too_deep}"])
     assert result.exit_code == 2 and f"1 to {too_deep - 1} words" in result.stderr
+    fifo = out / "rtl" / "bcnn_fifo.sv"  # a build stitched before FIFOs could be held lower
+    fifo.write_text(fifo.read_text().replace("bcnn_fifo_cap_", "bcnn_fifo_size_"))
+    result = CliRunner().invoke(main, ["sim", str(out), "--fifo", f"{first}=1"])
+    assert result.exit_code == 2 and "build it again" in result.stderr
 
 
 def test_sim_of_an_hls_build_says_what_is_missing(built):

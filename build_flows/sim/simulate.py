@@ -71,6 +71,9 @@ def simulate(build_dir, frames: int = 4, input_npy=None, backpressure: bool = Fa
     if probe not in PROBES:
         raise BcnnError(f"--probe {probe}: valid values are {', '.join(PROBES)}")
     info = json.loads((rtl_dir / "stitch.json").read_text())
+    if fifo_caps and "bcnn_fifo_cap_" not in (rtl_dir / "bcnn_fifo.sv").read_text():
+        raise BcnnError(f"{build_dir}: its FIFOs were stitched before bcnn could hold them lower in a "
+                        "simulation; build it again to use --fifo here")
     info, plusargs = with_fifo_caps(info, fifo_caps or {})
     estimates = json.loads((build_dir / "report" / "estimates.json").read_text())
     cfg = yaml.safe_load((build_dir / "build.yaml").read_text())
