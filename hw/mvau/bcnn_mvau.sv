@@ -12,7 +12,8 @@
 // the output register is free (or being read):
 //   1 issue     : step the fold counters; read the fold's weights from a ROM with a registered read
 //                 (block RAM or LUTs, WEIGHT_STYLE as FINN+'s ram_style); register the input beat;
-//   2 reduce    : the fold's PE dot products over SIMD lanes (popcounts in XNOR mode), registered;
+//   2 reduce    : the fold's PE dot products over SIMD lanes (popcounts in XNOR mode, in chunks
+//                 of at most 32 lanes added in stage 3), registered;
 //                 read the neuron fold's thresholds (THRESH_STYLE ROM, registered read);
 //   3 accumulate: add into the PE accumulators; a vector's last fold registers the finished sums;
 //   4 activate  : compare the sums with their thresholds into the output register.
@@ -111,6 +112,9 @@ module bcnn_mvau #(
   localparam int WORD = PE * SIMD * W_BITS;
   localparam int TWORD = PE * NT * ACC_BITS;
   localparam int XW = SIMD * IN_BITS;
+  // XNOR (and PAD_COUNT with one lane group per fold): lanes popcounted together in stage 2
+  localparam int CHUNK = SIMD > 32 ? 32 : SIMD;
+  localparam int NCH = XNOR && (!COUNT || NG == 1) ? (SIMD + CHUNK - 1) / CHUNK : 1;
 
   initial begin
     if (MW % SIMD != 0 || MH % PE != 0) $fatal(1, "bcnn_mvau: SIMD must divide MW and PE must divide MH");
@@ -235,8 +239,12 @@ module bcnn_mvau #(
     logic [KW-1:0] col_pad;
     logic [NG-1:0] pad0;
     always_comb begin
-      row_pad = ROW_PAD[row_class*KH+:KH];
-      col_pad = COL_PAD[col_class*KW+:KW];
+      // selected by comparing with each class (constants), not by a multiplied index: a
+      // synthesizer maps `row_class * KH` to a DSP slice on the pixel counters' path
+      row_pad = '0;
+      col_pad = '0;
+      for (int c = 0; c < ROW_CLASSES; c++) if (row_class == c) row_pad = ROW_PAD[c*KH+:KH];
+      for (int c = 0; c < COL_CLASSES; c++) if (col_class == c) col_pad = COL_PAD[c*KW+:KW];
       pad0 = '0;
       for (int s = 0; s < SF; s++) begin
         if (int'(sf) == s) begin
@@ -270,33 +278,45 @@ module bcnn_mvau #(
     return sum;
   endfunction
 
-  logic signed [ACC_BITS-1:0] partial[PE];
+  // In XNOR mode a fold's popcount is taken in chunks of CHUNK lanes here and the chunks are
+  // added in stage 3 with the accumulator: one popcount over a wide SIMD would be one long path.
+  logic signed [ACC_BITS-1:0] partial[PE][NCH];
   if (XNOR && COUNT && NG == 1) begin : g_xnor_count_fold
     // the popcount in units; a padded fold's G/2 matches replace it in partial2 (below)
+    logic [NCH*CHUNK-1:0] match;  // zero beyond SIMD
     always_comb begin
-      for (int p = 0; p < PE; p++) partial[p] = ACC_BITS'($countones(~(w1[p*SIMD+:SIMD] ^ x1))) << (UNIT - 1);
+      for (int p = 0; p < PE; p++) begin
+        match = '0;
+        match[SIMD-1:0] = ~(w1[p*SIMD+:SIMD] ^ x1);
+        for (int c = 0; c < NCH; c++) partial[p][c] = ACC_BITS'($countones(match[c*CHUNK+:CHUNK])) << (UNIT - 1);
+      end
     end
   end else if (XNOR && COUNT) begin : g_xnor_count
     always_comb begin
       for (int p = 0; p < PE; p++) begin
-        partial[p] = '0;
+        partial[p][0] = '0;
         for (int g = 0; g < NG; g++) begin
-          partial[p] += pad1[g] ? ACC_BITS'(UNIT * G / 2) : ACC_BITS'(UNIT * $countones(~(w1[p*SIMD+g*G+:G] ^ x1[g*G+:G])));
+          partial[p][0] += pad1[g] ? ACC_BITS'(UNIT * G / 2) : ACC_BITS'(UNIT * $countones(~(w1[p*SIMD+g*G+:G] ^ x1[g*G+:G])));
         end
       end
     end
   end else if (XNOR) begin : g_xnor
-    // One popcount per PE over SIMD xnor'ed bits (the form synthesis maps to LUT popcount trees
-    // and Verilator to a machine popcount).
+    // One popcount per PE and chunk of xnor'ed bits (the form synthesis maps to LUT popcount
+    // trees and Verilator to a machine popcount).
+    logic [NCH*CHUNK-1:0] match;  // zero beyond SIMD
     always_comb begin
-      for (int p = 0; p < PE; p++) partial[p] = ACC_BITS'($countones(~(w1[p*SIMD+:SIMD] ^ x1)));
+      for (int p = 0; p < PE; p++) begin
+        match = '0;
+        match[SIMD-1:0] = ~(w1[p*SIMD+:SIMD] ^ x1);
+        for (int c = 0; c < NCH; c++) partial[p][c] = ACC_BITS'($countones(match[c*CHUNK+:CHUNK]));
+      end
     end
   end else begin : g_mul
     always_comb begin
       for (int p = 0; p < PE; p++) begin
-        partial[p] = '0;
+        partial[p][0] = '0;
         for (int s = 0; s < SIMD; s++) begin
-          partial[p] += product(w1[(p*SIMD+s)*W_BITS+:W_BITS], x1[s*IN_BITS+:IN_BITS]);
+          partial[p][0] += product(w1[(p*SIMD+s)*W_BITS+:W_BITS], x1[s*IN_BITS+:IN_BITS]);
         end
       end
     end
@@ -305,11 +325,12 @@ module bcnn_mvau #(
   // A padded fold (PAD_COUNT, one lane group per fold) loads its constant by the registers'
   // synchronous set/reset, which takes priority over their enable as in the FPGA's flip-flops:
   // a multiplexer in front of them would stretch the popcount's path by two LUT levels.
-  logic signed [ACC_BITS-1:0] partial2[PE];
+  logic signed [ACC_BITS-1:0] partial2[PE][NCH];
   wire pad_fold = XNOR && COUNT && NG == 1 && advance && pad1[0];
   always_ff @(posedge clk) begin
     if (pad_fold) begin
-      for (int p = 0; p < PE; p++) partial2[p] <= ACC_BITS'(UNIT * G / 2);
+      for (int p = 0; p < PE; p++)
+        for (int c = 0; c < NCH; c++) partial2[p][c] <= c == 0 ? ACC_BITS'(UNIT * G / 2) : '0;
     end else if (advance) begin
       partial2 <= partial;
     end
@@ -323,7 +344,15 @@ module bcnn_mvau #(
     // the word of the fold being issued: its pixel's class (BORDER) and its neuron fold
     logic [TA_W-1:0] taddr0, taddr1, taddr2;
     if (BORDER && !COUNT) begin : g_class
-      assign taddr0 = TA_W'((row_class * COL_CLASSES + col_class) * NF + int'(nf));
+      // the class's first word by comparison with each class (constants), as row_pad above
+      logic [TA_W-1:0] class_base;
+      always_comb begin
+        class_base = '0;
+        for (int r = 0; r < ROW_CLASSES; r++)
+          for (int c = 0; c < COL_CLASSES; c++)
+            if (row_class == r && col_class == c) class_base = TA_W'((r * COL_CLASSES + c) * NF);
+      end
+      assign taddr0 = class_base + TA_W'(nf);
     end else begin : g_no_class
       assign taddr0 = TA_W'(nf);
     end
@@ -351,13 +380,20 @@ module bcnn_mvau #(
   // ---- 3: accumulate ------------------------------------------------------------------------
   logic signed [ACC_BITS-1:0] acc[PE];
   logic signed [ACC_BITS-1:0] sum3[PE];
+  logic signed [ACC_BITS-1:0] fold_sum[PE];  // the fold's chunks
+  always_comb begin
+    for (int p = 0; p < PE; p++) begin
+      fold_sum[p] = partial2[p][0];
+      for (int c = 1; c < NCH; c++) fold_sum[p] += partial2[p][c];
+    end
+  end
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       for (int p = 0; p < PE; p++) acc[p] <= '0;
     end else if (advance && v2) begin
       for (int p = 0; p < PE; p++) begin
-        acc[p] <= last2 ? '0 : acc[p] + partial2[p];
-        sum3[p] <= acc[p] + partial2[p];
+        acc[p] <= last2 ? '0 : acc[p] + fold_sum[p];
+        sum3[p] <= acc[p] + fold_sum[p];
       end
     end
   end

@@ -19,6 +19,7 @@ CONFIGS = {
     "xnor_raw_accumulators": (16, 10, 5, 16, "xnor", 1, 1, 0, ACC_BITS, 0, "distributed"),
     "xnor_one_neuron_fold": (16, 4, 4, 4, "xnor", 1, 1, 1, 1, 0, "block"),
     "xnor_one_fold": (8, 3, 3, 8, "xnor", 1, 1, 1, 1, 0, "distributed"),
+    "xnor_wide_in_chunks": (144, 6, 2, 72, "xnor", 1, 1, 1, 1, 0, "distributed"),  # 32 + 32 + 8 lanes
 }
 
 
