@@ -4,6 +4,7 @@ design synthesized as a build output is checked in tests/test_cli.py (the demo).
 import numpy as np
 import pytest
 
+from build_flows.analysis.timing import delay_models
 from build_flows.synth.netlist import Netlist, resource_counts
 from build_flows.synth.yosys import SynthJob, synthesize
 from hw import source_root
@@ -45,6 +46,22 @@ def test_logic_levels_and_port_paths_of_a_small_netlist():
     module["cells"]["l3"] = _cell("LUT2", {"I0": [2], "I1": [5]}, {"O": [10]})
     module["ports"]["flag"] = {"direction": "output", "bits": [10]}
     assert Netlist(module).port_paths() == [("din", "flag")]
+
+
+def test_the_costliest_path_by_a_delay_model_is_not_always_the_one_with_most_cells():
+    """A chain of eight carries (one entry, seven chained) beside five LUTs in a row: the carry
+    chain has more cells, the LUTs cost more on every family's model."""
+    chain = {f"c{i}": _cell("CARRY4", {"CI": [10 + i]}, {"CO": [11 + i]}) for i in range(8)}
+    luts = {f"l{i}": _cell("LUT6", {"I0": [30 + i]}, {"O": [31 + i]}) for i in range(5)}
+    module = {"ports": {"clk": {"direction": "input", "bits": [1]}},
+              "cells": {"ff_a": _cell("FDRE", {"D": [18], "C": [1]}, {"Q": [10]}),
+                        "ff_b": _cell("FDRE", {"D": [35], "C": [1]}, {"Q": [30]}), **chain, **luts}}
+    netlist = Netlist(module)
+    assert netlist.logic_levels()["path_cells"] == {"CARRY4": 8}
+    for family, model in delay_models().items():
+        path = netlist.delay_path(model.cell_ns)
+        assert path["path_cells"] == {"LUT6": 5} and path["ns"] == pytest.approx(5 * model.lut_ns), family
+        assert model.carry_entry_ns + 7 * model.carry_chained_ns < 5 * model.lut_ns
 
 
 @pytest.mark.parametrize("style, bram, family", [("block", 4, "xc7"), ("distributed", 0, "xc7"), ("block", 4, "xcup")])

@@ -78,9 +78,14 @@ def estimates_table(est: dict, synth: dict | None = None) -> Table:
                       *([str(whole["lut_total"]), str(whole["ff"]), str(whole["bram_18k"]), str(whole["logic_levels"])]
                         if whole else [str(synth["sum_of_parts"][k]) for k in ("lut_total", "ff", "bram_18k")] + ["-"]),
                       style="bold")
-        b = synth["budget"]
+        b, timing = synth["budget"], synth.get("timing")
         table.add_row("board", synth["board"], "", "", "", str(b["lut"]), str(b["bram_18k"]), str(b["lut"]), "",
                       str(b["bram_18k"]), "")
+        if timing:
+            table.caption = (f"longest path by the {timing['model']['family']} delay model: {timing['proxy_period_ns']:.2f} ns "
+                             f"({timing['critical_path']['levels']} cells) for a {timing['clock_ns']:g} ns clock: "
+                             f"{'fits' if timing['fits'] else 'does NOT fit'} (proxy fmax {timing['proxy_fmax_mhz']:.0f} MHz, "
+                             f"+-{timing['margin_ns']:.1f} ns); slowest layer {timing['slowest_layer']['name']}")
     else:
         table.add_row("total", "", "", "", "", str(t["lut"]), str(t["bram_18k"]), style="bold")
     return table

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from models.errors import BcnnError, InternalError
 
 from ..analysis.fit import Usage, fits, over_budget
+from ..analysis.timing import timing
 from ..atomic import write_json
 from ..boards import get_board
 from .yosys import DEFAULT_CACHE, SynthJob, synthesize
@@ -72,18 +73,22 @@ def _sum(rows) -> dict:
 
 
 def synthesize_build(build_dir, parallel: int | None = None, whole: bool = True, cache: Path = DEFAULT_CACHE,
-                     show_progress: bool = True, board: str | None = None, lut_cap: float | None = None) -> dict:
+                     show_progress: bool = True, board: str | None = None, lut_cap: float | None = None,
+                     clock_ns: float | None = None) -> dict:
     """Synthesize `build_dir`'s rtl/ and write report/synth.json; returns its content. `board`,
-    `lut_cap`: the build's (default: those in build.yaml; a build step passes them before it exists)."""
+    `lut_cap`, `clock_ns`: the build's (default: those in build.yaml; a build step passes them
+    before it exists)."""
     build_dir = Path(build_dir)
     rtl_dir = build_dir / "rtl"
     if not (rtl_dir / "stitch.json").is_file():
         raise BcnnError(f"{build_dir}: no stitched RTL (rtl/stitch.json); build with the rtl backend first")
     info = json.loads((rtl_dir / "stitch.json").read_text())
-    if board is None or lut_cap is None:
+    if board is None or lut_cap is None or clock_ns is None:
         settings = yaml.safe_load((build_dir / "build.yaml").read_text())
         board, lut_cap = board or settings["board"], lut_cap or settings["lut_cap"]
+        clock_ns = clock_ns or settings.get("clock_ns")
     board = get_board(board)
+    clock_ns = clock_ns or board.default_clock_ns
     estimates = json.loads((build_dir / "report" / "estimates.json").read_text())
     (build_dir / "report" / "synth.json").unlink(missing_ok=True)  # never leave an older verdict behind
     jobs = synth_jobs(rtl_dir, info, whole)
@@ -97,8 +102,8 @@ def synthesize_build(build_dir, parallel: int | None = None, whole: bool = True,
     for s in info["stages"]:
         r = results[s["name"]]
         layers.append({"name": s["name"], "op_type": s["op_type"], "module": s["module"], **r["resources"],
-                       "logic_levels": r["logic_levels"]["levels"], "port_paths": r["port_paths"],
-                       "estimate": {"lut": est[s["name"]]["lut"], "bram_18k": est[s["name"]]["bram_18k"]},
+                       "logic_levels": r["logic_levels"]["levels"], "delay_path_ns": r["delay_path"]["ns"],
+                       "port_paths": r["port_paths"], "estimate": {"lut": est[s["name"]]["lut"], "bram_18k": est[s["name"]]["bram_18k"]},
                        "seconds": r["seconds"], "cached": r["cached"]})
     fifos = []
     for (width, depth), count in fifo_configs(info).items():
@@ -119,15 +124,20 @@ def synthesize_build(build_dir, parallel: int | None = None, whole: bool = True,
     }
     if whole:
         top = results["bcnn_top"]
+        verdict = timing(top["delay_path"], top["logic_levels"]["levels"], board.family, clock_ns)
         total = {**top["resources"], "logic_levels": top["logic_levels"]["levels"],
-                 "longest_path": top["logic_levels"], "seconds": top["seconds"]}
+                 "longest_path": top["logic_levels"], "proxy_period_ns": verdict["proxy_period_ns"],
+                 "seconds": top["seconds"]}
         report["total"] = total
         report["utilization"] = {k: total[src] / report["budget"][k] if report["budget"][k] else None
                                  for k, src in (("lut", "lut_total"), ("bram_18k", "bram_18k"), ("uram", "uram"),
                                                 ("dsp", "dsp"))}
         usage = Usage.from_synth(total)
         report["lut_cap"] = lut_cap
-        report["fits_board"] = fits(usage, board, lut_cap)
-        report["over_budget"] = over_budget(usage, board, lut_cap)
+        slowest = max(layers, key=lambda layer: layer["delay_path_ns"], default=None)
+        report["timing"] = {**verdict, "slowest_layer": slowest and {"name": slowest["name"], "op_type": slowest["op_type"],
+                                                                    "delay_path_ns": slowest["delay_path_ns"]}}
+        report["fits_board"] = fits(usage, board, lut_cap, clock_ns)
+        report["over_budget"] = over_budget(usage, board, lut_cap, clock_ns)
     write_json(build_dir / "report" / "synth.json", report)
     return report

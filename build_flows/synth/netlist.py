@@ -118,27 +118,44 @@ class Netlist:
             raise ValueError(f"combinational loop through {', '.join(loop)}")
         return order
 
-    def logic_levels(self) -> dict:
-        """Longest path from a register, memory or input port to a register, memory or output port,
-        in combinational cells; with the cells at its two ends."""
-        level, came_from = {}, {}
+    def _longest(self, weight) -> tuple:
+        """The path of largest summed weight(cell type, fed by a carry chain) from a register,
+        memory or input port to a register, memory or output port -> (total, cells on it)."""
+        total, came_from = {}, {}
         for n in self.order:
-            best, via = 0, None
+            best, via = 0.0, None
             for b in self.readers[n]:
                 d = self.driver.get(b)
-                if d is not None and d in level and level[d] > best:
-                    best, via = level[d], d
-            level[n], came_from[n] = best + 1, via
-        if not level:
-            return {"levels": 0, "path": []}
-        end = max(level, key=level.get)
+                if d is not None and d in total and (via is None or total[d] > best):
+                    best, via = total[d], d
+            chained = via is not None and self.cells[via]["type"].startswith("CARRY")
+            total[n], came_from[n] = best + weight(self.cells[n]["type"], chained), via
+        if not total:
+            return 0.0, []
+        end = max(total, key=total.get)
         path = [end]
         while came_from[path[-1]] is not None:
             path.append(came_from[path[-1]])
         path.reverse()
+        return total[end], path
+
+    def _path_report(self, path: list) -> dict:
         kinds = Counter(self.cells[n]["type"] for n in path)
-        return {"levels": level[end], "path_cells": dict(sorted(kinds.items())),
+        return {"path_cells": dict(sorted(kinds.items())),
                 "path_ends": [self._describe_input(path[0]), self._describe_output(path[-1])]}
+
+    def logic_levels(self) -> dict:
+        """Longest path from a register, memory or input port to a register, memory or output port,
+        in combinational cells; with the cells at its two ends."""
+        levels, path = self._longest(lambda kind, chained: 1)
+        return {"levels": int(levels), **(self._path_report(path) if path else {"path": []})}
+
+    def delay_path(self, cell_ns) -> dict:
+        """The path of largest delay by `cell_ns(cell type, fed by a carry chain)` (a family's delay
+        model: a carry chain's later cells cost less than its first, an inverter nothing), with its
+        delay, its logic levels and the cells at its two ends."""
+        ns, path = self._longest(cell_ns)
+        return {"ns": round(ns, 3), "levels": len(path), **(self._path_report(path) if path else {})}
 
     def _describe_output(self, cell: str) -> str:
         """The named signal a cell drives (or the cell's own name)."""

