@@ -5,6 +5,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
+from build_flows.analysis.timing import delay_model
 from build_flows.cli import main
 
 
@@ -123,6 +124,11 @@ def assert_synthesized_as_estimated(out):
     assert abs(whole["bram_18k"] - est["totals"]["bram_18k"]) <= 0.2 * est["totals"]["bram_18k"]
     assert 0 < whole["lut_total"] < synth["budget"]["lut"] and whole["ff"] > 0 and synth["fits_board"]
     assert synth["registered_layer_boundaries"] and 0 < whole["logic_levels"] <= 16
+    # the timing proxy: the whole top's costliest path fits the 100 MHz clock; the slowest layer is named
+    timing = synth["timing"]
+    assert timing["fits"] and timing["proxy_period_ns"] == whole["proxy_period_ns"] <= timing["clock_ns"] == 10.0
+    assert timing["proxy_period_ns"] == pytest.approx(delay_model("xc7").intercept_ns + timing["critical_path"]["ns"], abs=1e-3)
+    assert max(layer["delay_path_ns"] for layer in synth["layers"]) == timing["slowest_layer"]["delay_path_ns"] > 0
     result = run_cli("report", out)
     assert result.exit_code == 0 and (out / "report" / "resources.png").read_bytes()[:4] == b"\x89PNG"
     shown = json.loads(run_cli("report", out, "--json").output)

@@ -32,11 +32,13 @@ def test_resnet20_has_the_published_shape(method):
     model = build_model("resnet20", method=method).eval()
     windows, strided_1x1 = binary_convs(model)
     convs = windows + strided_1x1
-    # stem + 18, zero padding 1 (FracBNN's thermometer stem pads its code with -1 instead)
-    assert len(windows) == 19 and all(c.padding == (1, 1) for c in windows[1:])
+    # stem + 18, zero padding 1 (FracBNN's thermometer stem pads its code with -1 instead, and its
+    # fractional units their binary maps: a -1-padded window is what that unit's hardware reads)
+    pads = [m for m in model.stages.modules() if isinstance(m, PadBinary)]
+    assert len(windows) == 19 and all(c.padding == ((0, 0) if method == "fracbnn" else (1, 1)) for c in windows[1:])
+    assert len(pads) == (18 if method == "fracbnn" else 0) and all(p.padding == (1, 1) for p in pads)
     assert len(strided_1x1) == 2 and all(c.stride == (2, 2) for c in strided_1x1)  # option B shortcuts
     assert [c.out_channels for c in windows[1:]] == [16] * 6 + [32] * 6 + [64] * 6
-    assert not any(isinstance(m, PadBinary) for m in model.stages.modules())
     assert isinstance(model.head[0], torch.nn.AdaptiveAvgPool2d)
     weights = sum(c.weight.numel() for c in convs) + model.head[3].weight.numel()
     assert 0.26e6 < weights < 0.28e6  # He et al.: 0.27 M parameters

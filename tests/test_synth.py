@@ -87,3 +87,21 @@ def test_a_fifo_has_no_combinational_path_between_its_ports(depth, memory, tmp_p
     assert r["port_paths"] == [] and r["resources"][memory] > 0
 
 
+
+
+def test_without_the_whole_top_the_verdict_is_the_sum_of_the_parts_and_the_slowest_part(built, tmp_path):
+    """`bcnn synth --layers-only` (large designs: one Yosys run per layer, in parallel): the totals
+    are the layers' and FIFOs' sums, the longest path the slowest part's (every layer boundary is a
+    registered FIFO), and the verdict is taken on them."""
+    import shutil
+
+    from build_flows.synth.design import synthesize_build
+
+    out = tmp_path / "tfc"
+    shutil.copytree(built("tfc_w1a1", folding="tfc_w1a1"), out)
+    report = synthesize_build(out, whole=False, show_progress=False)
+    assert report["basis"] == "sum of parts" and report["total"]["lut_total"] == report["sum_of_parts"]["lut_total"]
+    assert report["total"]["bram_18k"] == sum(layer["bram_18k"] for layer in report["layers"]) + report["fifos"]["total"]["bram_18k"]
+    slowest = max(layer["delay_path_ns"] for layer in report["layers"])
+    assert report["timing"]["critical_path"]["ns"] >= slowest and report["registered_layer_boundaries"]
+    assert report["fits_board"] == (not report["over_budget"]) and report["timing"]["fits"]

@@ -73,10 +73,9 @@ def estimates_table(est: dict, synth: dict | None = None) -> Table:
         table.add_row("FIFOs", f"{sum(c['instances'] for c in synth['fifos']['configs'])} between layers", "", "", "",
                       "-", "-", str(f["lut_total"]), str(f["ff"]), str(f["bram_18k"]),
                       str(max((c["logic_levels"] for c in synth["fifos"]["configs"]), default=0)))
-        whole = synth.get("total")
-        table.add_row("total", "whole top" if whole else "sum of parts", "", "", "", str(t["lut"]), str(t["bram_18k"]),
-                      *([str(whole["lut_total"]), str(whole["ff"]), str(whole["bram_18k"]), str(whole["logic_levels"])]
-                        if whole else [str(synth["sum_of_parts"][k]) for k in ("lut_total", "ff", "bram_18k")] + ["-"]),
+        whole = synth["total"]
+        table.add_row("total", synth.get("basis", "whole top"), "", "", "", str(t["lut"]), str(t["bram_18k"]),
+                      str(whole["lut_total"]), str(whole["ff"]), str(whole["bram_18k"]), str(whole["logic_levels"]),
                       style="bold")
         b, timing = synth["budget"], synth.get("timing")
         table.add_row("board", synth["board"], "", "", "", str(b["lut"]), str(b["bram_18k"]), str(b["lut"]), "",
@@ -120,7 +119,7 @@ def plot_resources(est: dict, synth: dict, path: Path) -> Path:
     layers = [layer for layer in est["layers"] if layer["name"] in by_name]
     names = [layer["name"] for layer in layers]
     fig, axes = plt.subplots(1, 2, figsize=(12, 0.3 * len(layers) + 2), sharey=True)
-    whole = synth.get("total") or synth["sum_of_parts"]
+    whole = synth["total"]
     for ax, (est_key, synth_key, label, budget) in zip(axes, [("lut", "lut_total", "LUT", synth["budget"]["lut"]),
                                                               ("bram_18k", "bram_18k", "BRAM18",
                                                                synth["budget"]["bram_18k"])]):

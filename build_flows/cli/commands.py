@@ -227,7 +227,9 @@ def build(model, board, folding, lut_cap, target_fps, clock_ns, input_mean, inpu
 @main.command()
 @click.argument("build_dir", type=click.Path())
 @click.option("--jobs", default=None, type=int, help="Parallel Yosys runs [default: one per core].")
-@click.option("--layers-only", is_flag=True, help="Skip the whole top (per-layer and FIFO figures only).")
+@click.option("--layers-only", is_flag=True,
+              help="Skip the whole top (large designs): the totals are the layers' and FIFOs' sums (a little "
+                   "above the whole top's), the longest path the slowest part's.")
 def synth(build_dir, jobs, layers_only):
     """Synthesize a build's RTL with open-source Yosys for its board's family: every layer, every FIFO
     configuration and the whole top; report/synth.json beside FINN+'s estimates."""
@@ -311,9 +313,11 @@ def fold_search_command(model, board, clock_ns, lut_cap, rounds, out):
     for r in result["rounds"]:
         click.echo(f"round {r['round']}: {r['cycles_per_frame']:,} cycles/frame ({r['fps_at_clock']:,.0f} FPS), "
                    f"LUT {r['lut_synthesized']:,} synthesized / {r['lut_estimated']:,} estimated, BRAM18 "
-                   f"{r['bram_18k_synthesized']}, fits: {r['fits']}")
+                   f"{r['bram_18k_synthesized']}, proxy period {r['proxy_period_ns']:.2f} ns, fits: {r['fits']}"
+                   + ("" if r["fits"] else f" ({'; '.join(r['over_budget'])})"))
     if result["best"] is None:
-        raise BcnnError(f"no round fit {board} at --lut-cap {lut_cap} by synthesis; see {Path(out) / 'fold_search.json'}")
+        raise BcnnError(f"no round fit {board} at --lut-cap {lut_cap} by synthesis and the timing proxy; see "
+                        f"{Path(out) / 'fold_search.json'}")
     click.echo(f"fastest that fits: {result['best']['build']} ({result['best']['fps_at_clock']:,.0f} FPS)")
 
 

@@ -4,7 +4,8 @@ FINN+'s LUT estimates of our RTL are far from what Yosys makes of it (about 2.2x
 bench/synth), so a folding bounded by estimates leaves most of a board unused. Each round builds
 `--folding fastest` with the estimates scaled by the synthesized/estimated LUT ratio measured on
 the previous round's design, and synthesizes the result; the fastest design whose synthesized
-LUT and BRAM18 fit the cap is kept (rounds stop when the ratio settles)."""
+LUT and BRAM18 fit the cap and whose costliest path fits the clock (the timing proxy) is kept
+(rounds stop when the ratio settles; a design that misses the clock makes the next one smaller)."""
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from ..config import BuildConfig
 from ..flow import run_build
 from ..analysis.report import load_estimates, load_synth
 
+TIMING_SHRINK = 1.5  # a design that misses the clock: fold the next round this much smaller by estimate
 SETTLED = 0.05  # relative change of the LUT ratio below which another round would fold the same
 
 
@@ -34,7 +36,8 @@ def fold_search(cfg: BuildConfig, rounds: int = 3, console: Console | None = Non
                "cycles_per_frame": est["analytic_cycles_per_frame"], "fps_at_clock": est["fps_at_clock"],
                "lut_estimated": est["totals"]["lut"], "lut_synthesized": syn["total"]["lut_total"],
                "bram_18k_synthesized": syn["total"]["bram_18k"], "measured_ratio": ratio,
-               "fits": syn["fits_board"]}
+               "proxy_period_ns": syn["timing"]["proxy_period_ns"], "fits": syn["fits_board"],
+               "over_budget": syn["over_budget"]}
         history.append(row)
         if row["fits"] and (best is None or row["cycles_per_frame"] < best["cycles_per_frame"]):
             best = row
@@ -44,4 +47,6 @@ def fold_search(cfg: BuildConfig, rounds: int = 3, console: Console | None = Non
         # its overshoot, so the next design is smaller than this one.
         cap_luts = cfg.lut_cap * board.lut
         scale = ratio if row["fits"] else max(ratio, scale * syn["total"]["lut_total"] / cap_luts)
+        if not syn["timing"]["fits"]:
+            scale *= TIMING_SHRINK  # narrower units: the longest paths are wide popcounts and their sums
     return {"board": board.name, "lut_cap": cfg.lut_cap, "best": best, "rounds": history}

@@ -7,8 +7,10 @@ unit of stages 2 and 3 halves the map with stride 2, and its shortcut is a strid
 convolution with its BatchNorm (option B). The shortcuts sit around every binary convolution
 (Bi-Real's granularity, which IR-Net and DGRL train with), on every method: a ResNet has them
 by definition. DGRL adds its Squeeze-and-Interaction branch beside every unit of equal shape.
-The global-average-pooled features are quantized on the shortcut grid before the classifier,
-so the scores stay integers. With RESNET18_STAGES it is Bi-Real's ResNet-18 for 32x32 inputs.
+With FracBNN's fractional activations the binary maps are padded with -1 instead (PadBinary):
+the fractional unit's hardware reads a -1-padded window (bcnn's zero-padded border correction is
+for binary and bipolar inputs). The global-average-pooled features are quantized on the shortcut
+grid before the classifier, so the scores stay integers. With RESNET18_STAGES it is Bi-Real's ResNet-18 for 32x32 inputs.
 """
 from torch import nn
 
@@ -47,7 +49,7 @@ class ResNet20(ConvBackbone):
             act(parts), conv(parts, cin, cout, kernel=1, stride=stride), nn.BatchNorm2d(cout), shortcut_quant(parts))
         si = SqueezeInteraction(parts, cin, cout) if parts.si and same else None
         return BinaryUnit(parts, conv(parts, cin, cout, stride=stride), nn.BatchNorm2d(cout), shortcut=True,
-                          grid_output=True, si=si, downsample=downsample, pad_binary=False)
+                          grid_output=True, si=si, downsample=downsample, pad_binary=parts.fractional)
 
     def forward(self, x):
         x = self.stem(self.encode(x))
