@@ -1,6 +1,9 @@
 """Open-source synthesis (Yosys): resources and logic levels read off real netlists, memories in
 the resource FINN+'s ram_style (or its estimate) puts them, registered layer boundaries. A whole
 design synthesized as a build output is checked in tests/test_cli.py (the demo)."""
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -93,7 +96,6 @@ def test_without_the_whole_top_the_verdict_is_the_sum_of_the_parts_and_the_slowe
     """`bcnn synth --layers-only` (large designs: one Yosys run per layer, in parallel): the totals
     are the layers' and FIFOs' sums, the longest path the slowest part's (every layer boundary is a
     registered FIFO), and the verdict is taken on them."""
-    import shutil
 
     from build_flows.synth.design import synthesize_build
 
@@ -105,3 +107,22 @@ def test_without_the_whole_top_the_verdict_is_the_sum_of_the_parts_and_the_slowe
     slowest = max(layer["delay_path_ns"] for layer in report["layers"])
     assert report["timing"]["critical_path"]["ns"] >= slowest and report["registered_layer_boundaries"]
     assert report["fits_board"] == (not report["over_budget"]) and report["timing"]["fits"]
+
+
+def test_a_layer_abc9_stops_on_is_mapped_by_abc_and_counted_the_same_way(tmp_path):
+    """A 27-lane MVAU of 8-bit inputs and 2-bit weights (ResNet-20's stem): Yosys' ABC9 stops on an
+    assertion in its own check (&verify with carry boxes); the job retries with `abc` for the LUT
+    mapping and says so, instead of failing the build."""
+    # the weights of `bcnn export --random-init --model resnet20 --method bireal` (seed 0): whether
+    # ABC9 stops depends on them (random ones of the same shape map)
+    shutil.copyfile(Path(__file__).parent / "data" / "resnet20_stem_weights.hex", tmp_path / "weights.hex")
+    (tmp_path / "thresholds.hex").write_text("0\n")
+    root = source_root()
+    job = SynthJob("stem", "bcnn_mvau", [root / "memory" / "bcnn_rom.sv", root / "mvau" / "bcnn_activate.sv",
+                                         root / "mvau" / "bcnn_mvau.sv"],
+                   dict(MW=27, MH=16, PE=1, SIMD=27, IN_BITS=8, IN_SIGNED=1, W_BITS=2, W_BIPOLAR=0, XNOR=0, ACC_BITS=13,
+                        N_THRES=0, OUT_BITS=13, WEIGHT_FILE="weights.hex", THRESH_FILE="thresholds.hex"),
+                   [tmp_path / "weights.hex", tmp_path / "thresholds.hex"])
+    result = synthesize(job, "xcup", tmp_path / "work", cache=tmp_path / "cache")
+    assert result["lut_mapper"] == "abc" and result["resources"]["lut"] > 100 and result["delay_path"]["ns"] > 0
+    assert "abc -luts" in (tmp_path / "work" / "synth.ys").read_text()

@@ -36,6 +36,14 @@ READ_FLAGS = ("--threads 1 -D SYNTHESIS --ignore-assertions --allow-use-before-d
               "--ignore-directive default_nettype")
 
 
+# synth_xilinx's map_luts step with `abc` in place of `abc9` (Yosys 0.5x's script, `help
+# synth_xilinx`): ABC9's check of its mapping (&verify with carry boxes) stops on an assertion for
+# some wide sums of products (a 27-lane 8-bit x 2-bit MVAU), which is a Yosys bug, not the design's.
+ABC_MAP_LUTS = ("opt_expr -mux_undef -noclkinv", "abc -luts 2:2,3,6:5,10,20", "clean",
+                "xilinx_srl -fixed -minlen 3", "techmap -map +/xilinx/lut_map.v -map +/xilinx/cells_map.v -D LUT_WIDTH=6",
+                "xilinx_dffopt", "opt_lut_ins -tech xilinx")
+
+
 @dataclass
 class SynthJob:
     """One module to synthesize: `top` with `params`, from `sources` (paths, compile order), reading
@@ -47,16 +55,15 @@ class SynthJob:
     params: dict = field(default_factory=dict)
     memory_files: list = field(default_factory=list)
 
-    def script(self, family: str) -> str:
+    def script(self, family: str, mapper: str = "abc9") -> str:
+        """synth_xilinx as it is (mapper abc9), or with its LUT mapping step done by the older `abc`
+        (the same steps otherwise), for a design on which ABC9 stops on an internal assertion."""
         params = " ".join(f"-G {k}={sv_literal(v)}" for k, v in sorted(self.params.items()))
         files = " ".join(Path(s).name for s in self.sources)
-        return "\n".join([
-            f"read_slang {READ_FLAGS} {params} --top {self.top} {files}",
-            f"synth_xilinx -family {family} -top {self.top} -flatten -noiopad -noclkbuf",
-            "tee -q -o stat.json stat -json",
-            "write_json netlist.json",
-            "",
-        ])
+        synth = f"synth_xilinx -family {family} -top {self.top} -flatten -noiopad -noclkbuf"
+        steps = [synth] if mapper == "abc9" else [f"{synth} -run :map_luts", *ABC_MAP_LUTS, f"{synth} -run finalize:"]
+        return "\n".join([f"read_slang {READ_FLAGS} {params} --top {self.top} {files}", *steps,
+                          "tee -q -o stat.json stat -json", "write_json netlist.json", ""])
 
     def digest(self, family: str) -> str:
         h = hashlib.sha256()
@@ -84,11 +91,14 @@ def synthesize(job: SynthJob, family: str, workdir: Path, cache: Path = DEFAULT_
     workdir.mkdir(parents=True)
     for path in (*job.sources, *job.memory_files):
         shutil.copyfile(path, workdir / Path(path).name)
-    (workdir / "synth.ys").write_text(job.script(family))
     start = time.perf_counter()
-    proc = subprocess.run([str(YOSYS), "-q", "synth.ys"], cwd=workdir, capture_output=True, text=True)
+    for mapper in ("abc9", "abc"):
+        (workdir / "synth.ys").write_text(job.script(family, mapper))
+        proc = subprocess.run([str(YOSYS), "-q", "synth.ys"], cwd=workdir, capture_output=True, text=True)
+        (workdir / "yosys.log").write_text(proc.stdout + proc.stderr)
+        if proc.returncode == 0 or "Abc9Verify" not in proc.stderr:
+            break
     seconds = time.perf_counter() - start
-    (workdir / "yosys.log").write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0:
         # kept beside the cache too: a build that fails removes its directory, and this is a bug to report
         log = Path(cache) / f"{job.top}-{job.digest(family)}.log"
@@ -107,6 +117,7 @@ def synthesize(job: SynthJob, family: str, workdir: Path, cache: Path = DEFAULT_
         "logic_levels": netlist.logic_levels(),
         "delay_path": netlist.delay_path(delay_model(family).cell_ns),
         "port_paths": [list(p) for p in netlist.port_paths()],
+        "lut_mapper": mapper,
         "seconds": round(seconds, 1),
     }
     for name in ("netlist.json", *(Path(p).name for p in (*job.sources, *job.memory_files))):

@@ -12,8 +12,8 @@
 // the output register is free (or being read):
 //   1 issue     : step the fold counters; read the fold's weights from a ROM with a registered read
 //                 (block RAM or LUTs, WEIGHT_STYLE as FINN+'s ram_style); register the input beat;
-//   2 reduce    : the fold's PE dot products over SIMD lanes (popcounts in XNOR mode, in chunks
-//                 of at most 32 lanes added in stage 3), registered;
+//   2 reduce    : the fold's PE dot products over SIMD lanes (popcounts in XNOR mode) in chunks
+//                 of at most 32 (XNOR) or 8 lanes, registered; the chunks are added in stage 3;
 //                 read the neuron fold's thresholds (THRESH_STYLE ROM, registered read);
 //   3 accumulate: add into the PE accumulators; a vector's last fold registers the finished sums;
 //   4 activate  : compare the sums with their thresholds into the output register.
@@ -112,9 +112,11 @@ module bcnn_mvau #(
   localparam int WORD = PE * SIMD * W_BITS;
   localparam int TWORD = PE * NT * ACC_BITS;
   localparam int XW = SIMD * IN_BITS;
-  // XNOR (and PAD_COUNT with one lane group per fold): lanes popcounted together in stage 2
-  localparam int CHUNK = SIMD > 32 ? 32 : SIMD;
-  localparam int NCH = XNOR && (!COUNT || NG == 1) ? (SIMD + CHUNK - 1) / CHUNK : 1;
+  // Lanes summed together in stage 2 (popcounts in XNOR mode, products otherwise; the chunks are
+  // added in stage 3); PAD_COUNT with several lane groups per fold chunks whole groups
+  localparam int CHUNK = XNOR ? (SIMD > 32 ? 32 : SIMD) : (SIMD > 8 ? 8 : SIMD);
+  localparam int GPC = G >= CHUNK ? 1 : CHUNK / G;  // PAD_COUNT with lane groups: whole groups per chunk
+  localparam int NCH = XNOR && COUNT && NG > 1 ? (NG + GPC - 1) / GPC : (SIMD + CHUNK - 1) / CHUNK;
 
   initial begin
     if (MW % SIMD != 0 || MH % PE != 0) $fatal(1, "bcnn_mvau: SIMD must divide MW and PE must divide MH");
@@ -278,8 +280,8 @@ module bcnn_mvau #(
     return sum;
   endfunction
 
-  // In XNOR mode a fold's popcount is taken in chunks of CHUNK lanes here and the chunks are
-  // added in stage 3 with the accumulator: one popcount over a wide SIMD would be one long path.
+  // A fold's lanes are summed in chunks of CHUNK here and the chunks are added in stage 3 with the
+  // accumulator: one popcount (or sum of products) over a wide SIMD would be one long path.
   logic signed [ACC_BITS-1:0] partial[PE][NCH];
   if (XNOR && COUNT && NG == 1) begin : g_xnor_count_fold
     // the popcount in units; a padded fold's G/2 matches replace it in partial2 (below)
@@ -294,9 +296,9 @@ module bcnn_mvau #(
   end else if (XNOR && COUNT) begin : g_xnor_count
     always_comb begin
       for (int p = 0; p < PE; p++) begin
-        partial[p][0] = '0;
+        for (int c = 0; c < NCH; c++) partial[p][c] = '0;
         for (int g = 0; g < NG; g++) begin
-          partial[p][0] += pad1[g] ? ACC_BITS'(UNIT * G / 2) : ACC_BITS'(UNIT * $countones(~(w1[p*SIMD+g*G+:G] ^ x1[g*G+:G])));
+          partial[p][g/GPC] += pad1[g] ? ACC_BITS'(UNIT * G / 2) : ACC_BITS'(UNIT * $countones(~(w1[p*SIMD+g*G+:G] ^ x1[g*G+:G])));
         end
       end
     end
@@ -314,9 +316,9 @@ module bcnn_mvau #(
   end else begin : g_mul
     always_comb begin
       for (int p = 0; p < PE; p++) begin
-        partial[p][0] = '0;
+        for (int c = 0; c < NCH; c++) partial[p][c] = '0;
         for (int s = 0; s < SIMD; s++) begin
-          partial[p][0] += product(w1[(p*SIMD+s)*W_BITS+:W_BITS], x1[s*IN_BITS+:IN_BITS]);
+          partial[p][s/CHUNK] += product(w1[(p*SIMD+s)*W_BITS+:W_BITS], x1[s*IN_BITS+:IN_BITS]);
         end
       end
     end

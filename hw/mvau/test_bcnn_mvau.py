@@ -20,6 +20,7 @@ CONFIGS = {
     "xnor_one_neuron_fold": (16, 4, 4, 4, "xnor", 1, 1, 1, 1, 0, "block"),
     "xnor_one_fold": (8, 3, 3, 8, "xnor", 1, 1, 1, 1, 0, "distributed"),
     "xnor_wide_in_chunks": (144, 6, 2, 72, "xnor", 1, 1, 1, 1, 0, "distributed"),  # 32 + 32 + 8 lanes
+    "int8_in_wide_in_chunks": (54, 4, 2, 27, "int", 8, 2, 0, ACC_BITS, 0, "block"),  # 8 + 8 + 8 + 3 lanes
 }
 
 

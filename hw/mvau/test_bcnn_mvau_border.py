@@ -32,6 +32,7 @@ COUNT_CONFIGS = {
     "count_5x5_pad2_whole_window": (6, 6, 2, (5, 5), (1, 1), (1, 1), (2, 2, 2, 2), 2, 1, 50, 1),
     "count_one_channel_one_pixel_row": (1, 4, 1, (3, 3), (1, 1), (1, 1), (1, 1, 1, 1), 1, 1, 1, 1),
     "count_wide_fold_in_chunks": (4, 4, 48, (3, 3), (1, 1), (1, 1), (1, 1, 1, 1), 2, 1, 48, 1),  # 32 + 16 lanes
+    "count_groups_in_chunks": (4, 4, 16, (3, 3), (1, 1), (1, 1), (1, 1, 1, 1), 2, 1, 144, 1),  # 9 groups of 16, 2 a chunk
 }
 
 
