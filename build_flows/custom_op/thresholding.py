@@ -18,31 +18,50 @@ from models.errors import BcnnError
 from .base import BcnnRTLOp, RtlInstance, finn_estimates, hw_source
 
 
+BLOCK_DEPTH = 1024  # a search stage memory this deep fills a BRAM18 (1024 x 18) to its depth
+NO_URAM = 1 << 30
+
+
 class Thresholding_bcnn(Thresholding, BcnnRTLOp):
     def get_nodeattr_types(self):
         attrs = super().get_nodeattr_types()
-        # what FINN+'s RTL thresholding's memory estimate reads (its defaults: the tool picks)
-        attrs.update({"depth_trigger_uram": ("i", False, 0), "depth_trigger_bram": ("i", False, 0),
+        # FINN+'s RTL thresholding puts a search stage's memory in block RAM from depth_trigger_bram
+        # entries on (up to depth_trigger_uram); its default (0, 0) lets the tool pick, which keeps
+        # every stage in LUTs, and a layer of 255 thresholds over 64 channels then takes ~2,600
+        # LUTs (ResNet-20). bcnn's default: block RAM from BLOCK_DEPTH entries, no UltraRAM.
+        attrs.update({"depth_trigger_uram": ("i", False, NO_URAM), "depth_trigger_bram": ("i", False, BLOCK_DEPTH),
                       "uniform_thres": ("i", False, 0, {0, 1})})
         return attrs
 
-    # FINN+'s RTL thresholding's memory model (the same memories, one per lane and search stage)
+    # FINN+'s RTL thresholding's memory model (the same memories, one per lane and search stage),
+    # with bcnn's defaults of its memory triggers
+    def _finn(self):
+        finn = finn_estimates(self, Thresholding_rtl)
+        for attr in ("depth_trigger_bram", "depth_trigger_uram"):
+            finn.set_nodeattr(attr, self.get_nodeattr(attr))
+        return finn
+
     def get_memory_estimate(self):
-        return finn_estimates(self, Thresholding_rtl).get_memory_estimate()
+        return self._finn().get_memory_estimate()
 
     def lut_estimation(self, fpgapart):
-        return finn_estimates(self, Thresholding_rtl).lut_estimation(fpgapart)
+        return self._finn().lut_estimation(fpgapart)
 
     def bram_estimation(self, fpgapart):
-        return finn_estimates(self, Thresholding_rtl).bram_estimation(fpgapart)
+        return self._finn().bram_estimation(fpgapart)
 
     def uram_estimation(self, fpgapart):
-        return finn_estimates(self, Thresholding_rtl).uram_estimation(fpgapart)
+        return self._finn().uram_estimation(fpgapart)
 
-    def threshold_style(self, fpgapart: str) -> str:
-        """Block RAM where FINN+'s estimate counts block RAM (or UltraRAM, which cannot start with
-        contents), LUTs otherwise."""
-        return "block" if self.bram_estimation(fpgapart) + self.uram_estimation(fpgapart) > 0 else "distributed"
+    def block_from_stage(self) -> int:
+        """The first search stage whose memory FINN+'s model puts in block RAM or UltraRAM (which
+        cannot start with contents: block RAM here), as its triggers say: from min(bram, uram)
+        entries on when either is set. Stage s holds 2^s thresholds per channel fold."""
+        bram, uram = self.get_nodeattr("depth_trigger_bram"), self.get_nodeattr("depth_trigger_uram")
+        depths = [depth for _, depth in self._finn().get_pe_mem_geometries()]
+        if not (bram or uram):
+            return len(depths)
+        return next((s for s, depth in enumerate(depths) if depth >= min(bram, uram)), len(depths))
 
     def rtl_instance(self, model, directory: Path, fpgapart: str) -> RtlInstance:
         node = self.onnx_node
@@ -65,7 +84,7 @@ class Thresholding_bcnn(Thresholding, BcnnRTLOp):
         params = dict(CHANNELS=channels, PE=pe, IN_BITS=idt.bitwidth(), IN_SIGNED=signed,
                       STAGES=search_stages(thresholds.shape[-1]), OUT_BITS=odt.bitwidth(),
                       ACT_VAL=self.get_nodeattr("ActVal"), THRESH_PREFIX=prefix,
-                      THRESH_STYLE=self.threshold_style(fpgapart))
+                      THRESH_STYLE="distributed", BLOCK_FROM=self.block_from_stage())
         return RtlInstance("bcnn_thresholding", [hw_source("memory/bcnn_rom.sv"),
                                                  hw_source("thresholding/bcnn_thresholding.sv")],
                            params, in_bits=pe * idt.bitwidth(), out_bits=pe * odt.bitwidth(), memory_files=files)

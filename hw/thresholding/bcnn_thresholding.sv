@@ -6,7 +6,8 @@
 // pipeline stage, most significant first: stage s compares x with the threshold that splits the
 // range the earlier bits left. The N_THRES thresholds are padded to 2^B - 1 (B = STAGES) with a
 // value no input reaches. Every stage reads its threshold from its own ROM (registered read,
-// THRESH_STYLE as FINN+'s ram_style), addressed by the channel fold and the bits found so far;
+// THRESH_STYLE as FINN+'s ram_style; stages from BLOCK_FROM on, whose ROMs are deep, in block
+// RAM), addressed by the channel fold and the bits found so far;
 // ROM (lane p, stage s) holds, per channel fold f and prefix j < 2^s, the threshold of index
 // (2j + 1) * 2^(B-1-s) - 1, from "<THRESH_PREFIX>p<p>_s<s>.hex".
 //
@@ -22,6 +23,7 @@ module bcnn_thresholding #(
     parameter int ACT_VAL = 0,
     parameter string THRESH_PREFIX = "thresholds_",
     parameter string THRESH_STYLE = "distributed",
+    parameter int BLOCK_FROM = STAGES,  // stages from this one on (the deepest) in block RAM, the others THRESH_STYLE
     localparam int CMP_BITS = IN_BITS + 2
 ) (
     input  wire logic                  clk,
@@ -97,7 +99,7 @@ module bcnn_thresholding #(
           .WIDTH(CMP_BITS),
           .DEPTH(DEPTH),
           .INIT_FILE($sformatf("%sp%0d_s%0d.hex", THRESH_PREFIX, p, s)),
-          .STYLE(THRESH_STYLE)
+          .STYLE(s >= BLOCK_FROM ? "block" : THRESH_STYLE)
       ) u_rom (
           .clk (clk),
           .en  (advance),

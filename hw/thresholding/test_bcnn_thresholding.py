@@ -9,13 +9,14 @@ from hw.memfiles import search_stages, write_search_thresholds
 
 SOURCES = [source_root() / "memory" / "bcnn_rom.sv", source_root() / "thresholding" / "bcnn_thresholding.sv"]
 
-# name: (CHANNELS, PE, IN_BITS, IN_SIGNED, N_THRES, OUT_BITS, ACT_VAL, style)
+# name: (CHANNELS, PE, IN_BITS, IN_SIGNED, N_THRES, OUT_BITS, ACT_VAL, style or the first block RAM stage)
 CONFIGS = {
     "binary_out_wide_pe": (12, 6, 8, False, 1, 1, 0, "distributed"),
     "two_bit_signed": (6, 2, 5, True, 3, 2, -2, "block"),
     "pixel_identity_255": (3, 1, 8, False, 255, 8, -128, "block"),
     "ternary_odd_count": (4, 4, 6, True, 2, 2, -1, "distributed"),
     "one_channel": (1, 1, 4, False, 5, 3, 0, "distributed"),
+    "deep_stages_in_block_ram": (8, 2, 9, True, 255, 8, -128, "from stage 5"),  # stages 0-4 in LUTs
 }
 
 
@@ -38,6 +39,8 @@ def test_thresholding_matches_numpy(name, stalls, tmp_path):
     write_search_thresholds(str(tmp_path / "thr_"), thresholds, pe, in_bits, signed)
     params = dict(CHANNELS=channels, PE=pe, IN_BITS=in_bits, IN_SIGNED=signed, STAGES=search_stages(n),
                   OUT_BITS=out_bits, ACT_VAL=act_val, THRESH_PREFIX="thr_", THRESH_STYLE=style)
+    if style.startswith("from stage"):
+        params.update(THRESH_STYLE="distributed", BLOCK_FROM=int(style.split()[-1]))
     binary = vl.build(SOURCES, "bcnn_thresholding", params)
     beats = x.reshape(-1, pe)
     result = vl.run(binary, tmp_path, vl.pack(beats, in_bits), pe * out_bits, len(beats), *stalls, seed=13)
