@@ -22,7 +22,7 @@ from rich.console import Console
 HERE = Path(__file__).parent
 # fastest first; pareto reads the designs residual and fracbnn built
 ORDER = ("sim_speed", "flow_time", "cycles_vs_analytic", "fifo_sizing", "synth", "zero_padding", "folding", "residual",
-         "fracbnn", "pareto", "fuzz", "accuracy")
+         "fracbnn", "pareto", "seeds_at_scale", "fuzz", "accuracy")
 
 
 def main(only: list, skip: list) -> int:
