@@ -85,3 +85,32 @@ def test_resnet20_maps_to_zero_padded_binary_convolutions_and_strided_shortcuts(
 def test_resnet20_streams_bit_exact_at_the_analytic_interval(narrow_build, tmp_path, backpressure):
     simulate_bit_exact(narrow_build, tmp_path, frames=2, backpressure=backpressure, min_streams=30)
     assert json.loads((narrow_build / "report" / "estimates.json").read_text())["fits_board"]
+
+
+def test_thresholds_leave_block_ram_where_the_board_has_too_little(narrow_build):
+    """A design over the board's block RAM moves its thresholds' shallower block-RAM stages to
+    LUTs (FitThresholdMemories, run when the RTL ops are chosen); one that cannot fit even so keeps
+    bcnn's default, and the stages the RTL puts in block RAM follow the trigger."""
+    from qonnx.custom_op.registry import getCustomOp
+
+    from build_flows.boards import get_board
+    from build_flows.custom_op.thresholding import BLOCK_DEPTH
+    from build_flows.rtl.threshold_memory import FitThresholdMemories, block_ram
+
+    part = get_board("Pynq-Z1").part
+    df = ModelWrapper(str(narrow_build / "dataflow.onnx"))
+    ops = [getCustomOp(n) for n in df.get_nodes_by_op_type("Thresholding_bcnn")]
+    before = block_ram(df, part)
+    in_block = [op for op in ops if op.bram_estimation(part) > 0]
+    assert in_block and all(op.get_nodeattr("depth_trigger_bram") == BLOCK_DEPTH for op in ops)
+    stages = {op.onnx_node.name: op.block_from_stage() for op in in_block}
+    df = df.transform(FitThresholdMemories(part, before - 1))
+    ops = [getCustomOp(n) for n in df.get_nodes_by_op_type("Thresholding_bcnn")]
+    in_block = [op for op in ops if op.onnx_node.name in stages]
+    assert block_ram(df, part) <= before - 1
+    assert all(op.get_nodeattr("depth_trigger_bram") > BLOCK_DEPTH for op in ops)
+    assert any(op.block_from_stage() > stages[op.onnx_node.name] for op in in_block)
+    df = ModelWrapper(str(narrow_build / "dataflow.onnx"))
+    df = df.transform(FitThresholdMemories(part, 0))  # no block RAM at all: out of reach, default kept
+    assert all(getCustomOp(n).get_nodeattr("depth_trigger_bram") == BLOCK_DEPTH
+               for n in df.get_nodes_by_op_type("Thresholding_bcnn"))

@@ -53,12 +53,16 @@ class Thresholding_bcnn(Thresholding, BcnnRTLOp):
     def uram_estimation(self, fpgapart):
         return self._finn().uram_estimation(fpgapart)
 
+    def stage_depths(self) -> list:
+        """Entries of each search stage's memory per lane, as FINN+'s model counts them."""
+        return [depth for _, depth in self._finn().get_pe_mem_geometries()]
+
     def block_from_stage(self) -> int:
         """The first search stage whose memory FINN+'s model puts in block RAM or UltraRAM (which
         cannot start with contents: block RAM here), as its triggers say: from min(bram, uram)
         entries on when either is set. Stage s holds 2^s thresholds per channel fold."""
         bram, uram = self.get_nodeattr("depth_trigger_bram"), self.get_nodeattr("depth_trigger_uram")
-        depths = [depth for _, depth in self._finn().get_pe_mem_geometries()]
+        depths = self.stage_depths()
         if not (bram or uram):
             return len(depths)
         return next((s for s, depth in enumerate(depths) if depth >= min(bram, uram)), len(depths))
