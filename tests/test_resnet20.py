@@ -87,6 +87,42 @@ def test_resnet20_streams_bit_exact_at_the_analytic_interval(narrow_build, tmp_p
     assert json.loads((narrow_build / "report" / "estimates.json").read_text())["fits_board"]
 
 
+
+def test_setfolding_at_a_high_target_keeps_every_layer_in_its_place(narrow_build):
+    """FINN+'s SetFolding names its nodes again in its own graph order, which differs from the
+    build's once bcnn's layers are out of its view; copying its folding back by name wired the
+    classifier in as the stem (a build at 400,000 FPS failed its verification)."""
+    from qonnx.analysis.topology import nodes_topologically_sorted
+    from qonnx.custom_op.registry import getCustomOp
+
+    from build_flows.folding.search import search_folding
+
+    df = ModelWrapper(str(narrow_build / "intermediate" / "dataflow_specialize.onnx"))
+    wiring = [(n.name, n.op_type, list(n.input), list(n.output)) for n in df.graph.node]
+    df = search_folding(df, 250)
+    assert [(n.name, n.op_type, list(n.input), list(n.output)) for n in df.graph.node] == wiring
+    assert df.analysis(nodes_topologically_sorted)["nodes_topologically_sorted"]
+    assert max(getCustomOp(n).get_nodeattr("SIMD") for n in df.get_nodes_by_op_type("MVAU_hls")) > 1
+
+
+def test_the_fifo_before_each_padding_holds_what_arrives_during_its_border(narrow_build):
+    from qonnx.custom_op.registry import getCustomOp
+
+    from build_flows.rtl.shortcut_depth import padding_burst
+
+    df = ModelWrapper(str(narrow_build / "dataflow.onnx"))
+    stitch = json.loads((narrow_build / "rtl" / "stitch.json").read_text())
+    depths = dict(zip(stitch["fifo_names"], stitch["fifo_depths"]))
+    interval = json.loads((narrow_build / "report" / "estimates.json").read_text())["analytic_cycles_per_frame"]
+    checked = 0
+    for name, depth in depths.items():
+        consumer = df.get_node_from_name(name.split("->")[1])
+        if consumer.op_type.startswith("FMPadding"):
+            per_beat = getCustomOp(consumer).get_folded_input_shape()[-1]
+            assert depth * per_beat >= padding_burst(consumer, interval) > 0, name
+            checked += 1
+    assert checked >= 6
+
 def test_thresholds_leave_block_ram_where_the_board_has_too_little(narrow_build):
     """A design over the board's block RAM moves its thresholds' shallower block-RAM stages to
     LUTs (FitThresholdMemories, run when the RTL ops are chosen); one that cannot fit even so keeps

@@ -198,3 +198,20 @@ def window_fill(df, node) -> int:
     swg = getCustomOp(last)
     need, _ = branch_need(chain)
     return int(need[math.prod(swg.get_nodeattr("ConvKernelDim")) * swg.get_nodeattr("IFMChannels") - 1])
+
+
+def padding_burst(node, interval: int) -> int:
+    """Input elements that reach a padding layer (`node`) while it streams the border between two
+    frames, the bottom rows of one and the top rows of the next, reading nothing, when its producer
+    runs at the design's `interval` (cycles per frame): a FIFO in front that holds them keeps the
+    producer, and through a fork the residual's shortcut, from stalling there once per frame
+    (measured: ResNet-20 at 10,000 FPS, 1.026x its analytic cycles without them, 1.007x with;
+    the window's own fill stays in front of the window when a width converter sits between them:
+    1.025x when it moves in front of the padding)."""
+    if _kind(node.op_type) != "FMPadding" or interval <= 0:
+        return 0
+    inst = getCustomOp(node)
+    (h, w), (top, left, bottom, right) = inst.get_nodeattr("ImgDim"), inst.get_nodeattr("Padding")
+    channels, simd = inst.get_nodeattr("NumChannels"), inst.get_nodeattr("SIMD")
+    border_cycles = ((top + bottom) * (w + left + right) + left + right) * channels / simd
+    return math.ceil(border_cycles * h * w * channels / interval)

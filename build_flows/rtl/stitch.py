@@ -21,7 +21,7 @@ from qonnx.custom_op.registry import getCustomOp
 from build_flows.custom_op.base import BcnnRTLOp, hw_source
 from models.errors import BcnnError
 
-from .shortcut_depth import frame_elements, join_buffer, join_requirements, stream_need, through, window_fill
+from .shortcut_depth import frame_elements, join_buffer, join_requirements, padding_burst, stream_need, through, window_fill
 from .top_source import FIFO_COUNT_BITS, Stage, Stream, core_source, probe_offsets, top_source
 
 DEFAULT_FIFO_DEPTH = 32
@@ -98,8 +98,10 @@ def stream_inputs(df: ModelWrapper, node) -> list:
 
 def streams_of(df: ModelWrapper, stages: list, fifo_depth: int) -> list:
     """Every stream, in producer order; FIFOs at the default depth (a matrix-vector unit's input
-    one whole vector at least, a sliding window's its first window's rows)."""
+    one whole vector at least, a sliding window's its first window's rows, a padding's what
+    arrives while it streams the border between frames)."""
     index = {n.name: i for i, n in enumerate(df.graph.node)}
+    interval = max((getCustomOp(n).get_exp_cycles() for n in df.graph.node), default=0)
     outputs = {o.name for o in df.graph.output}
     streams = []
     for i, node in enumerate(df.graph.node):
@@ -115,8 +117,10 @@ def streams_of(df: ModelWrapper, stages: list, fifo_depth: int) -> list:
             dst_port = stream_inputs(df, consumers[0]).index(tensor)
             width = max(stages[i].out_widths[port], stages[dst].in_widths[dst_port])
             consumer = getCustomOp(consumers[0])
-            fill = math.ceil(window_fill(df, consumers[0]) / consumer.get_folded_input_shape()[-1])
-            depth = max(fifo_depth, vector_beats(consumer), fill)
+            elements_per_beat = consumer.get_folded_input_shape()[-1]
+            fill = math.ceil(window_fill(df, consumers[0]) / elements_per_beat)
+            border = math.ceil(padding_burst(consumers[0], interval) / elements_per_beat)
+            depth = max(fifo_depth, vector_beats(consumer), fill, border)
             streams.append(Stream(tensor, i, port, dst, dst_port, width, depth))
     return streams
 

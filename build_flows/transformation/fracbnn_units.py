@@ -151,8 +151,12 @@ class InferFractionalUnits(Transformation):
         nodes += [helper.make_node("Add", [acc, offset], [shifted], name=f"{name}_fractional_offset"),
                   helper.make_node("Mul", [shifted, half], [add.output[0]], name=f"{name}_fractional_scale")]
         model.graph.node.extend(nodes)
-        removed = [found["msb"], found["lsb"], found["sub"], *found["borders"], *found["layers"], *found["gate"],
+        removed = [found["lsb"], found["sub"], *found["borders"], *found["layers"], *found["gate"],
                    found["half"], found["product"], add]
+        # x's sign may also feed a layer outside the unit (ResNet-20's downsampling shortcut reads
+        # the same BipolarQuant(x)); it stays for that layer
+        if all(c in removed for c in model.find_consumers(found["msb"].output[0])):
+            removed.append(found["msb"])
         for quant in found["weight_quants"]:  # one quantizer may serve both passes
             if all(c in found["layers"] for c in model.find_consumers(quant.output[0])) and quant not in removed:
                 removed.append(quant)
