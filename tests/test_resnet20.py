@@ -88,6 +88,26 @@ def test_resnet20_streams_bit_exact_at_the_analytic_interval(narrow_build, tmp_p
 
 
 
+
+@pytest.fixture(scope="module")
+def narrow_fracbnn_build(tmp_path_factory):
+    """The same narrow ResNet-20 with FracBNN's parts: a thermometer stem, fractional units that
+    pad with -1, and downsampling shortcuts reading the sign the fractional unit also takes."""
+    torch.manual_seed(0)
+    model = ResNet20(get_recipe("fracbnn").parts("resnet20"), in_shape=(3, 16, 16), stages=NARROW)
+    randomize_norms(model, model.in_shape, 0)
+    root = tmp_path_factory.mktemp("resnet20_fracbnn")
+    export_model(model, root / "m.onnx")
+    return run_build(BuildConfig(model=str(root / "m.onnx"), out=str(root / "build")), show_progress=False)
+
+
+def test_fracbnn_resnet20_streams_bit_exact_under_backpressure(narrow_fracbnn_build, tmp_path):
+    ops = [n.op_type for n in ModelWrapper(str(narrow_fracbnn_build / "dataflow.onnx")).graph.node]
+    # six fractional 3x3 units; the two strided 1x1 shortcuts binary MVAUs beside the stem's
+    assert ops[0] == "Thermometer_bcnn" and ops.count("FracMVAU_bcnn") == 6 and ops.count("MVAU_bcnn") == 4
+    report = simulate_bit_exact(narrow_fracbnn_build, tmp_path, frames=2, backpressure=True, min_streams=30)
+    assert all(0.0 < layer["lsb_skipped_fraction"] < 1.0 for layer in report["fractional_gating"]["layers"])
+
 def test_setfolding_at_a_high_target_keeps_every_layer_in_its_place(narrow_build):
     """FINN+'s SetFolding names its nodes again in its own graph order, which differs from the
     build's once bcnn's layers are out of its view; copying its folding back by name wired the
