@@ -61,15 +61,20 @@ def test_resnet18_is_bireal18_for_32x32_inputs(method):
     assert 11.1e6 < weights < 11.2e6
 
 
-@pytest.fixture(scope="module")
-def narrow_build(tmp_path_factory):
-    """A random-init Bi-Real ResNet-20 of narrow width on 16x16 inputs."""
+def build_narrow(tmp_path_factory, method: str):
+    """A random-init ResNet-20 of narrow width on 16x16 inputs with `method`'s parts."""
     torch.manual_seed(0)
-    model = ResNet20(get_recipe("bireal").parts("resnet20"), in_shape=(3, 16, 16), stages=NARROW)
+    model = ResNet20(get_recipe(method).parts("resnet20"), in_shape=(3, 16, 16), stages=NARROW)
     randomize_norms(model, model.in_shape, 0)
-    root = tmp_path_factory.mktemp("resnet20")
+    root = tmp_path_factory.mktemp(f"resnet20_{method}")
     export_model(model, root / "m.onnx")
     return run_build(BuildConfig(model=str(root / "m.onnx"), out=str(root / "build")), show_progress=False)
+
+
+@pytest.fixture(scope="module")
+def narrow_build(tmp_path_factory):
+    """Bi-Real's parts: binary units with a shortcut around each."""
+    return build_narrow(tmp_path_factory, "bireal")
 
 
 def test_resnet20_maps_to_zero_padded_binary_convolutions_and_strided_shortcuts(narrow_build):
@@ -91,15 +96,9 @@ def test_resnet20_streams_bit_exact_at_the_analytic_interval(narrow_build, tmp_p
 
 @pytest.fixture(scope="module")
 def narrow_fracbnn_build(tmp_path_factory):
-    """The same narrow ResNet-20 with FracBNN's parts: a thermometer stem, fractional units that
-    pad with -1, and downsampling shortcuts reading the sign the fractional unit also takes."""
-    torch.manual_seed(0)
-    model = ResNet20(get_recipe("fracbnn").parts("resnet20"), in_shape=(3, 16, 16), stages=NARROW)
-    randomize_norms(model, model.in_shape, 0)
-    root = tmp_path_factory.mktemp("resnet20_fracbnn")
-    export_model(model, root / "m.onnx")
-    return run_build(BuildConfig(model=str(root / "m.onnx"), out=str(root / "build")), show_progress=False)
-
+    """FracBNN's parts: a thermometer stem, fractional units that pad with -1, and downsampling
+    shortcuts reading the sign the fractional unit also takes."""
+    return build_narrow(tmp_path_factory, "fracbnn")
 
 def test_fracbnn_resnet20_streams_bit_exact_under_backpressure(narrow_fracbnn_build, tmp_path):
     ops = [n.op_type for n in ModelWrapper(str(narrow_fracbnn_build / "dataflow.onnx")).graph.node]
@@ -107,6 +106,15 @@ def test_fracbnn_resnet20_streams_bit_exact_under_backpressure(narrow_fracbnn_bu
     assert ops[0] == "Thermometer_bcnn" and ops.count("FracMVAU_bcnn") == 6 and ops.count("MVAU_bcnn") == 4
     report = simulate_bit_exact(narrow_fracbnn_build, tmp_path, frames=2, backpressure=True, min_streams=30)
     assert all(0.0 < layer["lsb_skipped_fraction"] < 1.0 for layer in report["fractional_gating"]["layers"])
+
+
+def test_dgrl_resnet20_streams_bit_exact_under_backpressure(tmp_path_factory, tmp_path):
+    """DGRL's Squeeze-and-Interaction branch beside every unit of equal shape: a pixel sum, a
+    binary FC stage and a broadcast into the unit's join."""
+    design = build_narrow(tmp_path_factory, "dgrl")
+    ops = [n.op_type for n in ModelWrapper(str(design / "dataflow.onnx")).graph.node]
+    assert ops.count("BroadcastPixels_bcnn") == 4 and ops.count("ElementwiseAdd_bcnn") >= 10
+    simulate_bit_exact(design, tmp_path, frames=2, backpressure=True, min_streams=40)
 
 def test_setfolding_at_a_high_target_keeps_every_layer_in_its_place(narrow_build):
     """FINN+'s SetFolding names its nodes again in its own graph order, which differs from the
