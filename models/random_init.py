@@ -64,8 +64,9 @@ def randomize_norms(model: nn.Module, in_shape, seed: int = 0) -> nn.Module:
     return model
 
 
-def random_model(name: str, seed: int = 0, method: str = "ste", num_classes: int = 10) -> nn.Module:
-    """build_model(name) with seeded weights and randomized norms: the test models of the flow."""
+def random_model(name: str, seed: int = 0, method: str = "ste", num_classes: int = 10, in_shape=None) -> nn.Module:
+    """build_model(name) with seeded weights and randomized norms: the test models of the flow
+    (`in_shape` (C, H, W): another input shape than the model's default)."""
     torch.manual_seed(seed)
-    model = build_model(name, num_classes, method=method)
+    model = build_model(name, num_classes, in_shape=in_shape, method=method)
     return randomize_norms(model, model.in_shape, seed)

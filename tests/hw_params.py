@@ -135,9 +135,11 @@ def thresholding_sets() -> list:
     def derive(p):
         p = dict(p)
         p["STAGES"] = search_stages(p.pop("THRESHOLDS"))
+        if p.pop("SHARED"):  # one set of thresholds for every channel (rtl/shared_thresholds.py)
+            p["MEM_FOLDS"] = 1
         return p
 
-    axes = {("CHANNELS", "PE"): [(4, 2), (1, 1), (3, 1), (3, 3), (20, 4)],
+    axes = {("CHANNELS", "PE"): [(4, 2), (1, 1), (3, 1), (3, 3), (20, 4)], "SHARED": [0, 1],
             ("IN_BITS", "IN_SIGNED"): [(4, 0), (1, 0), (2, 1), (8, 0), (16, 1), (24, 1)],
             ("THRESHOLDS", "OUT_BITS", "ACT_VAL"): [(3, 2, 0), (1, 1, 0), (3, 2, -2), (2, 2, -1), (255, 8, -128),
                                                    (255, 8, 0), (15, 4, 0)],

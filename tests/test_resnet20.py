@@ -151,6 +151,27 @@ def test_the_fifo_before_each_padding_holds_what_arrives_during_its_border(narro
             checked += 1
     assert checked >= 6
 
+
+def test_thresholds_every_channel_shares_are_stored_once(narrow_build):
+    """The requantization after every join compares all channels with one set of thresholds: it
+    is stored once per lane (the streams test above checks the result bit-exact), and estimated so."""
+    import numpy as np
+    from qonnx.custom_op.registry import getCustomOp
+
+    df = ModelWrapper(str(narrow_build / "dataflow.onnx"))
+    shared = [n for n in df.get_nodes_by_op_type("Thresholding_bcnn") if getCustomOp(n).get_nodeattr("sharedThresholds")]
+    assert len(shared) >= 6  # one after each of the six joins
+    for node in shared:
+        thresholds = df.get_initializer(node.input[1])
+        assert np.all(thresholds == thresholds[:1])
+        op = getCustomOp(node)
+        folds = op.get_nodeattr("NumChannels") // op.get_nodeattr("PE")
+        assert max(op.stage_depths()) == 2 ** (len(op.stage_depths()) - 1)  # one fold's entries, not `folds`
+        assert folds > 1
+    params = json.loads((narrow_build / "rtl" / "stitch.json").read_text())
+    assert any(stage["params"].get("MEM_FOLDS") == 1 for stage in params["stages"] if stage["name"] in
+               {n.name for n in shared})
+
 def test_thresholds_leave_block_ram_where_the_board_has_too_little(narrow_build):
     """A design over the board's block RAM moves its thresholds' shallower block-RAM stages to
     LUTs (FitThresholdMemories, run when the RTL ops are chosen); one that cannot fit even so keeps

@@ -5,6 +5,7 @@ frontend) cannot read finn-rtllib's thresholding.sv (a reversed part-select in a
 never taken, thresholding.sv:281, makes the whole always_ff invalid for it). The architecture is
 the same (a binary search with one threshold memory per PE lane and output bit), so estimates are
 FINN+'s RTL thresholding's, and so is the choice of memory: block RAM where they count block RAM."""
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -30,13 +31,20 @@ class Thresholding_bcnn(Thresholding, BcnnRTLOp):
         # every stage in LUTs, and a layer of 255 thresholds over 64 channels then takes ~2,600
         # LUTs (ResNet-20). bcnn's default: block RAM from BLOCK_DEPTH entries, no UltraRAM.
         attrs.update({"depth_trigger_uram": ("i", False, NO_URAM), "depth_trigger_bram": ("i", False, BLOCK_DEPTH),
-                      "uniform_thres": ("i", False, 0, {0, 1})})
+                      "uniform_thres": ("i", False, 0, {0, 1}),
+                      # every channel compares with the same thresholds (rtl/shared_thresholds.py):
+                      # the memories hold them once per lane, not once per channel fold
+                      "sharedThresholds": ("i", False, 0, {0, 1})})
         return attrs
 
     # FINN+'s RTL thresholding's memory model (the same memories, one per lane and search stage),
-    # with bcnn's defaults of its memory triggers
+    # with bcnn's defaults of its memory triggers; shared thresholds as a layer of PE channels
     def _finn(self):
-        finn = finn_estimates(self, Thresholding_rtl)
+        if self.get_nodeattr("sharedThresholds"):
+            finn = Thresholding_rtl(copy.deepcopy(self.onnx_node))
+            finn.set_nodeattr("NumChannels", self.get_nodeattr("PE"))
+        else:
+            finn = finn_estimates(self, Thresholding_rtl)
         for attr in ("depth_trigger_bram", "depth_trigger_uram"):
             finn.set_nodeattr(attr, self.get_nodeattr(attr))
         return finn
@@ -80,15 +88,20 @@ class Thresholding_bcnn(Thresholding, BcnnRTLOp):
         signed = idt.signed()
         if idt == DataType["BIPOLAR"]:  # the stream carries codes c, the values 2c - 1 >= T when c >= (T + 1) / 2
             thresholds, signed = np.ceil((thresholds + 1) / 2), False
+        shared = self.get_nodeattr("sharedThresholds")
+        if shared and np.any(thresholds != thresholds[:1]):
+            raise BcnnError(f"layer '{node.name}': sharedThresholds is set but its channels' thresholds differ")
         prefix = f"{node.name}_thr_"
         try:
-            files = write_search_thresholds(str(Path(directory) / prefix), thresholds, pe, idt.bitwidth(), signed)
+            files = write_search_thresholds(str(Path(directory) / prefix), thresholds[:pe] if shared else thresholds,
+                                            pe, idt.bitwidth(), signed)
         except ValueError as exc:
             raise BcnnError(f"layer '{node.name}': {exc} (bcnn_thresholding searches them)") from exc
         params = dict(CHANNELS=channels, PE=pe, IN_BITS=idt.bitwidth(), IN_SIGNED=signed,
                       STAGES=search_stages(thresholds.shape[-1]), OUT_BITS=odt.bitwidth(),
                       ACT_VAL=self.get_nodeattr("ActVal"), THRESH_PREFIX=prefix,
-                      THRESH_STYLE="distributed", BLOCK_FROM=self.block_from_stage())
+                      THRESH_STYLE="distributed", BLOCK_FROM=self.block_from_stage(),
+                      MEM_FOLDS=1 if shared else channels // pe)
         return RtlInstance("bcnn_thresholding", [hw_source("memory/bcnn_rom.sv"),
                                                  hw_source("thresholding/bcnn_thresholding.sv")],
                            params, in_bits=pe * idt.bitwidth(), out_bits=pe * odt.bitwidth(), memory_files=files)

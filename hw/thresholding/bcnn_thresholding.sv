@@ -9,7 +9,9 @@
 // THRESH_STYLE as FINN+'s ram_style; stages from BLOCK_FROM on, whose ROMs are deep, in block
 // RAM), addressed by the channel fold and the bits found so far;
 // ROM (lane p, stage s) holds, per channel fold f and prefix j < 2^s, the threshold of index
-// (2j + 1) * 2^(B-1-s) - 1, from "<THRESH_PREFIX>p<p>_s<s>.hex".
+// (2j + 1) * 2^(B-1-s) - 1, from "<THRESH_PREFIX>p<p>_s<s>.hex". With MEM_FOLDS = 1 every channel
+// shares one set of thresholds (a requantization onto a shortcut's grid): the ROMs hold that set
+// once, not once per channel fold, and are addressed by the bits found so far alone.
 //
 // Inputs and thresholds are compared as CMP_BITS-bit signed numbers. The pipeline advances
 // whenever the output register is free: one beat per cycle, B + 1 cycles of latency.
@@ -24,6 +26,7 @@ module bcnn_thresholding #(
     parameter string THRESH_PREFIX = "thresholds_",
     parameter string THRESH_STYLE = "distributed",
     parameter int BLOCK_FROM = STAGES,  // stages from this one on (the deepest) in block RAM, the others THRESH_STYLE
+    parameter int MEM_FOLDS = CHANNELS / PE,  // channel folds the ROMs tell apart: all of them, or 1 (shared)
     localparam int CMP_BITS = IN_BITS + 2
 ) (
     input  wire logic                  clk,
@@ -41,6 +44,7 @@ module bcnn_thresholding #(
   initial begin
     if (CHANNELS % PE != 0) $fatal(1, "bcnn_thresholding: PE must divide CHANNELS");
     if (STAGES < 1) $fatal(1, "bcnn_thresholding: STAGES must be at least 1");
+    if (MEM_FOLDS != 1 && MEM_FOLDS != NF) $fatal(1, "bcnn_thresholding: MEM_FOLDS must be 1 or CHANNELS / PE");
   end
 
   wire advance = !out_tvalid || out_tready;
@@ -82,7 +86,7 @@ module bcnn_thresholding #(
 
   for (genvar s = 0; s < STAGES; s++) begin : g_stage
     for (genvar p = 0; p < PE; p++) begin : g_lane
-      localparam int DEPTH = NF << s;
+      localparam int DEPTH = MEM_FOLDS << s;
       localparam int A_W = DEPTH > 1 ? $clog2(DEPTH) : 1;
       logic [CMP_BITS-1:0] t;
       logic [A_W-1:0] addr;
@@ -90,10 +94,11 @@ module bcnn_thresholding #(
       // stage 0 it is computed from the incoming beat, for later stages from the previous
       // stage's compare, so that the registered read returns it as stage s's registers fill.
       if (s == 0) begin : g_first
-        assign addr = A_W'(fold);
+        assign addr = MEM_FOLDS > 1 ? A_W'(fold) : '0;
       end else begin : g_next
         wire bit_prev = g_stage[s-1].g_lane[p].hit;
-        assign addr = A_W'((int'(f[s-1]) << s) | ((int'(found[s-1][p]) << 1) | int'(bit_prev)));
+        wire [NF_W-1:0] mem_fold = MEM_FOLDS > 1 ? f[s-1] : '0;
+        assign addr = A_W'((int'(mem_fold) << s) | ((int'(found[s-1][p]) << 1) | int'(bit_prev)));
       end
       bcnn_rom #(
           .WIDTH(CMP_BITS),

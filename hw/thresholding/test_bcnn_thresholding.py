@@ -1,5 +1,6 @@
 """bcnn_thresholding against numpy: per-channel sorted thresholds (clipped, padded and odd counts),
-signed and unsigned inputs, random stalls, one beat per cycle when unstalled."""
+one set shared by every channel (stored once), signed and unsigned inputs, random stalls, one beat
+per cycle when unstalled."""
 import numpy as np
 import pytest
 
@@ -17,6 +18,7 @@ CONFIGS = {
     "ternary_odd_count": (4, 4, 6, True, 2, 2, -1, "distributed"),
     "one_channel": (1, 1, 4, False, 5, 3, 0, "distributed"),
     "deep_stages_in_block_ram": (8, 2, 9, True, 255, 8, -128, "from stage 5"),  # stages 0-4 in LUTs
+    "shared_by_every_channel": (12, 3, 9, True, 255, 8, -128, "shared"),  # one set, stored once per lane
 }
 
 
@@ -36,11 +38,16 @@ def test_thresholding_matches_numpy(name, stalls, tmp_path):
     thresholds = np.sort(rng.integers(low - 3, high + 4, (channels, n)), axis=1)
     if name == "pixel_identity_255":
         thresholds = np.tile(np.arange(1, 256), (channels, 1))
-    write_search_thresholds(str(tmp_path / "thr_"), thresholds, pe, in_bits, signed)
+    if style == "shared":
+        thresholds = np.tile(thresholds[:1], (channels, 1))
+    stored = thresholds[:pe] if style == "shared" else thresholds  # a shared set: one channel fold's rows
+    write_search_thresholds(str(tmp_path / "thr_"), stored, pe, in_bits, signed)
     params = dict(CHANNELS=channels, PE=pe, IN_BITS=in_bits, IN_SIGNED=signed, STAGES=search_stages(n),
                   OUT_BITS=out_bits, ACT_VAL=act_val, THRESH_PREFIX="thr_", THRESH_STYLE=style)
     if style.startswith("from stage"):
         params.update(THRESH_STYLE="distributed", BLOCK_FROM=int(style.split()[-1]))
+    if style == "shared":
+        params.update(THRESH_STYLE="distributed", MEM_FOLDS=1)
     binary = vl.build(SOURCES, "bcnn_thresholding", params)
     beats = x.reshape(-1, pe)
     result = vl.run(binary, tmp_path, vl.pack(beats, in_bits), pe * out_bits, len(beats), *stalls, seed=13)
