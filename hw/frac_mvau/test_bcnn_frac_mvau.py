@@ -19,6 +19,7 @@ CONFIGS = {
     "raw_accumulators": (16, 6, 3, 16, 0, ACC_BITS, 0, "distributed"),
     "one_neuron_fold": (12, 4, 4, 3, 3, 2, 0, "block"),
     "one_synapse_fold": (8, 6, 2, 8, 1, 1, 0, "distributed"),
+    "wide_in_chunks": (144, 4, 2, 72, 0, ACC_BITS, 0, "distributed"),  # 72 lanes: chunks of 32, 32, 8
 }
 
 
