@@ -84,6 +84,10 @@ def test_resnet20_maps_to_zero_padded_binary_convolutions_and_strided_shortcuts(
     padded = [n for n in df.get_nodes_by_op_type("MVAU_bcnn") if any(a.name == "zeroPadBorder" for a in n.attribute)]
     assert len(padded) == 6  # every binary 3x3 convolution of the stages
     assert ops.count("ElementwiseAdd_bcnn") == 6 and ops.count("DuplicateStreams_bcnn") >= 6
+    # the stem's +-1 weights on 8-bit pixels: one bit each and +-x products, whatever their type
+    stages = json.loads((narrow_build / "rtl" / "stitch.json").read_text())["stages"]
+    stem = next(st for st in stages if st["op_type"] == "MVAU_bcnn")
+    assert stem["params"]["IN_BITS"] == 8 and stem["params"]["W_BIPOLAR"] and stem["params"]["W_BITS"] == 1
 
 
 @pytest.mark.parametrize("backpressure", [False, True], ids=["full_rate", "backpressure"])

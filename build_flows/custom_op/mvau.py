@@ -207,10 +207,13 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
         idt, wdt = DataType[self.get_nodeattr("inputDataType")], DataType[self.get_nodeattr("weightDataType")]
         mw, mh, pe, simd = (self.get_nodeattr(a) for a in ("MW", "MH", "PE", "SIMD"))
         xnor = bool(self.get_nodeattr("binaryXnorMode"))
-        bipolar = wdt == DataType["BIPOLAR"]
+        weights = np.asarray(model.get_initializer(node.input[1])).T  # (MW, MH) -> (MH, MW)
+        # +-1 weights typed as a 2-bit integer (a binary stem on 8-bit pixels) are bipolar too: one
+        # bit each and a product of +x or -x, not a 2-bit multiply (rf_resnet_small's stem on the
+        # Pynq-Z1: its 8-lane product sums were the design's longest path, 9.0 ns)
+        bipolar = wdt == DataType["BIPOLAR"] or (not xnor and bool(np.all(np.abs(weights) == 1)))
         w_bits = 1 if (xnor or bipolar) else wdt.bitwidth() + (0 if wdt.signed() else 1)
         acc_bits = threshold_bits(DataType[self.get_nodeattr("accDataType")])
-        weights = np.asarray(model.get_initializer(node.input[1])).T  # (MW, MH) -> (MH, MW)
         prefix = node.name
         files = [write_weights(Path(directory) / f"{prefix}_weights.hex", weights, pe, simd, w_bits, bipolar or xnor)]
         out_bits = DataType[self.get_nodeattr("outputDataType")].bitwidth()
