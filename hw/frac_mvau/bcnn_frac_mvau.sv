@@ -54,8 +54,6 @@ module bcnn_frac_mvau #(
   localparam int GWORD = PE * 2 * GATE_BITS;
   localparam int CHUNK = SIMD > 32 ? 32 : SIMD;
   localparam int NCH = (SIMD + CHUNK - 1) / CHUNK;
-  localparam int GROUP = 3;
-  localparam int NGROUPS = (NCH + GROUP - 1) / GROUP;
 
   initial begin
     if (MW % SIMD != 0 || MH % PE != 0) $fatal(1, "bcnn_frac_mvau: SIMD must divide MW and PE must divide MH");
@@ -145,18 +143,15 @@ module bcnn_frac_mvau #(
   end
 
   // ---- 2: reduce ----------------------------------------------------------------------------
-  // Popcounts of CHUNK lanes, summed here in groups of GROUP chunks; the groups are added in
-  // stage 3 with the accumulator. One popcount over a wide SIMD is one long path (144 lanes:
-  // 5.6 ns by the xcup timing proxy, over an Ultra96's 4 ns), and so are 9 chunks added in stage 3
-  // before the gate's comparison (288 lanes: 3.8 ns).
-  logic [ACC_BITS-1:0] partial[PE][NGROUPS], partial2[PE][NGROUPS];
+  // In chunks of CHUNK lanes, added in stage 3 with the accumulator: one popcount over a wide SIMD
+  // is one long path (144 lanes: 5.6 ns by the xcup timing proxy, over an Ultra96's 4 ns).
+  logic [ACC_BITS-1:0] partial[PE][NCH], partial2[PE][NCH];
   logic [NCH*CHUNK-1:0] match;  // zero beyond SIMD
   always_comb begin
     for (int p = 0; p < PE; p++) begin
       match = '0;
       match[SIMD-1:0] = ~(w1[p*SIMD+:SIMD] ^ x1);
-      for (int g = 0; g < NGROUPS; g++) partial[p][g] = '0;
-      for (int c = 0; c < NCH; c++) partial[p][c/GROUP] += ACC_BITS'($countones(match[c*CHUNK+:CHUNK]));
+      for (int c = 0; c < NCH; c++) partial[p][c] = ACC_BITS'($countones(match[c*CHUNK+:CHUNK]));
     end
   end
   always_ff @(posedge clk) begin
@@ -214,7 +209,7 @@ module bcnn_frac_mvau #(
     any_gate = 1'b0;
     for (int p = 0; p < PE; p++) begin
       total[p] = acc[p];
-      for (int g = 0; g < NGROUPS; g++) total[p] += partial2[p][g];
+      for (int c = 0; c < NCH; c++) total[p] += partial2[p][c];
       gate_now[p] = total[p] >= ACC_BITS'(signed'(gates3[(2*p)*GATE_BITS+:GATE_BITS]))
           && total[p] <= ACC_BITS'(signed'(gates3[(2*p+1)*GATE_BITS+:GATE_BITS]));
       any_gate |= gate_now[p];

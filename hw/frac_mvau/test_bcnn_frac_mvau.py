@@ -20,7 +20,7 @@ CONFIGS = {
     "one_neuron_fold": (12, 4, 4, 3, 3, 2, 0, "block"),
     "one_synapse_fold": (8, 6, 2, 8, 1, 1, 0, "distributed"),
     "wide_in_chunks": (144, 4, 2, 72, 0, ACC_BITS, 0, "distributed"),  # 72 lanes: chunks of 32, 32, 8
-    "chunk_groups": (576, 2, 1, 288, 0, ACC_BITS, 0, "distributed"),  # 9 chunks in 3 groups (ResNet-20's)
+    "nine_chunks": (576, 2, 1, 288, 0, ACC_BITS, 0, "distributed"),  # 288 lanes, as ResNet-20s stage 2
 }
 
 
