@@ -126,7 +126,8 @@ def frac_mvau_sets() -> list:  # ACC_BITS: the accumulator type's width (raw out
     def derive(p):
         return {**p, "OUT_BITS": p["ACC_BITS"]} if p["N_THRES"] == 0 else p
 
-    axes = {**MATRIX, **ACTIVATION, "ACC_BITS": [12, 2, 3, 32], "WEIGHT_STYLE": ["block", "distributed"]}
+    axes = {**MATRIX, **ACTIVATION, "ACC_BITS": [12, 2, 3, 32], "WEIGHT_STYLE": ["block", "distributed"],
+            "SKIP_LSB": [1, 0]}
     return parameter_sets(axes, derive, lambda p: p["N_THRES"] < 1 << p["OUT_BITS"])
 
 

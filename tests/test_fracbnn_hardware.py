@@ -1,7 +1,8 @@
 """FracBNN in hardware: a thermometer-input, fractional-activation TFC (random weights, per-channel
 BatchNorms) builds into Thermometer_bcnn -> binary MVAU -> FracMVAU_bcnn x 2 -> binary MVAU, and
 simulates bit-exact on every stream, with and without backpressure, within 5 % of the analytic
-cycles for the frames' gate pattern. A negative BatchNorm gain (a flipped channel) is exact too; a
+cycles for the frames' gate pattern; told not to skip LSB passes (lsbSkip 0) the same units run
+both passes, exact at the plain 2-bit unit's cycles. A negative BatchNorm gain (a flipped channel) is exact too; a
 gate interval changed in the built memory file is caught at the fractional unit. FracBNN's ResNet
 (thermometer into a -1 padded binary stem convolution, fractional convolutions with Bi-Real
 shortcuts) streams bit-exact the same way; a thermometer code padded with zeros is refused by name."""
@@ -67,6 +68,18 @@ def test_fracbnn_streams_bit_exact_near_the_analytic_cycles(design, tmp_path, ba
     assert abs(report["cycles_vs_analytic"] - 1.0) <= 0.05
 
 
+def test_fractional_units_told_to_run_both_passes_take_the_plain_cycles(built, tmp_path_factory, tmp_path):
+    path = tmp_path_factory.mktemp("fracbnn_both") / "both_passes.json"
+    path.write_text(json.dumps({**FOLDING, **{n: {**FOLDING[n], "lsbSkip": 0} for n in FOLDING if n.startswith("Frac")}}))
+    out = built("tfc_w1a1", folding=str(path), method="fracbnn")
+    report = simulate(out, frames=FRAMES, backpressure=False)
+    assert report["bit_exact"], report["first_mismatch"]
+    for layer in report["fractional_gating"]["layers"]:  # the gates still differ, the cycles do not
+        assert 0.0 < layer["lsb_skipped_fraction"] < 1.0
+        assert layer["cycles_per_frame"] == layer["plain_2bit_cycles_per_frame"] == layer["worst_case_cycles_per_frame"]
+    assert abs(report["cycles_vs_analytic"] - 1.0) <= 0.05
+
+
 def test_a_negative_batchnorm_gain_flips_a_fractional_channel(tmp_path, folding):
     model = random_model("tfc_w1a1", method="fracbnn")
     with torch.no_grad():
@@ -121,6 +134,14 @@ def test_fracbnn_resnet_maps_to_a_thermometer_stem_and_fractional_convolutions(r
 def test_fracbnn_resnet_streams_bit_exact_near_the_analytic_cycles(resnet_design, tmp_path, backpressure):
     report = simulate_bit_exact(resnet_design, tmp_path, frames=2, backpressure=backpressure, min_streams=39)
     assert all(0.0 < layer["lsb_skipped_fraction"] < 1.0 for layer in report["fractional_gating"]["layers"])
+    # lsbSkip's default: a unit skips where a pass is longer than 6 cycles, else takes the plain cycles
+    units = {n.name: getCustomOp(n) for n in ModelWrapper(str(resnet_design / "dataflow.onnx")).get_nodes_by_op_type("FracMVAU_bcnn")}
+    skipping = {name for name, inst in units.items() if inst.skips_lsb()}
+    for layer in report["fractional_gating"]["layers"]:
+        if layer["layer"] in skipping:
+            assert layer["cycles_per_frame"] < layer["worst_case_cycles_per_frame"]
+        else:
+            assert layer["cycles_per_frame"] == layer["plain_2bit_cycles_per_frame"]
 
 
 def test_a_fractional_residual_shortcut_fifo_is_tight(resnet_design):

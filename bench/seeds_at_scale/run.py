@@ -37,11 +37,11 @@ from models.random_init import random_model  # noqa: E402
 HERE = Path(__file__).parent
 # (network, method, board, clock in ns, frames per second asked for): ResNet-20 on the Ultra96-V2
 # at 250 MHz for 10,000 FPS (FracBNN's HLS accelerator: ~2,807 FPS there) and on the KV260 at
-# 200 MHz above nn2FPGA's 7,602; FracBNN's network on the Ultra96-V2 at twice its published FPS;
+# 200 MHz above nn2FPGA's 7,602; FracBNN's network on the Ultra96-V2 at over twice its published FPS;
 # DGRL's ResNet-20 (an SI branch beside every unit of equal shape) on the KV260; SoFAr's fractal
 # networks on the Pynq-Z1 at 100 MHz between FINN's CNV-w1a1 (3,020) and BNN-PYNQ's (9,150)
 CASES = (("resnet20", "bireal", "Ultra96-V2", 4.0, 10000.0), ("resnet20", "bireal", "KV260", 5.0, 8000.0),
-         ("resnet20", "fracbnn", "Ultra96-V2", 4.0, 6000.0), ("resnet20", "dgrl", "KV260", 5.0, 8000.0),
+         ("resnet20", "fracbnn", "Ultra96-V2", 4.0, 7000.0), ("resnet20", "dgrl", "KV260", 5.0, 8000.0),
          ("rf_resnet_small", "sofar", "Pynq-Z1", 10.0, 5000.0), ("drf_densenet_small", "sofar", "Pynq-Z1", 10.0, 5000.0))
 # SoFAr's fractal networks (bcnn's small variants) on CIFAR-10's shape instead of their 28x28 default
 IN_SHAPE = {"rf_resnet_small": (3, 32, 32), "drf_densenet_small": (3, 32, 32)}
@@ -153,9 +153,9 @@ def render(rows: list) -> list:
               "from 366 to 256 BRAM18, so the KV260 (288) takes the Ultra96-V2's design as it is; before, its build "
               "moved threshold stages to LUTs to fit (49,918 LUT). The KV260's 64 UltraRAMs are unused (no run-time "
               "weight loading yet). Binary networks stream random pixels (their "
-              "cycles do not depend on data); FracBNN's stream stand-in images, since a fractional unit runs its LSB "
-              "pass only where its gate opens: its analytic cycles are those of the gates on these frames "
-              "(the worst case, every gate open, in the build's estimates). SoFAr's RF-ResNet and DRF-DenseNet are "
+              "cycles do not depend on data); FracBNN's stream stand-in images, for the LSB-pass rate of its gates (a "
+              "fractional unit that skips LSB passes takes cycles by its gates; at these foldings, one to four cycles "
+              "per pass, the units run both passes, docs/flow.md). SoFAr's RF-ResNet and DRF-DenseNet are "
               "bcnn's small variants (RF: 16 and 32 channels, two fractal columns per stage; DRF: growth 8) on "
               "3x32x32 inputs, not the paper's widths.", ""]
     for r in rows:

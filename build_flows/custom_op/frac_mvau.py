@@ -3,16 +3,20 @@
 Binary weights, 2-bit input codes v = 2 * msb + lsb (msb, lsb the bits of the activations
 msb + lsb / 2, bit 1 meaning +1). Per output channel the unit runs a binary MSB pass, popcount
 pa = #{i : w_i == msb_i}; the gate g = lo <= pa <= hi (the channel's gate interval, from the
-trained |BN(W.msb)| < delta); only where some output of a neuron fold is gated does the fold get
-an LSB pass, pb = #{i : w_i == lsb_i}. The accumulator is
+trained |BN(W.msb)| < delta); an LSB pass gives pb = #{i : w_i == lsb_i}. The accumulator is
 
     acc = 4 * pa + g * (2 * pb - MW)  (= 2 * (W.msb + g * W.lsb / 2) + 2 * MW),
 
-thresholded like an MVAU's (or emitted raw). Cycles per vector: NF * (SF + GATE_WAIT) for the MSB
-passes and their gate decisions, plus SF per neuron fold with an LSB pass: data-dependent, so the
-analytic estimate (get_exp_cycles) is the worst case, every fold gated; `frame_cycles` gives the
-exact number for a known gate pattern. A plain 2-bit unit on the same binary lanes always runs
-both passes: 2 * NF * SF."""
+thresholded like an MVAU's (or emitted raw).
+
+A unit that skips LSB passes (attribute lsbSkip) runs a neuron fold's LSB pass only where one of
+its outputs is gated, decided GATE_WAIT cycles after the MSB pass: NF * (SF + GATE_WAIT) cycles per
+vector plus SF per fold with an LSB pass, data-dependent, so the analytic estimate
+(get_exp_cycles) is the worst case, every fold gated, and `frame_cycles` gives the exact number for
+a known gate pattern. A unit that does not skip runs both passes back to back, 2 * NF * SF. Where
+the wait is not small against SF (lsbSkip -1, the default: SF <= 2 * GATE_WAIT) skipping costs more
+than it saves (at half the folds gated, SF + GATE_WAIT + SF / 2 > 2 * SF), so those units run
+both passes."""
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +30,7 @@ from .base import BcnnRTLOp, RtlInstance, finn_estimates, hw_source
 from .mvau import weight_style, write_activation
 
 SOURCES = ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "frac_mvau/bcnn_frac_mvau.sv")
-GATE_WAIT = 2  # cycles per neuron fold between the last MSB beat and the gate decision
+GATE_WAIT = 3  # cycles per neuron fold between the last MSB beat and the gate decision
 
 
 def accumulator_range(mw: int) -> tuple:
@@ -47,12 +51,18 @@ def frac_accumulate(codes: np.ndarray, weights: np.ndarray, gate_lo, gate_hi):
 class FracMVAU_bcnn(MVAU, BcnnRTLOp):
     def get_nodeattr_types(self):
         attrs = super().get_nodeattr_types()
-        attrs.update({"gateLow": ("ints", True, []), "gateHigh": ("ints", True, [])})
+        # lsbSkip: 1 skips the LSB passes no gate needs, 0 runs both passes, -1 skips where SF > 2 * GATE_WAIT
+        attrs.update({"gateLow": ("ints", True, []), "gateHigh": ("ints", True, []),
+                      "lsbSkip": ("i", False, -1, {-1, 0, 1})})
         return attrs
 
     def _folds(self) -> tuple:
         mw, mh, pe, simd = (self.get_nodeattr(a) for a in ("MW", "MH", "PE", "SIMD"))
         return mh // pe, mw // simd, int(np.prod(self.get_nodeattr("numInputVectors")))
+
+    def skips_lsb(self) -> bool:
+        mode = self.get_nodeattr("lsbSkip")
+        return mode == 1 or (mode == -1 and self._folds()[1] > 2 * GATE_WAIT)
 
     def execute_node(self, context, graph):
         node = self.onnx_node
@@ -75,8 +85,11 @@ class FracMVAU_bcnn(MVAU, BcnnRTLOp):
 
     def frame_cycles(self, gates: np.ndarray) -> np.ndarray:
         """Cycles per frame for a gate pattern (frames, vectors, MH): the MSB passes, the gate
-        decisions, and one LSB pass per neuron fold with any output gated."""
+        decisions, and one LSB pass per neuron fold with any output gated (both passes for every
+        fold in a unit that does not skip)."""
         nf, sf, vectors = self._folds()
+        if not self.skips_lsb():
+            return np.full(len(gates), self.plain_cycles())
         pe = self.get_nodeattr("PE")
         lsb_folds = gates.reshape(len(gates), -1, nf, pe).any(axis=3).sum(axis=(1, 2))
         return vectors * nf * (sf + GATE_WAIT) + lsb_folds * sf
@@ -88,7 +101,7 @@ class FracMVAU_bcnn(MVAU, BcnnRTLOp):
 
     def get_exp_cycles(self):
         nf, sf, vectors = self._folds()
-        return vectors * nf * (2 * sf + GATE_WAIT)
+        return vectors * nf * (2 * sf + GATE_WAIT) if self.skips_lsb() else self.plain_cycles()
 
     def minimize_accumulator_width(self, model, datatype_only=False):
         low, high = accumulator_range(self.get_nodeattr("MW"))
@@ -130,7 +143,8 @@ class FracMVAU_bcnn(MVAU, BcnnRTLOp):
             acc_bits = out_bits  # raw accumulators leave at the width FINN+ declared
         params = dict(MW=mw, MH=mh, PE=pe, SIMD=simd, ACC_BITS=acc_bits, N_THRES=n_thres, OUT_BITS=out_bits,
                       ACT_VAL=act_val, WEIGHT_FILE=f"{prefix}_weights.hex", GATE_FILE=f"{prefix}_gates.hex",
-                      THRESH_FILE=f"{prefix}_thresholds.hex", WEIGHT_STYLE=self.weight_style(fpgapart))
+                      THRESH_FILE=f"{prefix}_thresholds.hex", WEIGHT_STYLE=self.weight_style(fpgapart),
+                      SKIP_LSB=int(self.skips_lsb()))
         return RtlInstance("bcnn_frac_mvau", [hw_source(s) for s in SOURCES],
                            params, in_bits=simd * 2, out_bits=pe * (out_bits if n_thres else acc_bits),
                            memory_files=files)

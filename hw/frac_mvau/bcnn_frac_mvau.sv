@@ -6,15 +6,17 @@
 // matrix, PE output channels and SIMD input elements per cycle (FINN's folding), each neuron fold
 //   1. runs the MSB pass: SF = MW/SIMD cycles, pa[p] = popcount(xnor(w, msb)) per PE;
 //   2. gates: g[p] = GATE_LO[ch] <= pa[p] <= GATE_HI[ch] (the trained |BN(W.msb)| < delta as an
-//      interval on the integer popcount), decided GATE_WAIT = 2 cycles after the pass's last beat;
-//   3. runs the LSB pass (SF cycles, pb = popcount(xnor(w, lsb))) only if some g[p] is set;
+//      interval on the integer popcount);
+//   3. runs the LSB pass (SF cycles, pb = popcount(xnor(w, lsb)));
 //   4. emits acc = 4*pa + (g ? 2*pb - MW : 0), thresholded as bcnn_mvau does (N_THRES > 0:
 //      out = ACT_VAL + #{t : acc >= thr[ch][t]}) or raw.
-// Cycles per vector: NF * (SF + 2) + SF * (folds with an LSB pass); a plain 2-bit unit on the same
-// lanes runs both passes always, 2 * NF * SF.
+// SKIP_LSB = 1 skips the LSB pass of a fold in which no g[p] is set, decided GATE_WAIT = 3 cycles
+// after the MSB pass's last beat: NF * (SF + 3) + SF * (folds with an LSB pass) cycles per vector.
+// SKIP_LSB = 0 runs both passes back to back, 2 * NF * SF cycles, and applies the gate in the sum:
+// cheaper where SF is small (the wait is per fold), and no decision loop back to the issue stage.
 //
-// The datapath is bcnn_mvau's XNOR pipeline (issue, reduce, accumulate, activate; it advances as
-// a whole when the output register is free), with the issue stage sequencing the passes. The input
+// The datapath is a pipeline (issue, popcount, chunk sum, accumulate, activate) that advances as
+// a whole when the output register is free, with the issue stage sequencing the passes. The input
 // vector is read once (the first fold's MSB pass) into a buffer the other passes replay. Weights
 // (WEIGHT_STYLE), gate intervals and thresholds (LUTs) are ROMs with registered reads.
 module bcnn_frac_mvau #(
@@ -30,6 +32,7 @@ module bcnn_frac_mvau #(
     parameter string GATE_FILE = "gates.hex",
     parameter string THRESH_FILE = "thresholds.hex",
     parameter string WEIGHT_STYLE = "block",
+    parameter bit SKIP_LSB = 1,
     localparam int OUT_W = N_THRES > 0 ? OUT_BITS : ACC_BITS,
     localparam int GATE_BITS = $clog2(MW + 2) + 1  // signed, holds 0 .. MW + 1
 ) (
@@ -78,7 +81,7 @@ module bcnn_frac_mvau #(
   wire issue = rst_n && advance && (state == S_LSB || (state == S_MSB && (!read_input || in_tvalid)));
   wire [WA_W-1:0] waddr = wbase + WA_W'(sf);
 
-  // The gate decision, made in stage 3 when the MSB pass's last beat arrives (below).
+  // The gate decision (SKIP_LSB), made in stage 4 when the MSB pass's last beat arrives (below).
   logic decide, any_gate;
 
   always_ff @(posedge clk) begin
@@ -94,24 +97,23 @@ module bcnn_frac_mvau #(
         nf <= last_nf ? '0 : nf + 1'b1;
         wbase <= last_nf ? '0 : wbase + WA_W'(SF);
       end
-      if (issue && last_sf && state == S_MSB) state <= S_WAIT;
+      if (issue && last_sf && state == S_MSB) state <= SKIP_LSB ? S_WAIT : S_LSB;
       else if (issue && last_sf && state == S_LSB) state <= S_MSB;
       else if (state == S_WAIT && decide) state <= any_gate ? S_LSB : S_MSB;
     end
   end
 
   // Per stage: the beat is valid, ends a pass, belongs to the LSB pass.
-  logic v1, v2, v3, last1, last2, lsb1, lsb2;
+  logic v1, v2, v3, v4, last1, last2, last3, lsb1, lsb2, lsb3;
   always_ff @(posedge clk) begin
     if (!rst_n) begin
-      {v1, v2, last1, last2, lsb1, lsb2} <= '0;
+      {v1, v2, v3, last1, last2, last3, lsb1, lsb2, lsb3} <= '0;
     end else if (advance) begin
       v1 <= issue;
       last1 <= last_sf;
       lsb1 <= state == S_LSB;
-      v2 <= v1;
-      last2 <= last1;
-      lsb2 <= lsb1;
+      {v2, last2, lsb2} <= {v1, last1, lsb1};
+      {v3, last3, lsb3} <= {v2, last2, lsb2};
     end
   end
 
@@ -142,9 +144,9 @@ module bcnn_frac_mvau #(
     end
   end
 
-  // ---- 2: reduce ----------------------------------------------------------------------------
-  // In chunks of CHUNK lanes, added in stage 3 with the accumulator: one popcount over a wide SIMD
-  // is one long path (144 lanes: 5.6 ns by the xcup timing proxy, over an Ultra96's 4 ns).
+  // ---- 2: popcount, in chunks of CHUNK lanes ------------------------------------------------
+  // One popcount over a wide SIMD is one long path (144 lanes: 5.6 ns by the xcup timing proxy,
+  // over an Ultra96's 4 ns); the chunks are added in a tree of their own stage.
   logic [ACC_BITS-1:0] partial[PE][NCH], partial2[PE][NCH];
   logic [NCH*CHUNK-1:0] match;  // zero beyond SIMD
   always_comb begin
@@ -158,13 +160,36 @@ module bcnn_frac_mvau #(
     if (advance) partial2 <= partial;
   end
 
-  // Gate intervals (read with stage 1's fold, so they arrive for stage 3) and thresholds (read
-  // with stage 2's fold, for stage 4).
-  logic [NF_W-1:0] nf1;
-  always_ff @(posedge clk) begin
-    if (advance) nf1 <= nf;
+  // ---- 3: chunk sum ---------------------------------------------------------------------------
+  // A balanced tree, pairs added level by level in place: ceil(log2(NCH)) adders deep where a
+  // running sum is NCH (9 chunks at 288 lanes: 3.81 ns on xcup with the accumulator in series).
+  logic [ACC_BITS-1:0] tree[PE][NCH];
+  logic [ACC_BITS-1:0] beat3[PE];
+  always_comb begin
+    tree = partial2;
+    for (int p = 0; p < PE; p++) begin
+      for (int width = NCH; width > 1; width = (width + 1) / 2) begin
+        for (int i = 0; i < width / 2; i++) tree[p][i] = tree[p][2*i] + tree[p][2*i+1];
+        if (width % 2 == 1) tree[p][width/2] = tree[p][width-1];
+      end
+    end
   end
-  logic [GWORD-1:0] gates3;
+  always_ff @(posedge clk) begin
+    if (advance) begin
+      for (int p = 0; p < PE; p++) beat3[p] <= tree[p][0];
+    end
+  end
+
+  // Gate intervals (read with stage 2's fold, so they arrive for stage 4) and thresholds (read
+  // with stage 3's fold, for stage 5).
+  logic [NF_W-1:0] nf1, nf2;
+  always_ff @(posedge clk) begin
+    if (advance) begin
+      nf1 <= nf;
+      nf2 <= nf1;
+    end
+  end
+  logic [GWORD-1:0] gates4;
   bcnn_rom #(
       .WIDTH(GWORD),
       .DEPTH(NF),
@@ -173,14 +198,14 @@ module bcnn_frac_mvau #(
   ) u_gates (
       .clk (clk),
       .en  (advance),
-      .addr(nf1),
-      .data(gates3)
+      .addr(nf2),
+      .data(gates4)
   );
-  logic [TWORD-1:0] thr4;
+  logic [TWORD-1:0] thr5;
   if (N_THRES > 0) begin : g_thresholds
-    logic [NF_W-1:0] nf2;
+    logic [NF_W-1:0] nf3;
     always_ff @(posedge clk) begin
-      if (advance) nf2 <= nf1;
+      if (advance) nf3 <= nf2;
     end
     bcnn_rom #(
         .WIDTH(TWORD),
@@ -190,59 +215,59 @@ module bcnn_frac_mvau #(
     ) u_thresholds (
         .clk (clk),
         .en  (advance),
-        .addr(nf2),
-        .data(thr4)
+        .addr(nf3),
+        .data(thr5)
     );
   end else begin : g_no_thresholds
-    assign thr4 = '0;
+    assign thr5 = '0;
   end
 
-  // ---- 3: accumulate, gate ------------------------------------------------------------------
+  // ---- 4: accumulate, gate ------------------------------------------------------------------
   logic signed [ACC_BITS-1:0] acc[PE];  // the running pass
-  logic signed [ACC_BITS-1:0] pa[PE];  // the fold's MSB popcounts
+  logic signed [ACC_BITS-1:0] msb4m[PE];  // 4 * pa - MW: the gated result's MSB part
   logic signed [ACC_BITS-1:0] total[PE];
   logic gate[PE];  // the fold's gates
   logic gate_now[PE];
-  logic signed [ACC_BITS-1:0] sum3[PE];
+  logic signed [ACC_BITS-1:0] sum4[PE];
 
   always_comb begin
     any_gate = 1'b0;
     for (int p = 0; p < PE; p++) begin
-      total[p] = acc[p];
-      for (int c = 0; c < NCH; c++) total[p] += partial2[p][c];
-      gate_now[p] = total[p] >= ACC_BITS'(signed'(gates3[(2*p)*GATE_BITS+:GATE_BITS]))
-          && total[p] <= ACC_BITS'(signed'(gates3[(2*p+1)*GATE_BITS+:GATE_BITS]));
+      total[p] = acc[p] + beat3[p];
+      gate_now[p] = total[p] >= ACC_BITS'(signed'(gates4[(2*p)*GATE_BITS+:GATE_BITS]))
+          && total[p] <= ACC_BITS'(signed'(gates4[(2*p+1)*GATE_BITS+:GATE_BITS]));
       any_gate |= gate_now[p];
     end
   end
-  assign decide = advance && v2 && last2 && !lsb2;
+  assign decide = advance && v3 && last3 && !lsb3;
 
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       for (int p = 0; p < PE; p++) acc[p] <= '0;
-      v3 <= 1'b0;
+      v4 <= 1'b0;
     end else if (advance) begin
-      // a fold's result: at its LSB pass's end, or at its MSB pass's end when nothing is gated
-      v3 <= v2 && last2 && (lsb2 || !any_gate);
-      if (v2) begin
+      // a fold's result: at its LSB pass's end, or at its MSB pass's end when a skipping unit
+      // gates nothing
+      v4 <= v3 && last3 && (lsb3 || (SKIP_LSB && !any_gate));
+      if (v3) begin
         for (int p = 0; p < PE; p++) begin
-          acc[p] <= last2 ? '0 : total[p];
-          if (last2 && !lsb2) begin
-            pa[p] <= total[p];
+          acc[p] <= last3 ? '0 : total[p];
+          if (last3 && !lsb3) begin
             gate[p] <= gate_now[p];
-            sum3[p] <= total[p] <<< 2;
-          end else if (last2) begin
-            sum3[p] <= (pa[p] <<< 2) + (gate[p] ? (total[p] <<< 1) - ACC_BITS'(MW) : '0);
+            sum4[p] <= total[p] <<< 2;  // the result if the output is not gated
+            msb4m[p] <= (total[p] <<< 2) - ACC_BITS'(MW);
+          end else if (last3 && gate[p]) begin
+            sum4[p] <= msb4m[p] + (total[p] <<< 1);
           end
         end
       end
     end
   end
 
-  // ---- 4: activate --------------------------------------------------------------------------
-  logic [PE*ACC_BITS-1:0] sums3;
+  // ---- 5: activate --------------------------------------------------------------------------
+  logic [PE*ACC_BITS-1:0] sums4;
   always_comb begin
-    for (int p = 0; p < PE; p++) sums3[p*ACC_BITS+:ACC_BITS] = sum3[p];
+    for (int p = 0; p < PE; p++) sums4[p*ACC_BITS+:ACC_BITS] = sum4[p];
   end
   bcnn_activate #(
       .PE(PE),
@@ -254,9 +279,9 @@ module bcnn_frac_mvau #(
       .clk(clk),
       .rst_n(rst_n),
       .advance(advance),
-      .valid(v3),
-      .sums(sums3),
-      .thresholds(thr4),
+      .valid(v4),
+      .sums(sums4),
+      .thresholds(thr5),
       .out_tdata(out_tdata),
       .out_tvalid(out_tvalid)
   );

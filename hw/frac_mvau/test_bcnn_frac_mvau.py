@@ -1,6 +1,7 @@
 """bcnn_frac_mvau against a loop-level numpy reference: random weights, 2-bit inputs, gate
 intervals that gate some folds and not others (empty ones too), thresholds, random stalls, and the
-cycle count of every vector at full rate (which depends on how many folds needed an LSB pass)."""
+cycle count of every vector at full rate (with SKIP_LSB it depends on how many folds needed an LSB
+pass; without, both passes always run)."""
 import numpy as np
 import pytest
 
@@ -10,17 +11,18 @@ from hw.memfiles import write_gates, write_thresholds, write_weights
 
 SOURCES = [source_root() / s for s in ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "frac_mvau/bcnn_frac_mvau.sv")]
 ACC_BITS = 14
-GATE_WAIT = 2
+GATE_WAIT = 3
 
-# name: (MW, MH, PE, SIMD, N_THRES, OUT_BITS, ACT_VAL, weight memory style)
+# name: (MW, MH, PE, SIMD, N_THRES, OUT_BITS, ACT_VAL, weight memory style, SKIP_LSB)
 CONFIGS = {
-    "two_bit_out": (32, 12, 3, 8, 3, 2, 0, "block"),
-    "binary_out": (24, 8, 2, 6, 1, 1, 0, "distributed"),
-    "raw_accumulators": (16, 6, 3, 16, 0, ACC_BITS, 0, "distributed"),
-    "one_neuron_fold": (12, 4, 4, 3, 3, 2, 0, "block"),
-    "one_synapse_fold": (8, 6, 2, 8, 1, 1, 0, "distributed"),
-    "wide_in_chunks": (144, 4, 2, 72, 0, ACC_BITS, 0, "distributed"),  # 72 lanes: chunks of 32, 32, 8
-    "nine_chunks": (576, 2, 1, 288, 0, ACC_BITS, 0, "distributed"),  # 288 lanes, as ResNet-20s stage 2
+    "two_bit_out": (32, 12, 3, 8, 3, 2, 0, "block", 1),
+    "two_bit_out_both_passes": (32, 12, 3, 8, 3, 2, 0, "block", 0),
+    "binary_out": (24, 8, 2, 6, 1, 1, 0, "distributed", 1),
+    "raw_accumulators": (16, 6, 3, 16, 0, ACC_BITS, 0, "distributed", 1),
+    "one_neuron_fold": (12, 4, 4, 3, 3, 2, 0, "block", 0),
+    "one_synapse_fold": (8, 6, 2, 8, 1, 1, 0, "distributed", 0),
+    "wide_in_chunks": (144, 4, 2, 72, 0, ACC_BITS, 0, "distributed", 1),  # 72 lanes: chunks of 32, 32, 8
+    "nine_chunks": (576, 2, 1, 288, 0, ACC_BITS, 0, "distributed", 0),  # 288 lanes, as ResNet-20s stage 2
 }
 
 
@@ -57,7 +59,7 @@ def random_case(rng, mw, mh, n_thres):
 @pytest.mark.parametrize("name", CONFIGS)
 @pytest.mark.parametrize("stalls", [(100, 100), (60, 45)], ids=["full_rate", "random_stalls"])
 def test_frac_mvau_matches_numpy(name, stalls, tmp_path):
-    mw, mh, pe, simd, n_thres, out_bits, act_val, style = CONFIGS[name]
+    mw, mh, pe, simd, n_thres, out_bits, act_val, style, skip = CONFIGS[name]
     rng = np.random.default_rng(list(CONFIGS).index(name))
     weights, codes, low, high, thresholds = random_case(rng, mw, mh, n_thres)
     expected, gates = reference(weights, codes, low, high, thresholds, act_val)
@@ -65,7 +67,7 @@ def test_frac_mvau_matches_numpy(name, stalls, tmp_path):
     assert folds_gated.any() and not folds_gated.all()  # both paths are exercised
 
     params = dict(MW=mw, MH=mh, PE=pe, SIMD=simd, ACC_BITS=ACC_BITS, N_THRES=n_thres, OUT_BITS=out_bits,
-                  ACT_VAL=act_val, WEIGHT_STYLE=style)
+                  ACT_VAL=act_val, WEIGHT_STYLE=style, SKIP_LSB=skip)
     binary = vl.build(SOURCES, "bcnn_frac_mvau", params)
     write_weights(tmp_path / "weights.hex", weights, pe, simd, 1, bipolar=True)
     write_gates(tmp_path / "gates.hex", low, high, pe, (mw + 1).bit_length() + 1)
@@ -77,17 +79,20 @@ def test_frac_mvau_matches_numpy(name, stalls, tmp_path):
     got = vl.unpack(result.out_words, out_bits, pe, signed=n_thres == 0).reshape(len(codes), mh)
     np.testing.assert_array_equal(got, expected)
     if stalls == (100, 100):
+        intervals = np.diff(result.out_cycles[nf - 1::nf].astype(np.int64))
+        if not skip:
+            np.testing.assert_array_equal(intervals, 2 * nf * sf)
+            return
         # each vector takes its MSB passes, gate decisions and LSB passes where gated; a fold
         # without an LSB pass completes GATE_WAIT cycles earlier in its slot than one with
         cycles = nf * (sf + GATE_WAIT) + sf * folds_gated.sum(axis=1)
         early = GATE_WAIT * ~folds_gated[:, -1]
-        intervals = np.diff(result.out_cycles[nf - 1::nf].astype(np.int64))
         np.testing.assert_array_equal(intervals, cycles[1:] + early[:-1] - early[1:])
 
 
 def test_a_flipped_gate_bound_is_caught(tmp_path):
     """The check can fail: one channel's gate interval widened in the memory file changes outputs."""
-    mw, mh, pe, simd, n_thres, out_bits, act_val, style = CONFIGS["raw_accumulators"]
+    mw, mh, pe, simd, n_thres, out_bits, act_val, style, _ = CONFIGS["raw_accumulators"]
     rng = np.random.default_rng(1)
     weights, codes, low, high, _ = random_case(rng, mw, mh, 0)
     expected, _ = reference(weights, codes, low, high, None, 0)
