@@ -117,6 +117,11 @@ module bcnn_mvau #(
   localparam int CHUNK = XNOR ? (SIMD > 32 ? 32 : SIMD) : (SIMD > 8 ? 8 : SIMD);
   localparam int GPC = G >= CHUNK ? 1 : CHUNK / G;  // PAD_COUNT with lane groups: whole groups per chunk
   localparam int NCH = XNOR && COUNT && NG > 1 ? (NG + GPC - 1) / GPC : (SIMD + CHUNK - 1) / CHUNK;
+  // Bipolar weights on few-bit inputs: a -1 weight's product -x is taken as ~x = -x - 1 (no
+  // carry chain per lane) and the fold's count of -1 weights is one more chunk, added in stage 3
+  // (an 8-bit stem's product sum 8.02 -> 6.67 ns by the xc7 timing proxy)
+  localparam bit NEGS = !XNOR && W_BIPOLAR;
+  localparam int NCHX = NCH + int'(NEGS);
 
   initial begin
     if (MW % SIMD != 0 || MH % PE != 0) $fatal(1, "bcnn_mvau: SIMD must divide MW and PE must divide MH");
@@ -272,7 +277,7 @@ module bcnn_mvau #(
     logic signed [ACC_BITS-1:0] xs, ws, sum;
     xs = IN_BIPOLAR ? (xv[0] ? ACC_BITS'(1) : -ACC_BITS'(1)) : IN_SIGNED ? ACC_BITS'(signed'(xv)) : ACC_BITS'(xv);
     ws = ACC_BITS'(signed'(wv));
-    if (W_BIPOLAR) return wv[0] ? xs : -xs;
+    if (W_BIPOLAR) return wv[0] ? xs : ~xs;  // -xs - 1: the fold's count of -1 weights is added (NEGS)
     if (MUL_DSP) return ws * xs;
     // two's complement weight: the top bit counts negative; shifts and adds map to LUTs
     sum = wv[W_BITS-1] ? -(xs <<< (W_BITS - 1)) : '0;
@@ -282,7 +287,7 @@ module bcnn_mvau #(
 
   // A fold's lanes are summed in chunks of CHUNK here and the chunks are added in stage 3 with the
   // accumulator: one popcount (or sum of products) over a wide SIMD would be one long path.
-  logic signed [ACC_BITS-1:0] partial[PE][NCH];
+  logic signed [ACC_BITS-1:0] partial[PE][NCHX];
   if (XNOR && COUNT && NG == 1) begin : g_xnor_count_fold
     // the popcount in units; a padded fold's G/2 matches replace it in partial2 (below)
     logic [NCH*CHUNK-1:0] match;  // zero beyond SIMD
@@ -320,6 +325,7 @@ module bcnn_mvau #(
         for (int s = 0; s < SIMD; s++) begin
           partial[p][s/CHUNK] += product(w1[(p*SIMD+s)*W_BITS+:W_BITS], x1[s*IN_BITS+:IN_BITS]);
         end
+        if (NEGS) partial[p][NCH] = ACC_BITS'($countones(~w1[p*SIMD+:SIMD]));
       end
     end
   end
@@ -327,7 +333,7 @@ module bcnn_mvau #(
   // A padded fold (PAD_COUNT, one lane group per fold) loads its constant by the registers'
   // synchronous set/reset, which takes priority over their enable as in the FPGA's flip-flops:
   // a multiplexer in front of them would stretch the popcount's path by two LUT levels.
-  logic signed [ACC_BITS-1:0] partial2[PE][NCH];
+  logic signed [ACC_BITS-1:0] partial2[PE][NCHX];
   wire pad_fold = XNOR && COUNT && NG == 1 && advance && pad1[0];
   always_ff @(posedge clk) begin
     if (pad_fold) begin
@@ -386,7 +392,7 @@ module bcnn_mvau #(
   always_comb begin
     for (int p = 0; p < PE; p++) begin
       fold_sum[p] = partial2[p][0];
-      for (int c = 1; c < NCH; c++) fold_sum[p] += partial2[p][c];
+      for (int c = 1; c < NCHX; c++) fold_sum[p] += partial2[p][c];
     end
   end
   always_ff @(posedge clk) begin
