@@ -39,10 +39,13 @@ HERE = Path(__file__).parent
 # at 250 MHz for 10,000 FPS (FracBNN's HLS accelerator: ~2,807 FPS there) and on the KV260 at
 # 200 MHz above nn2FPGA's 7,602; FracBNN's network on the Ultra96-V2 at over twice its published FPS;
 # DGRL's ResNet-20 (an SI branch beside every unit of equal shape) on the KV260; SoFAr's fractal
-# networks on the Pynq-Z1 at 100 MHz between FINN's CNV-w1a1 (3,020) and BNN-PYNQ's (9,150)
+# networks on the Pynq-Z1 at 100 MHz between FINN's CNV-w1a1 (3,020) and BNN-PYNQ's (9,150), and
+# DRF-DenseNet on the Ultra96-V2 at BNN-PYNQ's rate; Bi-Real's ResNet-18 (11 M binary weights: more
+# than the Zynq boards' block RAM holds, and UltraRAM is not used yet) on an Alveo U250 at 250 MHz
 CASES = (("resnet20", "bireal", "Ultra96-V2", 4.0, 10000.0), ("resnet20", "bireal", "KV260", 5.0, 8000.0),
          ("resnet20", "fracbnn", "Ultra96-V2", 4.0, 7000.0), ("resnet20", "dgrl", "KV260", 5.0, 8000.0),
-         ("rf_resnet_small", "sofar", "Pynq-Z1", 10.0, 5000.0), ("drf_densenet_small", "sofar", "Pynq-Z1", 10.0, 5000.0))
+         ("rf_resnet_small", "sofar", "Pynq-Z1", 10.0, 5000.0), ("drf_densenet_small", "sofar", "Pynq-Z1", 10.0, 5000.0),
+         ("drf_densenet_small", "sofar", "Ultra96-V2", 4.0, 10000.0), ("resnet18", "bireal", "U250", 4.0, 3000.0))
 # SoFAr's fractal networks (bcnn's small variants) on CIFAR-10's shape instead of their 28x28 default
 IN_SHAPE = {"rf_resnet_small": (3, 32, 32), "drf_densenet_small": (3, 32, 32)}
 # a fractional unit's cycles depend on its input: its frames are stand-in images (CIFAR-10's shape)
