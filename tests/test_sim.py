@@ -15,6 +15,7 @@ from build_flows.cli import main
 from build_flows.config import BuildConfig
 from build_flows.flow import run_build
 from build_flows.sim import verilator as vl
+from build_flows.sim import simulate as simulate_module
 from build_flows.sim.simulate import simulate, stalled_stage
 from build_flows.sim.verilator import VERILATOR
 from hw import source_root
@@ -204,3 +205,16 @@ def test_the_overlapped_reference_compares_by_digest_and_still_says_where(built)
     per_stream, first, bad = compare_streams(view, df_inputs, streams, words, digests)
     assert bad == {1} and per_stream[2]["mismatched_frames"] == 1
     assert (first.stage, first.frame, first.beat, first.element) == (stream.name, 1, 1, 0)
+
+
+def test_data_moving_inside_is_progress_not_a_deadlock(built, tmp_path, monkeypatch):
+    """The idle limit counts cycles in which nothing moves anywhere, not only at the ports: DGRL's
+    ResNet-20 first emits after a frame per SI unit (each pixel sum waits for a whole frame), longer
+    than the limit, while data moves inside. Here the limit is cut to 20 cycles: fewer than the tfc
+    takes between its last input and its first output (counting only port handshakes, this run
+    stopped as a deadlock), more than any of its layers computes without a FIFO's occupancy moving."""
+    out = tmp_path / "design"
+    shutil.copytree(built("tfc_w1a1", folding="tfc_w1a1"), out)
+    monkeypatch.setattr(simulate_module, "MAX_IDLE_CYCLES", 20)
+    report = simulate(out, frames=2)
+    assert report["bit_exact"]
