@@ -8,14 +8,18 @@
 // from a local buffer for the other neuron folds. Each finished neuron fold emits one beat of PE
 // outputs. Element i of a beat sits at bits [i*W +: W] (element 0 in the LSBs).
 //
-// A pipeline of four register stages, one fold per cycle each; it advances as a whole whenever
-// the output register is free (or being read):
+// A pipeline of four register stages (and two optional ones), one fold per cycle each; it advances
+// as a whole whenever the output register is free (or being read):
 //   1 issue     : step the fold counters; read the fold's weights from a ROM with a registered read
 //                 (block RAM or LUTs, WEIGHT_STYLE as FINN+'s ram_style); register the input beat;
+//   1' weights  : (block ROMs deeper than 1,024 words) the weights registered once more;
 //   2 reduce    : the fold's PE dot products over SIMD lanes (popcounts in XNOR mode) in chunks
-//                 of at most 32 (XNOR) or 8 lanes, registered; the chunks are added in stage 3;
-//                 read the neuron fold's thresholds (THRESH_STYLE ROM, registered read);
-//   3 accumulate: add into the PE accumulators; a vector's last fold registers the finished sums;
+//                 of at most 32 (XNOR) or 8 lanes, registered;
+//   3' chunks   : (more than two chunks) their balanced-tree sum, registered;
+//                 the neuron fold's thresholds are read (THRESH_STYLE ROM, registered read) so
+//                 that they arrive with stage 3's sums;
+//   3 accumulate: add the fold's sum into the PE accumulators; a vector's last fold registers the
+//                 finished sums;
 //   4 activate  : compare the sums with their thresholds into the output register.
 // Everything that leaves the unit comes from a register. The only combinational path from an
 // output to an input is out_tready -> in_tready; the stitched top puts a FIFO, whose ready is
@@ -122,6 +126,13 @@ module bcnn_mvau #(
   // (an 8-bit stem's product sum 8.02 -> 6.67 ns by the xc7 timing proxy)
   localparam bit NEGS = !XNOR && W_BIPOLAR;
   localparam int NCHX = NCH + int'(NEGS);
+  // More than two chunks are summed in a balanced tree in a pipeline stage of its own (stage 3'):
+  // 16 chunks in series with the accumulator were a 4.02 ns path on xcup (ResNet-18, SIMD 512)
+  localparam bit TREE = NCHX > 2;
+  // A block ROM deeper than one block RAM holds at 18 bits (1,024 words) is split in depth and its
+  // word selected by LUTs after the RAMs' outputs: registered once more (stage 1'), as the RAMs'
+  // output registers would be (ResNet-18's 4,608-word weight ROMs: 0.9 ns of multiplexer)
+  localparam bit W_REG = WEIGHT_STYLE == "block" && WDEPTH > 1024;
 
   initial begin
     if (MW % SIMD != 0 || MH % PE != 0) $fatal(1, "bcnn_mvau: SIMD must divide MW and PE must divide MH");
@@ -159,15 +170,23 @@ module bcnn_mvau #(
 
   // Per stage: the fold it holds is valid, and is a vector's last.
   logic v1, v2, v3, last1, last2;
+  logic v_in, last_in;  // the fold entering the accumulator (after the tree stage, if any)
+  // stage 2's inputs: stage 1's registers, or their copies one cycle later (W_REG)
+  logic [WORD-1:0] w_s;
+  logic [XW-1:0] x_s;
+  /* verilator lint_off UNUSEDSIGNAL */  // (without PAD_COUNT)
+  logic [NG-1:0] pad_s;
+  /* verilator lint_on UNUSEDSIGNAL */
+  logic v_s, last_s;
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       {v1, v2, v3, last1, last2} <= '0;
     end else if (advance) begin
       v1 <= issue;
       last1 <= last_sf;
-      v2 <= v1;
-      last2 <= last1;
-      v3 <= v2 && last2;
+      v2 <= v_s;
+      last2 <= last_s;
+      v3 <= v_in && last_in;
     end
   end
 
@@ -267,6 +286,26 @@ module bcnn_mvau #(
   end
 
   // ---- 2: reduce ----------------------------------------------------------------------------
+  // ---- 1': the weights' second register (W_REG), with the rest of the fold beside it ----------
+  if (W_REG) begin : g_weight_register
+    always_ff @(posedge clk) begin
+      if (!rst_n) begin
+        {v_s, last_s} <= '0;
+      end else if (advance) begin
+        {v_s, last_s} <= {v1, last1};
+      end
+    end
+    always_ff @(posedge clk) begin
+      if (advance) begin
+        w_s <= w1;
+        x_s <= x1;
+        pad_s <= pad1;
+      end
+    end
+  end else begin : g_no_weight_register
+    assign {w_s, x_s, pad_s, v_s, last_s} = {w1, x1, pad1, v1, last1};
+  end
+
   // Products are taken modulo 2^ACC_BITS, which is exact: every product lies in the accumulator's
   // range. An accumulator narrower than the input (a weight matrix of zeros, whose accumulator is
   // one bit) leaves the input's top bits unread.
@@ -294,7 +333,7 @@ module bcnn_mvau #(
     always_comb begin
       for (int p = 0; p < PE; p++) begin
         match = '0;
-        match[SIMD-1:0] = ~(w1[p*SIMD+:SIMD] ^ x1);
+        match[SIMD-1:0] = ~(w_s[p*SIMD+:SIMD] ^ x_s);
         for (int c = 0; c < NCH; c++) partial[p][c] = ACC_BITS'($countones(match[c*CHUNK+:CHUNK])) << (UNIT - 1);
       end
     end
@@ -303,7 +342,7 @@ module bcnn_mvau #(
       for (int p = 0; p < PE; p++) begin
         for (int c = 0; c < NCH; c++) partial[p][c] = '0;
         for (int g = 0; g < NG; g++) begin
-          partial[p][g/GPC] += pad1[g] ? ACC_BITS'(UNIT * G / 2) : ACC_BITS'(UNIT * $countones(~(w1[p*SIMD+g*G+:G] ^ x1[g*G+:G])));
+          partial[p][g/GPC] += pad_s[g] ? ACC_BITS'(UNIT * G / 2) : ACC_BITS'(UNIT * $countones(~(w_s[p*SIMD+g*G+:G] ^ x_s[g*G+:G])));
         end
       end
     end
@@ -314,7 +353,7 @@ module bcnn_mvau #(
     always_comb begin
       for (int p = 0; p < PE; p++) begin
         match = '0;
-        match[SIMD-1:0] = ~(w1[p*SIMD+:SIMD] ^ x1);
+        match[SIMD-1:0] = ~(w_s[p*SIMD+:SIMD] ^ x_s);
         for (int c = 0; c < NCH; c++) partial[p][c] = ACC_BITS'($countones(match[c*CHUNK+:CHUNK]));
       end
     end
@@ -323,9 +362,9 @@ module bcnn_mvau #(
       for (int p = 0; p < PE; p++) begin
         for (int c = 0; c < NCH; c++) partial[p][c] = '0;
         for (int s = 0; s < SIMD; s++) begin
-          partial[p][s/CHUNK] += product(w1[(p*SIMD+s)*W_BITS+:W_BITS], x1[s*IN_BITS+:IN_BITS]);
+          partial[p][s/CHUNK] += product(w_s[(p*SIMD+s)*W_BITS+:W_BITS], x_s[s*IN_BITS+:IN_BITS]);
         end
-        if (NEGS) partial[p][NCH] = ACC_BITS'($countones(~w1[p*SIMD+:SIMD]));
+        if (NEGS) partial[p][NCH] = ACC_BITS'($countones(~w_s[p*SIMD+:SIMD]));
       end
     end
   end
@@ -334,7 +373,7 @@ module bcnn_mvau #(
   // synchronous set/reset, which takes priority over their enable as in the FPGA's flip-flops:
   // a multiplexer in front of them would stretch the popcount's path by two LUT levels.
   logic signed [ACC_BITS-1:0] partial2[PE][NCHX];
-  wire pad_fold = XNOR && COUNT && NG == 1 && advance && pad1[0];
+  wire pad_fold = XNOR && COUNT && NG == 1 && advance && pad_s[0];
   always_ff @(posedge clk) begin
     if (pad_fold) begin
       for (int p = 0; p < PE; p++)
@@ -364,10 +403,13 @@ module bcnn_mvau #(
     end else begin : g_no_class
       assign taddr0 = TA_W'(nf);
     end
+    logic [TA_W-1:0] taddr3, taddr4;  // one stage later for each of the tree and weight registers
     always_ff @(posedge clk) begin
       if (advance) begin
         taddr1 <= taddr0;
         taddr2 <= taddr1;
+        taddr3 <= taddr2;
+        taddr4 <= taddr3;
       end
     end
     bcnn_rom #(
@@ -378,30 +420,54 @@ module bcnn_mvau #(
     ) u_thresholds (
         .clk (clk),
         .en  (advance),
-        .addr(taddr2),
+        .addr(TREE && W_REG ? taddr4 : TREE || W_REG ? taddr3 : taddr2),
         .data(thr3)
     );
   end else begin : g_no_thresholds
     assign thr3 = '0;
   end
 
+  // ---- 3': the fold's chunks, pairs added level by level in place (a balanced tree) -----------
+  logic signed [ACC_BITS-1:0] tree[PE][NCHX];
+  logic signed [ACC_BITS-1:0] fold_sum[PE];
+  always_comb begin
+    tree = partial2;
+    for (int p = 0; p < PE; p++) begin
+      for (int width = NCHX; width > 1; width = (width + 1) / 2) begin
+        for (int i = 0; i < width / 2; i++) tree[p][i] = tree[p][2*i] + tree[p][2*i+1];
+        if (width % 2 == 1) tree[p][width/2] = tree[p][width-1];
+      end
+      fold_sum[p] = tree[p][0];
+    end
+  end
+  // the accumulator's input: the tree's sum registered (TREE) or as it is
+  logic signed [ACC_BITS-1:0] fold_in[PE];
+  if (TREE) begin : g_tree_stage
+    always_ff @(posedge clk) begin
+      if (!rst_n) begin
+        {v_in, last_in} <= '0;
+      end else if (advance) begin
+        {v_in, last_in} <= {v2, last2};
+      end
+    end
+    always_ff @(posedge clk) begin
+      if (advance) fold_in <= fold_sum;
+    end
+  end else begin : g_no_tree_stage
+    assign {v_in, last_in} = {v2, last2};
+    assign fold_in = fold_sum;
+  end
+
   // ---- 3: accumulate ------------------------------------------------------------------------
   logic signed [ACC_BITS-1:0] acc[PE];
   logic signed [ACC_BITS-1:0] sum3[PE];
-  logic signed [ACC_BITS-1:0] fold_sum[PE];  // the fold's chunks
-  always_comb begin
-    for (int p = 0; p < PE; p++) begin
-      fold_sum[p] = partial2[p][0];
-      for (int c = 1; c < NCHX; c++) fold_sum[p] += partial2[p][c];
-    end
-  end
   always_ff @(posedge clk) begin
     if (!rst_n) begin
       for (int p = 0; p < PE; p++) acc[p] <= '0;
-    end else if (advance && v2) begin
+    end else if (advance && v_in) begin
       for (int p = 0; p < PE; p++) begin
-        acc[p] <= last2 ? '0 : acc[p] + fold_sum[p];
-        sum3[p] <= acc[p] + fold_sum[p];
+        acc[p] <= last_in ? '0 : acc[p] + fold_in[p];
+        sum3[p] <= acc[p] + fold_in[p];
       end
     end
   end

@@ -21,6 +21,10 @@ CONFIGS = {
     "xnor_one_fold": (8, 3, 3, 8, "xnor", 1, 1, 1, 1, 0, "distributed"),
     "xnor_wide_in_chunks": (144, 6, 2, 72, "xnor", 1, 1, 1, 1, 0, "distributed"),  # 32 + 32 + 8 lanes
     "int8_in_wide_in_chunks": (54, 4, 2, 27, "int", 8, 2, 0, ACC_BITS, 0, "block"),  # 8 + 8 + 8 + 3 lanes
+    # block ROMs of more than 1,024 words: the weights registered once more (W_REG), with and
+    # without the chunks' tree stage
+    "xnor_deep_block_rom": (128, 48, 1, 4, "xnor", 1, 1, 3, 2, 0, "block"),  # 48 x 32 words
+    "xnor_deep_block_rom_in_chunks": (1152, 80, 1, 72, "xnor", 1, 1, 1, 1, 0, "block"),  # 80 x 16 words
 }
 
 

@@ -33,6 +33,7 @@ COUNT_CONFIGS = {
     "count_one_channel_one_pixel_row": (1, 4, 1, (3, 3), (1, 1), (1, 1), (1, 1, 1, 1), 1, 1, 1, 1),
     "count_wide_fold_in_chunks": (4, 4, 48, (3, 3), (1, 1), (1, 1), (1, 1, 1, 1), 2, 1, 48, 1),  # 32 + 16 lanes
     "count_groups_in_chunks": (4, 4, 16, (3, 3), (1, 1), (1, 1), (1, 1, 1, 1), 2, 1, 144, 1),  # 9 groups of 16, 2 a chunk
+    "count_deep_block_rom": (3, 3, 8, (3, 3), (1, 1), (1, 1), (1, 1, 1, 1), 64, 1, 1, 1),  # 64 x 72 words: W_REG
 }
 
 
