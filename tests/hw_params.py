@@ -258,6 +258,10 @@ def axis_check_sets() -> list:  # rtl/top_source.py: on every stream
     return parameter_sets({"WIDTH": [8, 1, 700], "NAME": ["stream", "MVAU_bcnn_0->LabelSelect_bcnn_0"]})
 
 
+def sum_tree_sets() -> list:  # the popcount chunks of bcnn_mvau and bcnn_frac_mvau
+    return parameter_sets({"N": [4, 1, 2, 3, 9, 16], "W": [8, 1, 14]})
+
+
 def rom_sets() -> list:  # hw/memfiles.py: weight and threshold memories
     return parameter_sets({"WIDTH": [8, 1, 300], "DEPTH": [16, 1, 2, 5, 1024], "STYLE": ["block", "distributed"]})
 
@@ -271,5 +275,5 @@ SWEEPS = {
     "thermometer/bcnn_thermometer.sv": thermometer_sets, "dwc/bcnn_dwc.sv": dwc_sets, "fork/bcnn_fork.sv": fork_sets,
     "join/bcnn_add.sv": add_sets, "concat/bcnn_concat.sv": concat_sets, "fifo/bcnn_fifo.sv": fifo_sets,
     "axis_last/bcnn_axis_last.sv": axis_last_sets, "check/bcnn_axis_check.sv": axis_check_sets,
-    "memory/bcnn_rom.sv": rom_sets,
+    "memory/bcnn_rom.sv": rom_sets, "mvau/bcnn_sum_tree.sv": sum_tree_sets,
 }

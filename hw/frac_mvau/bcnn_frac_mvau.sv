@@ -161,22 +161,23 @@ module bcnn_frac_mvau #(
   end
 
   // ---- 3: chunk sum ---------------------------------------------------------------------------
-  // A balanced tree, pairs added level by level in place: ceil(log2(NCH)) adders deep where a
-  // running sum is NCH (9 chunks at 288 lanes: 3.81 ns on xcup with the accumulator in series).
-  logic [ACC_BITS-1:0] tree[PE][NCH];
+  // A balanced tree (bcnn_sum_tree): ceil(log2(NCH)) adders deep where a running sum is NCH.
   logic [ACC_BITS-1:0] beat3[PE];
-  always_comb begin
-    tree = partial2;
-    for (int p = 0; p < PE; p++) begin
-      for (int width = NCH; width > 1; width = (width + 1) / 2) begin
-        for (int i = 0; i < width / 2; i++) tree[p][i] = tree[p][2*i] + tree[p][2*i+1];
-        if (width % 2 == 1) tree[p][width/2] = tree[p][width-1];
-      end
+  for (genvar p = 0; p < PE; p++) begin : g_chunk_sum
+    logic [NCH*ACC_BITS-1:0] terms;
+    logic [ACC_BITS-1:0] sum;
+    always_comb begin
+      for (int c = 0; c < NCH; c++) terms[c*ACC_BITS+:ACC_BITS] = partial2[p][c];
     end
-  end
-  always_ff @(posedge clk) begin
-    if (advance) begin
-      for (int p = 0; p < PE; p++) beat3[p] <= tree[p][0];
+    bcnn_sum_tree #(
+        .N(NCH),
+        .W(ACC_BITS)
+    ) u_tree (
+        .terms(terms),
+        .sum  (sum)
+    );
+    always_ff @(posedge clk) begin
+      if (advance) beat3[p] <= sum;
     end
   end
 

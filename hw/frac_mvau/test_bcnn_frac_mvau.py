@@ -9,7 +9,7 @@ from build_flows.sim import verilator as vl
 from hw import source_root
 from hw.memfiles import write_gates, write_thresholds, write_weights
 
-SOURCES = [source_root() / s for s in ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "frac_mvau/bcnn_frac_mvau.sv")]
+SOURCES = [source_root() / s for s in ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_sum_tree.sv", "frac_mvau/bcnn_frac_mvau.sv")]
 ACC_BITS = 14
 GATE_WAIT = 3
 

@@ -427,18 +427,20 @@ module bcnn_mvau #(
     assign thr3 = '0;
   end
 
-  // ---- 3': the fold's chunks, pairs added level by level in place (a balanced tree) -----------
-  logic signed [ACC_BITS-1:0] tree[PE][NCHX];
+  // ---- 3': the fold's chunks, summed in a balanced tree ----------------------------------------
   logic signed [ACC_BITS-1:0] fold_sum[PE];
-  always_comb begin
-    tree = partial2;
-    for (int p = 0; p < PE; p++) begin
-      for (int width = NCHX; width > 1; width = (width + 1) / 2) begin
-        for (int i = 0; i < width / 2; i++) tree[p][i] = tree[p][2*i] + tree[p][2*i+1];
-        if (width % 2 == 1) tree[p][width/2] = tree[p][width-1];
-      end
-      fold_sum[p] = tree[p][0];
+  for (genvar p = 0; p < PE; p++) begin : g_fold_sum
+    logic [NCHX*ACC_BITS-1:0] terms;
+    always_comb begin
+      for (int c = 0; c < NCHX; c++) terms[c*ACC_BITS+:ACC_BITS] = partial2[p][c];
     end
+    bcnn_sum_tree #(
+        .N(NCHX),
+        .W(ACC_BITS)
+    ) u_tree (
+        .terms(terms),
+        .sum  (fold_sum[p])
+    );
   end
   // the accumulator's input: the tree's sum registered (TREE) or as it is
   logic signed [ACC_BITS-1:0] fold_in[PE];

@@ -12,7 +12,7 @@ from build_flows.sim import verilator as vl
 from hw import source_root
 from hw.memfiles import write_thresholds, write_weights
 
-SOURCES = [source_root() / s for s in ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_mvau.sv")]
+SOURCES = [source_root() / s for s in ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_sum_tree.sv", "mvau/bcnn_mvau.sv")]
 
 # name: (H, W, C, kernel, stride, dilation, pads [t, l, b, r], MH, PE, SIMD, N_THRES)
 CONFIGS = {
