@@ -160,7 +160,10 @@ def render(rows: list) -> list:
               "fractional unit that skips LSB passes takes cycles by its gates; at these foldings, one to four cycles "
               "per pass, the units run both passes, docs/flow.md). SoFAr's RF-ResNet and DRF-DenseNet are "
               "bcnn's small variants (RF: 16 and 32 channels, two fractal columns per stage; DRF: growth 8) on "
-              "3x32x32 inputs, not the paper's widths.", ""]
+              "3x32x32 inputs, not the paper's widths. DGRL's ResNet-20: 209 of its 479 BRAM18 are FIFOs, mostly the "
+              "SI joins' buffers of one to two frames, which the build's estimates do not count (they said 286). "
+              "ResNet-18's row predates the MVAU's tree stage and second weight register (commit ade8286), with "
+              "which its slowest layers (SIMD 512, 4,608-word weight ROMs) synthesize to 2.94 ns instead of 4.02.", ""]
     for r in rows:
         if r.get("lsb_pass_rate"):
             rates = list(r["lsb_pass_rate"].values())
