@@ -3,14 +3,22 @@ torch, and in hardware at narrow width: zero-padded binary 3x3 convolutions, str
 shortcut is a strided binary 1x1 convolution, a global-average-pooled head; every stream
 bit-exact under backpressure at the analytic interval."""
 import json
+from dataclasses import replace
 
 import pytest
 import torch
 from brevitas.nn import QuantConv2d
 from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
 
+from build_flows.boards import get_board
 from build_flows.config import BuildConfig
+from build_flows.custom_op.thresholding import BLOCK_DEPTH
 from build_flows.flow import run_build
+from build_flows.rtl.fifo_cost import fifo_totals
+from build_flows.rtl.fifo_plan import fifo_name, plan_fifos
+from build_flows.rtl.stitch import DEFAULT_FIFO_DEPTH
+from build_flows.rtl.threshold_memory import FitThresholdMemories, block_ram
 from models.blocks.layers import PadBinary
 from models.export import export_model
 from models.random_init import randomize_norms
@@ -180,26 +188,30 @@ def test_thresholds_leave_block_ram_where_the_board_has_too_little(narrow_build)
     """A design over the board's block RAM moves its thresholds' shallower block-RAM stages to
     LUTs (FitThresholdMemories, run when the RTL ops are chosen); one that cannot fit even so keeps
     bcnn's default, and the stages the RTL puts in block RAM follow the trigger."""
-    from qonnx.custom_op.registry import getCustomOp
-
-    from build_flows.boards import get_board
-    from build_flows.custom_op.thresholding import BLOCK_DEPTH
-    from build_flows.rtl.threshold_memory import FitThresholdMemories, block_ram
-
-    part = get_board("Pynq-Z1").part
+    board = get_board("Pynq-Z1")
+    part = board.part
     df = ModelWrapper(str(narrow_build / "dataflow.onnx"))
     ops = [getCustomOp(n) for n in df.get_nodes_by_op_type("Thresholding_bcnn")]
     before = block_ram(df, part)
     in_block = [op for op in ops if op.bram_estimation(part) > 0]
     assert in_block and all(op.get_nodeattr("depth_trigger_bram") == BLOCK_DEPTH for op in ops)
     stages = {op.onnx_node.name: op.block_from_stage() for op in in_block}
-    df = df.transform(FitThresholdMemories(part, before - 1))
+    # one FIFO made deep (as DGRL's SI joins are: a frame): its block RAM counts against the board's
+    streams, _ = plan_fifos(df, DEFAULT_FIFO_DEPTH)
+    first = next(s for s in streams if s.dst is not None)
+    deep = {fifo_name(df, first): 8192}
+    fifos = fifo_totals(df, board.family, DEFAULT_FIFO_DEPTH, deep)["bram_18k"]
+    assert fifos > fifo_totals(df, board.family, DEFAULT_FIFO_DEPTH)["bram_18k"]
+    # a board that holds the layers' block RAM but not the FIFOs' as well: the layers give way
+    df = df.transform(FitThresholdMemories(replace(board, bram_18k=before + fifos - 1), DEFAULT_FIFO_DEPTH, deep))
     ops = [getCustomOp(n) for n in df.get_nodes_by_op_type("Thresholding_bcnn")]
     in_block = [op for op in ops if op.onnx_node.name in stages]
     assert block_ram(df, part) <= before - 1
     assert all(op.get_nodeattr("depth_trigger_bram") > BLOCK_DEPTH for op in ops)
     assert any(op.block_from_stage() > stages[op.onnx_node.name] for op in in_block)
     df = ModelWrapper(str(narrow_build / "dataflow.onnx"))
-    df = df.transform(FitThresholdMemories(part, 0))  # no block RAM at all: out of reach, default kept
+    df = df.transform(FitThresholdMemories(replace(board, bram_18k=before + fifos), DEFAULT_FIFO_DEPTH, deep))  # both fit
+    assert block_ram(df, part) == before
+    df = df.transform(FitThresholdMemories(replace(board, bram_18k=0), DEFAULT_FIFO_DEPTH))  # out of reach: default kept
     assert all(getCustomOp(n).get_nodeattr("depth_trigger_bram") == BLOCK_DEPTH
                for n in df.get_nodes_by_op_type("Thresholding_bcnn"))

@@ -1,6 +1,7 @@
 """Per-layer cycle and resource estimates from FINN+'s analytic models, and a design's totals
-against its board."""
+(layers and the FIFOs between them) against its board."""
 import math
+from dataclasses import replace
 
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
@@ -30,12 +31,22 @@ def layer_estimates(df: ModelWrapper, fpga_part: str) -> list:
     return layers
 
 
-def design_estimates(df: ModelWrapper, cfg) -> dict:
+def design_estimates(df: ModelWrapper, cfg, fifos: dict | None = None) -> dict:
+    """`fifos`: what the FIFOs between the layers cost ({"count", "lut", "lutram", "bram_18k"}, an
+    rtl build's stitched FIFOs, rtl/fifo_cost.py), added to the layers' totals; None where they
+    are not known (an hls build: FINN+ sizes its own FIFOs in the vendor flow)."""
     board = get_board(cfg.board)
     layers = layer_estimates(df, board.part)
     slowest = max(layers, key=lambda layer: layer["cycles"])
     cycles = slowest["cycles"]
-    totals = {k: sum(layer[k] for layer in layers) for k in ("lut", "bram_18k", "uram", "dsp")}
+    layer_totals = {k: sum(layer[k] for layer in layers) for k in ("lut", "bram_18k", "uram", "dsp")}
+    totals = dict(layer_totals)
+    if fifos is not None:
+        totals["lut"] += fifos["lut"]
+        totals["bram_18k"] += fifos["bram_18k"]
+    # the FIFOs' model is fitted to synthesis already: only FINN+'s layer estimates are scaled
+    usage = Usage.from_estimates(layer_totals, cfg.lut_per_estimate)
+    usage = replace(usage, lut=usage.lut + totals["lut"] - layer_totals["lut"], bram_18k=totals["bram_18k"])
     available = {"lut": board.lut, "bram_18k": board.bram_18k, "uram": board.uram, "dsp": board.dsp}
     pipeline_fps = 1e9 / (cfg.clock_ns * cycles) if cycles else None
     moving = data_movement(dataflow_sides(df), board.ps, 1e3 / cfg.clock_ns)
@@ -53,10 +64,12 @@ def design_estimates(df: ModelWrapper, cfg) -> dict:
         "fps_bounded_by": moving["by"] if bounded else f"the pipeline (bottleneck {slowest['name']})",
         "latency_cycles_estimate": sum(layer["cycles"] for layer in layers),
         "totals": totals,
+        "layer_totals": layer_totals,
+        "fifos": fifos,
         "utilization": {k: (totals[k] / available[k] if available[k] else None) for k in totals},
         # by the one fit predicate: LUTs scaled as a fold search scales them, within the LUT cap
         "lut_cap": cfg.lut_cap,
-        "fits_board": fits(Usage.from_estimates(totals, cfg.lut_per_estimate), board, cfg.lut_cap),
-        "over_budget": over_budget(Usage.from_estimates(totals, cfg.lut_per_estimate), board, cfg.lut_cap),
+        "fits_board": fits(usage, board, cfg.lut_cap),
+        "over_budget": over_budget(usage, board, cfg.lut_cap),
         "layers": layers,
     }

@@ -67,11 +67,12 @@ def estimates_table(est: dict, synth: dict | None = None) -> Table:
             s = synthesized.get(layer["name"])
             row += [str(s["lut_total"]), str(s["ff"]), str(s["bram_18k"]), str(s["logic_levels"])] if s else ["-"] * 4
         table.add_row(*row)
-    t = est["totals"]
+    t, fifos = est["totals"], est.get("fifos")  # estimates.json before FIFOs were counted: none
+    fifo_est = [str(fifos["lut"]), str(fifos["bram_18k"])] if fifos else ["-", "-"]
     if synth:
         f = synth["fifos"]["total"]
         table.add_row("FIFOs", f"{sum(c['instances'] for c in synth['fifos']['configs'])} between layers", "", "", "",
-                      "-", "-", str(f["lut_total"]), str(f["ff"]), str(f["bram_18k"]),
+                      *fifo_est, str(f["lut_total"]), str(f["ff"]), str(f["bram_18k"]),
                       str(max((c["logic_levels"] for c in synth["fifos"]["configs"]), default=0)))
         whole = synth["total"]
         table.add_row("total", synth.get("basis", "whole top"), "", "", "", str(t["lut"]), str(t["bram_18k"]),
@@ -86,6 +87,8 @@ def estimates_table(est: dict, synth: dict | None = None) -> Table:
                              f"{'fits' if timing['fits'] else 'does NOT fit'} (proxy fmax {timing['proxy_fmax_mhz']:.0f} MHz, "
                              f"+-{timing['margin_ns']:.1f} ns); slowest layer {timing['slowest_layer']['name']}")
     else:
+        if fifos:
+            table.add_row("FIFOs", f"{fifos['count']} between layers", "", "", "", *fifo_est)
         table.add_row("total", "", "", "", "", str(t["lut"]), str(t["bram_18k"]), style="bold")
     return table
 

@@ -7,6 +7,7 @@ import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
+from build_flows.custom_op.base import BcnnRTLOp
 from models.errors import BcnnError
 
 from .shortcut_depth import (frame_elements, join_buffer, join_requirements, layer_need, padding_burst, stream_need,
@@ -32,10 +33,24 @@ def stream_inputs(df: ModelWrapper, node) -> list:
     return [t for t in node.input if df.get_initializer(t) is None]
 
 
-def streams_of(df: ModelWrapper, stages: list, fifo_depth: int) -> list:
+def port_widths(df: ModelWrapper, node) -> tuple[list, list]:
+    """A layer's stream widths in bits as its RTL has them, inputs then outputs: FINN+'s wrappers
+    pad every stream to whole bytes, bcnn's modules do not (stitch.py checks each stage's ports
+    against these)."""
+    inst = getCustomOp(node)
+    inputs = range(len(stream_inputs(df, node)))
+    if isinstance(inst, BcnnRTLOp):
+        return [inst.get_instream_width(i) for i in inputs], [inst.get_outstream_width(p) for p in range(len(node.output))]
+    return ([inst.get_instream_width_padded(i) for i in inputs],
+            [inst.get_outstream_width_padded(p) for p in range(len(node.output))])
+
+
+def streams_of(df: ModelWrapper, fifo_depth: int, widths: list | None = None) -> list:
     """Every stream, in producer order; FIFOs at the default depth (a matrix-vector unit's input
     one whole vector at least, a sliding window's its first window's rows, a padding's what
-    arrives while it streams the border between frames)."""
+    arrives while it streams the border between frames). `widths`: each layer's (input, output)
+    stream widths (default: port_widths)."""
+    widths = widths or [port_widths(df, n) for n in df.graph.node]
     index = {n.name: i for i, n in enumerate(df.graph.node)}
     interval = max((getCustomOp(n).get_exp_cycles() for n in df.graph.node), default=0)
     outputs = {o.name for o in df.graph.output}
@@ -44,14 +59,14 @@ def streams_of(df: ModelWrapper, stages: list, fifo_depth: int) -> list:
         for port, tensor in enumerate(node.output):
             consumers = df.find_consumers(tensor) or []
             if tensor in outputs:
-                streams.append(Stream(tensor, i, port, None, 0, stages[i].out_widths[port]))
+                streams.append(Stream(tensor, i, port, None, 0, widths[i][1][port]))
                 continue
             if len(consumers) != 1:
                 raise BcnnError(f"layer '{node.name}': output {tensor} feeds {len(consumers)} layers; a stream "
                                 "fork needs a DuplicateStreams layer (InferDuplicateStreamsLayer)")
             dst = index[consumers[0].name]
             dst_port = stream_inputs(df, consumers[0]).index(tensor)
-            width = max(stages[i].out_widths[port], stages[dst].in_widths[dst_port])
+            width = max(widths[i][1][port], widths[dst][0][dst_port])
             consumer = getCustomOp(consumers[0])
             elements_per_beat = consumer.get_folded_input_shape()[-1]
             fill = math.ceil(window_fill(df, consumers[0]) / elements_per_beat)
@@ -163,3 +178,24 @@ def size_shortcuts(df: ModelWrapper, streams: list) -> list:
                           "long_branch": [n.name for n in long_branch], "lead_elements": buffer.lead_elements,
                           "branch_buffer_elements": buffer.branch_buffer_elements, "exact": buffer.exact})
     return sized
+
+
+def plan_fifos(df: ModelWrapper, fifo_depth: int, depth_overrides: dict | None = None,
+               widths: list | None = None) -> tuple[list, list]:
+    """-> (every stream with the FIFO before its consumer, the joins' sized inputs): what
+    stitch.py instantiates and the estimates count. `depth_overrides`: FIFO name
+    (producer->consumer) -> depth, replacing the default or computed one."""
+    streams = streams_of(df, fifo_depth, widths)
+    shortcuts = size_shortcuts(df, streams)
+    fifos = [s for s in streams if s.dst is not None]
+    fifo_names = [fifo_name(df, s) for s in fifos]
+    for name, depth in (depth_overrides or {}).items():
+        if name not in fifo_names or depth < 1:
+            raise BcnnError(f"FIFO depth {name}={depth}: FIFOs are named producer->consumer, here "
+                            f"{', '.join(fifo_names)}; depths are at least 1")
+        fifos[fifo_names.index(name)].depth = depth
+    return streams, shortcuts
+
+
+def fifo_name(df: ModelWrapper, stream: Stream) -> str:
+    return f"{df.graph.node[stream.src].name}->{df.graph.node[stream.dst].name}"

@@ -17,9 +17,9 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from build_flows.custom_op.base import BcnnRTLOp, hw_source
-from models.errors import BcnnError
+from models.errors import BcnnError, InternalError
 
-from .fifo_plan import size_shortcuts, streams_of
+from .fifo_plan import plan_fifos, port_widths
 from .top_source import FIFO_COUNT_BITS, Stage, core_source, probe_offsets, top_source
 
 DEFAULT_FIFO_DEPTH = 32
@@ -98,16 +98,15 @@ def stitch(df: ModelWrapper, directory: Path, fpgapart: str, fifo_depth: int = D
             raise BcnnError(f"layer '{node.name}' ({node.op_type}) has no RTL implementation yet; "
                             "the RTL backend covers MVAU, thresholding, max pool, label select, stream forks "
                             "adding joins and channel concatenations, and FINN+'s RTL layers (sliding window, padding, width conversion)")
-    streams = streams_of(df, stages, fifo_depth)
-    shortcuts = size_shortcuts(df, streams)
+    widths = [port_widths(df, n) for n in df.graph.node]
+    for stage, (ins, outs) in zip(stages, widths):
+        if (stage.in_widths, stage.out_widths) != (ins, outs):
+            raise InternalError(f"layer '{stage.name}': its RTL has streams of {stage.in_widths} in, "
+                                f"{stage.out_widths} out; the FIFO plan assumed {ins}, {outs}")
+    streams, shortcuts = plan_fifos(df, fifo_depth, depth_overrides, widths)
     names = [s.name for s in stages]
     fifos = [s for s in streams if s.dst is not None]
     fifo_names = [f"{names[s.src]}->{names[s.dst]}" for s in fifos]
-    for name, depth in (depth_overrides or {}).items():
-        if name not in fifo_names or depth < 1:
-            raise BcnnError(f"FIFO depth {name}={depth}: FIFOs are named producer->consumer, here "
-                            f"{', '.join(fifo_names)}; depths are at least 1")
-        fifos[fifo_names.index(name)].depth = depth
     (directory / "bcnn_core.sv").write_text(core_source(stages, streams))
     (directory / "bcnn_top.sv").write_text(top_source(stages, streams))
     memories = {m for s in stages for m in s.memory_files}

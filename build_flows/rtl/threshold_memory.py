@@ -2,15 +2,18 @@
 
 Thresholding_bcnn keeps a search stage of 1,024 or more entries in block RAM (its default
 depth_trigger_bram): ResNet-20 at 10,000 FPS then takes 344 BRAM18, more than a KV260's 288 and
-far fewer LUTs than its 117,120 allow. When the design's estimated block RAM exceeds the board's,
-the trigger is doubled on every thresholding layer that keeps bcnn's default, moving their
-shallowest block-RAM stages to LUTs, until the block RAM fits (or, where it does not fit even
-with every stage in LUTs, the default is kept: the build's verdict then names the block RAM)."""
+far fewer LUTs than its 117,120 allow. When the design's estimated block RAM (the FIFOs between
+its layers included) exceeds the board's, the trigger is doubled on every thresholding layer that
+keeps bcnn's default, moving their shallowest block-RAM stages to LUTs, until the block RAM fits
+(or, where it does not fit even with every stage in LUTs, the default is kept: the build's
+verdict then names the block RAM)."""
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.base import Transformation
 
+from ..boards import Board
 from ..custom_op.thresholding import BLOCK_DEPTH
+from .fifo_cost import fifo_totals
 
 
 def block_ram(df: ModelWrapper, fpga_part: str) -> int:
@@ -18,14 +21,21 @@ def block_ram(df: ModelWrapper, fpga_part: str) -> int:
 
 
 class FitThresholdMemories(Transformation):
-    def __init__(self, fpga_part: str, bram_18k: int):
+    """`board`: the build's; `fifo_depth`, `fifo_depths`: its FIFO settings (the FIFOs between the
+    layers take block RAM too: DGRL's SI joins hold a frame each)."""
+
+    def __init__(self, board: Board, fifo_depth: int, fifo_depths: dict | None = None):
         super().__init__()
-        self.fpga_part, self.bram_18k = fpga_part, bram_18k
+        self.fpga_part, self.bram_18k, self.family = board.part, board.bram_18k, board.family
+        self.fifo_depth, self.fifo_depths = fifo_depth, fifo_depths
 
     def apply(self, model: ModelWrapper):
         ops = [getCustomOp(n) for n in model.graph.node if n.op_type == "Thresholding_bcnn"]
         ops = [op for op in ops if op.get_nodeattr("depth_trigger_bram") == BLOCK_DEPTH]
-        if not ops or block_ram(model, self.fpga_part) <= self.bram_18k:
+        if not ops:
+            return model, False
+        budget = self.bram_18k - fifo_totals(model, self.family, self.fifo_depth, self.fifo_depths)["bram_18k"]
+        if block_ram(model, self.fpga_part) <= budget:
             return model, False
         deepest = max(max(op.stage_depths()) for op in ops)
         trigger = BLOCK_DEPTH
@@ -33,7 +43,7 @@ class FitThresholdMemories(Transformation):
             trigger *= 2
             for op in ops:
                 op.set_nodeattr("depth_trigger_bram", trigger)
-            if block_ram(model, self.fpga_part) <= self.bram_18k:
+            if block_ram(model, self.fpga_part) <= budget:
                 return model, False
         for op in ops:
             op.set_nodeattr("depth_trigger_bram", BLOCK_DEPTH)

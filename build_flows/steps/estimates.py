@@ -5,18 +5,21 @@ from pathlib import Path
 from qonnx.core.modelwrapper import ModelWrapper
 
 from ..analysis.estimates import design_estimates
+from ..boards import get_board
 from ..folding.target import target_outcome
+from ..rtl.fifo_cost import fifo_totals
 from .dataflow import get_dataflow
 
 
 def step_estimates(model: ModelWrapper, cfg) -> ModelWrapper:
     """Write report/estimates.json: slowest-layer cycles per frame, FPS at the clock, per-layer
-    cycles, PE/SIMD and LUT/BRAM/URAM/DSP, totals against the board; with --target-fps, whether the
+    cycles, PE/SIMD and LUT/BRAM/URAM/DSP, the FIFOs an rtl build stitches, totals against the board; with --target-fps, whether the
     design reaches it and, if not, what stops it."""
     path = Path(cfg.out) / "report" / "estimates.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     df = get_dataflow(model)
-    est = design_estimates(df, cfg)
+    fifos = fifo_totals(df, get_board(cfg.board).family, cfg.fifo_depth, cfg.fifo_depths) if cfg.backend == "rtl" else None
+    est = design_estimates(df, cfg, fifos)
     if cfg.target_fps is not None:
         est["target"] = target_outcome(df, est, cfg)
     path.write_text(json.dumps(est, indent=2))

@@ -24,7 +24,7 @@ def step_specialize_rtl(model: ModelWrapper, cfg) -> ModelWrapper:
     return transform_dataflow(model, cfg, "specialize_rtl",
                               lambda df: df.transform(SpecializeBcnnRTL()).transform(SplitWideActivations())
                               .transform(ShareUniformThresholds())
-                              .transform(FitThresholdMemories(cfg.fpga_part, board.bram_18k)))
+                              .transform(FitThresholdMemories(board, cfg.fifo_depth, cfg.fifo_depths)))
 
 
 def step_stitch_rtl(model: ModelWrapper, cfg) -> ModelWrapper:

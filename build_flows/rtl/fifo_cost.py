@@ -1,0 +1,81 @@
+"""What one bcnn_fifo (hw/fifo) costs once Yosys' synth_xilinx has mapped it, for the estimates
+and the block RAM budget: the FIFOs between layers are not FINN+ layers, so FINN+'s estimates
+never counted them (DGRL's ResNet-20: 286 BRAM18 estimated, 479 synthesized, 209 of them FIFOs).
+
+Yosys puts the FIFO's memory in LUT RAM or block RAM by cost (memory_libmap with the family's
+library, share/xilinx/*.txt: a dual-port LUT RAM unit of 256 bits costs 16, a RAMB18 129): LUT
+RAM while its units cost at most about 4/3 of the block RAM it would take, which places the
+switch where the synthesized FIFOs show it (8 bits: 312 words in LUT RAM, 406 in a BRAM18;
+1 bit: 2,048 in LUT RAM, 3,000 in a BRAM18). Block RAM takes the cheapest aspect ratio of
+RAMB18 or RAMB36 (9 x 32,768 words: 16 BRAM18). The LUTs are fitted to the synthesized
+configurations on UltraScale+ and 7-series (tests/test_fifo_cost.py checks the model against
+Yosys)."""
+import math
+from dataclasses import dataclass
+
+from qonnx.core.modelwrapper import ModelWrapper
+
+from .fifo_plan import plan_fifos
+
+BRAM18_ASPECTS = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
+BRAM36_ASPECTS = ((32768, 1), (16384, 2), (8192, 4), (4096, 9), (2048, 18), (1024, 36), (512, 72))
+LUTRAM_UNITS = ((32, 8), (64, 4), (128, 2), (256, 1))  # memory_libmap's dual-port LUT RAM shapes
+LUTRAM_UNIT_COST, BRAM18_COST = 16, 129
+LUTRAM_SLACK = 4 / 3  # how much dearer than block RAM LUT RAM may be and still be chosen (fitted)
+
+
+@dataclass(frozen=True)
+class FifoCost:
+    lut: int  # logic and LUT RAM together, as synth.json's lut_total
+    lutram: int
+    bram_18k: int
+
+
+def block_ram_18k(width: int, depth: int) -> int:
+    """BRAM18 of the cheapest aspect ratio, a RAMB36 counting two."""
+    half = min(math.ceil(depth / d) * math.ceil(width / w) for d, w in BRAM18_ASPECTS)
+    full = min(math.ceil(depth / d) * math.ceil(width / w) for d, w in BRAM36_ASPECTS)
+    return min(half, 2 * full)
+
+
+def lutram_units(width: int, depth: int) -> int:
+    return min(math.ceil(depth / d) * math.ceil(width / w) for d, w in LUTRAM_UNITS)
+
+
+# family -> (LUTs, bits) of its 32-word and its 64-word LUT RAM primitive (UltraScale+: RAM32M16,
+# RAM64M8; 7-series: RAM32M, RAM64M); a deeper memory puts 64-word ones side by side (fitted)
+LUTRAM_PRIMITIVES = {"xcup": ((8, 14), (8, 7)), "xcu": ((8, 14), (8, 7)), "xc7": ((4, 6), (4, 3))}
+
+
+def lutram_luts(width: int, depth: int, family: str) -> int:
+    (luts32, bits32), (luts64, bits64) = LUTRAM_PRIMITIVES[family]
+    if depth <= 32:
+        return luts32 * math.ceil(width / bits32)
+    return luts64 * math.ceil(depth / 64) * math.ceil(width / bits64)
+
+
+def control_luts(depth: int, in_block_ram: bool) -> int:
+    """Pointers, count and flags (fitted): a pointer that wraps below a power of two compares."""
+    bits = max(1, math.ceil(math.log2(depth)))
+    wraps = depth & (depth - 1) != 0
+    return 4 * bits - 2 + (10 if wraps else 0) + (10 if in_block_ram else 0)
+
+
+def fifo_cost(width: int, depth: int, family: str) -> FifoCost:
+    if depth < 2:
+        return FifoCost(control_luts(2, False), 0, 0)
+    bram = block_ram_18k(width, depth)
+    in_lutram = depth <= 64 or LUTRAM_UNIT_COST * lutram_units(width, depth) <= LUTRAM_SLACK * BRAM18_COST * bram
+    if in_lutram:
+        lutram = lutram_luts(width, depth, family)
+        return FifoCost(control_luts(depth, False) + lutram, lutram, 0)
+    return FifoCost(control_luts(depth, True), 0, bram)
+
+
+def fifo_totals(df: ModelWrapper, family: str, fifo_depth: int, depth_overrides: dict | None = None) -> dict:
+    """The stitched FIFOs of `df` (fifo_plan.py) on `family`, summed: count, lut (LUT RAM
+    included), lutram, bram_18k."""
+    streams, _ = plan_fifos(df, fifo_depth, depth_overrides)
+    costs = [fifo_cost(s.width, s.depth, family) for s in streams if s.dst is not None]
+    return {"count": len(costs), "lut": sum(c.lut for c in costs), "lutram": sum(c.lutram for c in costs),
+            "bram_18k": sum(c.bram_18k for c in costs)}
