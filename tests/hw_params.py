@@ -262,6 +262,10 @@ def sum_tree_sets() -> list:  # the popcount chunks of bcnn_mvau and bcnn_frac_m
     return parameter_sets({"N": [4, 1, 2, 3, 9, 16], "W": [8, 1, 14]})
 
 
+def xnor_popcount_sets() -> list:  # the XNOR lanes of bcnn_mvau and bcnn_frac_mvau
+    return parameter_sets({"SIMD": [8, 1, 27, 144], "CHUNK": [8, 1, 32], "W": [8, 6]})
+
+
 def rom_sets() -> list:  # hw/memfiles.py: weight and threshold memories
     return parameter_sets({"WIDTH": [8, 1, 300], "DEPTH": [16, 1, 2, 5, 1024], "STYLE": ["block", "distributed"]})
 
@@ -276,4 +280,5 @@ SWEEPS = {
     "join/bcnn_add.sv": add_sets, "concat/bcnn_concat.sv": concat_sets, "fifo/bcnn_fifo.sv": fifo_sets,
     "axis_last/bcnn_axis_last.sv": axis_last_sets, "check/bcnn_axis_check.sv": axis_check_sets,
     "memory/bcnn_rom.sv": rom_sets, "mvau/bcnn_sum_tree.sv": sum_tree_sets,
+    "mvau/bcnn_xnor_popcount.sv": xnor_popcount_sets,
 }

@@ -15,8 +15,8 @@ from hw import source_root, sv_literal
 from tests.hw_params import SWEEPS
 
 # A module's other hw/ modules it instantiates (linted together).
-NEEDS = {"mvau/bcnn_mvau.sv": ["memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_sum_tree.sv"],
-         "frac_mvau/bcnn_frac_mvau.sv": ["memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_sum_tree.sv"],
+NEEDS = {"mvau/bcnn_mvau.sv": ["memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_sum_tree.sv", "mvau/bcnn_xnor_popcount.sv"],
+         "frac_mvau/bcnn_frac_mvau.sv": ["memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_sum_tree.sv", "mvau/bcnn_xnor_popcount.sv"],
          "thresholding/bcnn_thresholding.sv": ["memory/bcnn_rom.sv"],
          "maxpool/bcnn_maxpool.sv": ["window_fold/bcnn_window_fold.sv"],
          "sumpool/bcnn_sumpool.sv": ["window_fold/bcnn_window_fold.sv"],

@@ -119,7 +119,7 @@ def test_a_layer_abc9_stops_on_is_mapped_by_abc_and_counted_the_same_way(tmp_pat
     (tmp_path / "thresholds.hex").write_text("0\n")
     root = source_root()
     job = SynthJob("stem", "bcnn_mvau", [root / "memory" / "bcnn_rom.sv", root / "mvau" / "bcnn_activate.sv",
-                                         root / "mvau" / "bcnn_sum_tree.sv",
+                                         root / "mvau" / "bcnn_sum_tree.sv", root / "mvau" / "bcnn_xnor_popcount.sv",
                                          root / "mvau" / "bcnn_mvau.sv"],
                    dict(MW=27, MH=16, PE=1, SIMD=27, IN_BITS=8, IN_SIGNED=1, W_BITS=2, W_BIPOLAR=0, XNOR=0, ACC_BITS=13,
                         N_THRES=0, OUT_BITS=13, WEIGHT_FILE="weights.hex", THRESH_FILE="thresholds.hex"),

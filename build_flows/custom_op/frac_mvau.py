@@ -29,7 +29,7 @@ from hw.memfiles import write_gates, write_weights
 from .base import BcnnRTLOp, RtlInstance, finn_estimates, hw_source
 from .mvau import weight_style, write_activation
 
-SOURCES = ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_sum_tree.sv", "frac_mvau/bcnn_frac_mvau.sv")
+SOURCES = ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_sum_tree.sv", "mvau/bcnn_xnor_popcount.sv", "frac_mvau/bcnn_frac_mvau.sv")
 GATE_WAIT = 3  # cycles per neuron fold between the last MSB beat and the gate decision
 
 

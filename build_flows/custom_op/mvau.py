@@ -22,7 +22,7 @@ from .base import BcnnRTLOp, RtlInstance, finn_estimates, hw_source
 from .border import Border
 from .zero_pad_xnor import dot_datatype
 
-SOURCES = ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_sum_tree.sv", "mvau/bcnn_mvau.sv")
+SOURCES = ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_sum_tree.sv", "mvau/bcnn_xnor_popcount.sv", "mvau/bcnn_mvau.sv")
 
 
 def write_activation(op, model, directory: Path, acc_bits: int, files: list, border: Border | None = None,

@@ -144,16 +144,15 @@ module bcnn_frac_mvau #(
     end
   end
 
-  // ---- 2: popcount, in chunks of CHUNK lanes ------------------------------------------------
-  // One popcount over a wide SIMD is one long path (144 lanes: 5.6 ns by the xcup timing proxy,
-  // over an Ultra96's 4 ns); the chunks are added in a tree of their own stage.
+  // ---- 2: popcount, in chunks of CHUNK lanes (bcnn_xnor_popcount) ---------------------------
+  // The chunks are registered here and added in a tree of their own stage.
   logic [ACC_BITS-1:0] partial[PE][NCH], partial2[PE][NCH];
-  logic [NCH*CHUNK-1:0] match;  // zero beyond SIMD
-  always_comb begin
-    for (int p = 0; p < PE; p++) begin
-      match = '0;
-      match[SIMD-1:0] = ~(w1[p*SIMD+:SIMD] ^ x1);
-      for (int c = 0; c < NCH; c++) partial[p][c] = ACC_BITS'($countones(match[c*CHUNK+:CHUNK]));
+  for (genvar p = 0; p < PE; p++) begin : g_pe
+    logic [NCH*ACC_BITS-1:0] counts;
+    bcnn_xnor_popcount #(.SIMD(SIMD), .CHUNK(CHUNK), .W(ACC_BITS)) u_popcount (
+        .w(w1[p*SIMD+:SIMD]), .x(x1), .counts(counts));
+    for (genvar c = 0; c < NCH; c++) begin : g_chunk
+      assign partial[p][c] = counts[c*ACC_BITS+:ACC_BITS];
     end
   end
   always_ff @(posedge clk) begin

@@ -5,11 +5,12 @@ pass; without, both passes always run)."""
 import numpy as np
 import pytest
 
+from build_flows.custom_op.frac_mvau import SOURCES as FRAC_MVAU_SOURCES
 from build_flows.sim import verilator as vl
 from hw import source_root
 from hw.memfiles import write_gates, write_thresholds, write_weights
 
-SOURCES = [source_root() / s for s in ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_sum_tree.sv", "frac_mvau/bcnn_frac_mvau.sv")]
+SOURCES = [source_root() / s for s in FRAC_MVAU_SOURCES]  # the op's, in compile order
 ACC_BITS = 14
 GATE_WAIT = 3
 

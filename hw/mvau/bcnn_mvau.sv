@@ -327,34 +327,23 @@ module bcnn_mvau #(
   // A fold's lanes are summed in chunks of CHUNK here and the chunks are added in stage 3 with the
   // accumulator: one popcount (or sum of products) over a wide SIMD would be one long path.
   logic signed [ACC_BITS-1:0] partial[PE][NCHX];
-  if (XNOR && COUNT && NG == 1) begin : g_xnor_count_fold
-    // the popcount in units; a padded fold's G/2 matches replace it in partial2 (below)
-    logic [NCH*CHUNK-1:0] match;  // zero beyond SIMD
-    always_comb begin
-      for (int p = 0; p < PE; p++) begin
-        match = '0;
-        match[SIMD-1:0] = ~(w_s[p*SIMD+:SIMD] ^ x_s);
-        for (int c = 0; c < NCH; c++) partial[p][c] = ACC_BITS'($countones(match[c*CHUNK+:CHUNK])) << (UNIT - 1);
+  if (XNOR && (!COUNT || NG == 1)) begin : g_xnor
+    // with COUNT, in units; a padded fold's G/2 matches replace the count in partial2 (below)
+    for (genvar p = 0; p < PE; p++) begin : g_pe
+      logic [NCH*ACC_BITS-1:0] counts;
+      bcnn_xnor_popcount #(.SIMD(SIMD), .CHUNK(CHUNK), .W(ACC_BITS)) u_popcount (
+          .w(w_s[p*SIMD+:SIMD]), .x(x_s), .counts(counts));
+      for (genvar c = 0; c < NCH; c++) begin : g_chunk
+        assign partial[p][c] = counts[c*ACC_BITS+:ACC_BITS] << (COUNT ? UNIT - 1 : 0);
       end
     end
-  end else if (XNOR && COUNT) begin : g_xnor_count
+  end else if (XNOR) begin : g_xnor_count
     always_comb begin
       for (int p = 0; p < PE; p++) begin
         for (int c = 0; c < NCH; c++) partial[p][c] = '0;
         for (int g = 0; g < NG; g++) begin
           partial[p][g/GPC] += pad_s[g] ? ACC_BITS'(UNIT * G / 2) : ACC_BITS'(UNIT * $countones(~(w_s[p*SIMD+g*G+:G] ^ x_s[g*G+:G])));
         end
-      end
-    end
-  end else if (XNOR) begin : g_xnor
-    // One popcount per PE and chunk of xnor'ed bits (the form synthesis maps to LUT popcount
-    // trees and Verilator to a machine popcount).
-    logic [NCH*CHUNK-1:0] match;  // zero beyond SIMD
-    always_comb begin
-      for (int p = 0; p < PE; p++) begin
-        match = '0;
-        match[SIMD-1:0] = ~(w_s[p*SIMD+:SIMD] ^ x_s);
-        for (int c = 0; c < NCH; c++) partial[p][c] = ACC_BITS'($countones(match[c*CHUNK+:CHUNK]));
       end
     end
   end else begin : g_mul

@@ -3,11 +3,12 @@ both streams, every arithmetic mode, and the cycle count at full throughput."""
 import numpy as np
 import pytest
 
+from build_flows.custom_op.mvau import SOURCES as MVAU_SOURCES
 from build_flows.sim import verilator as vl
-from hw.memfiles import write_thresholds, write_weights
 from hw import source_root
+from hw.memfiles import write_thresholds, write_weights
 
-SOURCES = [source_root() / s for s in ("memory/bcnn_rom.sv", "mvau/bcnn_activate.sv", "mvau/bcnn_sum_tree.sv", "mvau/bcnn_mvau.sv")]
+SOURCES = [source_root() / s for s in MVAU_SOURCES]  # the op's, in compile order
 ACC_BITS = 16
 
 # name: (MW, MH, PE, SIMD, mode, IN_BITS, W_BITS, N_THRES, OUT_BITS, ACT_VAL, weight/threshold memory style)
