@@ -247,7 +247,8 @@ def concat_sets() -> list:  # custom_op/concat.py: FOLDS packed 16 bits per inpu
 
 
 def fifo_sets() -> list:  # rtl/stitch.py: between every two layers, any stream width, depth >= 1
-    return parameter_sets({"WIDTH": [8, 1, 70, 1024], "DEPTH": [16, 1, 2, 3, 32, 1024]})
+    return parameter_sets({"WIDTH": [8, 1, 70, 1024], "DEPTH": [16, 1, 2, 3, 32, 1024],
+                           "RAM_STYLE": ["auto", "ultra", "block"]})
 
 
 def axis_last_sets() -> list:  # vendor/: the DMA's TLAST every BEATS beats

@@ -15,8 +15,7 @@ from build_flows.boards import get_board
 from build_flows.config import BuildConfig
 from build_flows.custom_op.thresholding import BLOCK_DEPTH
 from build_flows.flow import run_build
-from build_flows.rtl.fifo_cost import fifo_totals
-from build_flows.rtl.fifo_plan import fifo_name, plan_fifos
+from build_flows.rtl.fifo_plan import fifo_name, fifo_totals, plan_fifos
 from build_flows.rtl.stitch import DEFAULT_FIFO_DEPTH
 from build_flows.rtl.threshold_memory import FitThresholdMemories, block_ram
 from models.blocks.layers import PadBinary

@@ -32,7 +32,7 @@ def layer_estimates(df: ModelWrapper, fpga_part: str) -> list:
 
 
 def design_estimates(df: ModelWrapper, cfg, fifos: dict | None = None) -> dict:
-    """`fifos`: what the FIFOs between the layers cost ({"count", "lut", "lutram", "bram_18k"}, an
+    """`fifos`: what the FIFOs between the layers cost ({"count", "lut", "lutram", "bram_18k", "uram"}, an
     rtl build's stitched FIFOs, rtl/fifo_cost.py), added to the layers' totals; None where they
     are not known (an hls build: FINN+ sizes its own FIFOs in the vendor flow)."""
     board = get_board(cfg.board)
@@ -44,9 +44,11 @@ def design_estimates(df: ModelWrapper, cfg, fifos: dict | None = None) -> dict:
     if fifos is not None:
         totals["lut"] += fifos["lut"]
         totals["bram_18k"] += fifos["bram_18k"]
+        totals["uram"] += fifos["uram"]
     # the FIFOs' model is fitted to synthesis already: only FINN+'s layer estimates are scaled
     usage = Usage.from_estimates(layer_totals, cfg.lut_per_estimate)
-    usage = replace(usage, lut=usage.lut + totals["lut"] - layer_totals["lut"], bram_18k=totals["bram_18k"])
+    usage = replace(usage, lut=usage.lut + totals["lut"] - layer_totals["lut"], bram_18k=totals["bram_18k"],
+                    uram=totals["uram"])
     available = {"lut": board.lut, "bram_18k": board.bram_18k, "uram": board.uram, "dsp": board.dsp}
     pipeline_fps = 1e9 / (cfg.clock_ns * cycles) if cycles else None
     moving = data_movement(dataflow_sides(df), board.ps, 1e3 / cfg.clock_ns)

@@ -28,6 +28,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from models.errors import BcnnError
 
 from ..atomic import write_bytes, write_json
+from ..boards import get_board
 from ..config import BuildConfig
 from ..rtl.stitch import stitch
 from ..sim.simulate import simulate
@@ -43,7 +44,7 @@ def restitch(design: Path, out: Path, depths: dict) -> Path:
     shutil.copytree(design, out)
     cfg = BuildConfig.load(out / "build.yaml")
     stitch(ModelWrapper(str(out / "dataflow.onnx")), out / "rtl", cfg.fpga_part, cfg.fifo_depth,
-           {**(cfg.fifo_depths or {}), **depths})
+           {**(cfg.fifo_depths or {}), **depths}, get_board(cfg.board).uram)
     return out
 
 

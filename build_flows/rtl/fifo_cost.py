@@ -13,10 +13,6 @@ Yosys)."""
 import math
 from dataclasses import dataclass
 
-from qonnx.core.modelwrapper import ModelWrapper
-
-from .fifo_plan import plan_fifos
-
 BRAM18_ASPECTS = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
 BRAM36_ASPECTS = ((32768, 1), (16384, 2), (8192, 4), (4096, 9), (2048, 18), (1024, 36), (512, 72))
 LUTRAM_UNITS = ((32, 8), (64, 4), (128, 2), (256, 1))  # memory_libmap's dual-port LUT RAM shapes
@@ -24,11 +20,15 @@ LUTRAM_UNIT_COST, BRAM18_COST = 16, 129
 LUTRAM_SLACK = 4 / 3  # how much dearer than block RAM LUT RAM may be and still be chosen (fitted)
 
 
+URAM_WORDS, URAM_WIDTH, URAM_LANE = 4096, 72, 9  # URAM288: 4,096 x 72 bits, written in 9-bit lanes
+
+
 @dataclass(frozen=True)
 class FifoCost:
     lut: int  # logic and LUT RAM together, as synth.json's lut_total
     lutram: int
     bram_18k: int
+    uram: int = 0
 
 
 def block_ram_18k(width: int, depth: int) -> int:
@@ -61,21 +61,28 @@ def control_luts(depth: int, in_block_ram: bool) -> int:
     return 4 * bits - 2 + (10 if wraps else 0) + (10 if in_block_ram else 0)
 
 
-def fifo_cost(width: int, depth: int, family: str) -> FifoCost:
+def ultra_ram(width: int, depth: int) -> int:
+    """URAM288 of a FIFO: words narrower than the URAM share its 72-bit rows in whole 9-bit lanes
+    (Yosys maps 9 x 32,768 and 1 x 16,384 words to one, 144 x 2,048 to two)."""
+    if width > URAM_WIDTH:
+        return math.ceil(width / URAM_WIDTH) * math.ceil(depth / URAM_WORDS)
+    per_row = URAM_WIDTH // (URAM_LANE * math.ceil(width / URAM_LANE))
+    return math.ceil(depth / (URAM_WORDS * per_row))
+
+
+def in_lut_ram(width: int, depth: int) -> bool:
+    """Where Yosys puts a FIFO's memory left to itself (ram_style auto)."""
+    return depth <= 64 or (LUTRAM_UNIT_COST * lutram_units(width, depth)
+                           <= LUTRAM_SLACK * BRAM18_COST * block_ram_18k(width, depth))
+
+
+def fifo_cost(width: int, depth: int, family: str, ram_style: str = "auto") -> FifoCost:
+    """`ram_style`: the FIFO's (bcnn_fifo RAM_STYLE): auto, block or ultra."""
     if depth < 2:
         return FifoCost(control_luts(2, False), 0, 0)
-    bram = block_ram_18k(width, depth)
-    in_lutram = depth <= 64 or LUTRAM_UNIT_COST * lutram_units(width, depth) <= LUTRAM_SLACK * BRAM18_COST * bram
-    if in_lutram:
+    if ram_style == "ultra":
+        return FifoCost(control_luts(depth, True), 0, 0, ultra_ram(width, depth))
+    if ram_style == "auto" and in_lut_ram(width, depth):
         lutram = lutram_luts(width, depth, family)
         return FifoCost(control_luts(depth, False) + lutram, lutram, 0)
-    return FifoCost(control_luts(depth, True), 0, bram)
-
-
-def fifo_totals(df: ModelWrapper, family: str, fifo_depth: int, depth_overrides: dict | None = None) -> dict:
-    """The stitched FIFOs of `df` (fifo_plan.py) on `family`, summed: count, lut (LUT RAM
-    included), lutram, bram_18k."""
-    streams, _ = plan_fifos(df, fifo_depth, depth_overrides)
-    costs = [fifo_cost(s.width, s.depth, family) for s in streams if s.dst is not None]
-    return {"count": len(costs), "lut": sum(c.lut for c in costs), "lutram": sum(c.lutram for c in costs),
-            "bram_18k": sum(c.bram_18k for c in costs)}
+    return FifoCost(control_luts(depth, True), 0, block_ram_18k(width, depth))

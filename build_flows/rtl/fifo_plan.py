@@ -10,6 +10,7 @@ from qonnx.custom_op.registry import getCustomOp
 from build_flows.custom_op.base import BcnnRTLOp
 from models.errors import BcnnError
 
+from .fifo_cost import block_ram_18k, fifo_cost, in_lut_ram, ultra_ram
 from .shortcut_depth import (frame_elements, join_buffer, join_requirements, layer_need, padding_burst, stream_need,
                              through, window_fill)
 from .top_source import Stream
@@ -181,10 +182,11 @@ def size_shortcuts(df: ModelWrapper, streams: list) -> list:
 
 
 def plan_fifos(df: ModelWrapper, fifo_depth: int, depth_overrides: dict | None = None,
-               widths: list | None = None) -> tuple[list, list]:
+               widths: list | None = None, uram: int = 0) -> tuple[list, list]:
     """-> (every stream with the FIFO before its consumer, the joins' sized inputs): what
     stitch.py instantiates and the estimates count. `depth_overrides`: FIFO name
-    (producer->consumer) -> depth, replacing the default or computed one."""
+    (producer->consumer) -> depth, replacing the default or computed one; `uram`: the part's
+    UltraRAMs (place_in_ultra_ram)."""
     streams = streams_of(df, fifo_depth, widths)
     shortcuts = size_shortcuts(df, streams)
     fifos = [s for s in streams if s.dst is not None]
@@ -194,8 +196,36 @@ def plan_fifos(df: ModelWrapper, fifo_depth: int, depth_overrides: dict | None =
             raise BcnnError(f"FIFO depth {name}={depth}: FIFOs are named producer->consumer, here "
                             f"{', '.join(fifo_names)}; depths are at least 1")
         fifos[fifo_names.index(name)].depth = depth
+    place_in_ultra_ram(fifos, uram)
     return streams, shortcuts
 
 
 def fifo_name(df: ModelWrapper, stream: Stream) -> str:
     return f"{df.graph.node[stream.src].name}->{df.graph.node[stream.dst].name}"
+
+
+def place_in_ultra_ram(fifos: list, uram: int) -> None:
+    """With `uram` UltraRAMs on the part, the FIFOs that would take block RAM move to UltraRAM,
+    the most block RAM first, while it lasts; those that do not fit stay in block RAM ("block":
+    asked for, so that synthesis with UltraRAM enabled does not move them by its own costs). The
+    layers keep the block RAM: their weights and thresholds have initial contents, which UltraRAM
+    cannot hold."""
+    if uram <= 0:
+        return
+    blocks = sorted((s for s in fifos if s.depth >= 2 and not in_lut_ram(s.width, s.depth)),
+                    key=lambda s: -block_ram_18k(s.width, s.depth))
+    left = uram
+    for stream in blocks:
+        need = ultra_ram(stream.width, stream.depth)
+        stream.ram_style = "ultra" if need <= left else "block"
+        left -= need if need <= left else 0
+
+
+def fifo_totals(df: ModelWrapper, family: str, fifo_depth: int, depth_overrides: dict | None = None,
+                uram: int = 0) -> dict:
+    """The stitched FIFOs of `df` (fifo_plan.py) on `family`, with `uram` UltraRAMs on the part,
+    summed: count, lut (LUT RAM included), lutram, bram_18k, uram."""
+    streams, _ = plan_fifos(df, fifo_depth, depth_overrides, uram=uram)
+    costs = [fifo_cost(s.width, s.depth, family, s.ram_style) for s in streams if s.dst is not None]
+    return {"count": len(costs), "lut": sum(c.lut for c in costs), "lutram": sum(c.lutram for c in costs),
+            "bram_18k": sum(c.bram_18k for c in costs), "uram": sum(c.uram for c in costs)}

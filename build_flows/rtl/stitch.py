@@ -77,10 +77,11 @@ def bcnn_stage(node, inst: BcnnRTLOp, model, sources: SourceCollector, fpgapart:
 
 
 def stitch(df: ModelWrapper, directory: Path, fpgapart: str, fifo_depth: int = DEFAULT_FIFO_DEPTH,
-           depth_overrides: dict | None = None) -> dict:
+           depth_overrides: dict | None = None, uram: int = 0) -> dict:
     """Write the self-contained rtl directory and return stitch.json's content. `depth_overrides`:
     FIFO name (producer->consumer) -> depth, replacing the default or computed one (e.g. to show
-    that a shortcut one entry smaller deadlocks)."""
+    that a shortcut one entry smaller deadlocks); `uram`: the part's UltraRAMs, which take the
+    FIFOs that would take block RAM (fifo_plan.place_in_ultra_ram)."""
     directory = Path(directory)
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
@@ -103,7 +104,7 @@ def stitch(df: ModelWrapper, directory: Path, fpgapart: str, fifo_depth: int = D
         if (stage.in_widths, stage.out_widths) != (ins, outs):
             raise InternalError(f"layer '{stage.name}': its RTL has streams of {stage.in_widths} in, "
                                 f"{stage.out_widths} out; the FIFO plan assumed {ins}, {outs}")
-    streams, shortcuts = plan_fifos(df, fifo_depth, depth_overrides, widths)
+    streams, shortcuts = plan_fifos(df, fifo_depth, depth_overrides, widths, uram)
     names = [s.name for s in stages]
     fifos = [s for s in streams if s.dst is not None]
     fifo_names = [f"{names[s.src]}->{names[s.dst]}" for s in fifos]

@@ -13,7 +13,7 @@ from qonnx.transformation.base import Transformation
 
 from ..boards import Board
 from ..custom_op.thresholding import BLOCK_DEPTH
-from .fifo_cost import fifo_totals
+from .fifo_plan import fifo_totals
 
 
 def block_ram(df: ModelWrapper, fpga_part: str) -> int:
@@ -26,7 +26,7 @@ class FitThresholdMemories(Transformation):
 
     def __init__(self, board: Board, fifo_depth: int, fifo_depths: dict | None = None):
         super().__init__()
-        self.fpga_part, self.bram_18k, self.family = board.part, board.bram_18k, board.family
+        self.fpga_part, self.bram_18k, self.family, self.uram = board.part, board.bram_18k, board.family, board.uram
         self.fifo_depth, self.fifo_depths = fifo_depth, fifo_depths
 
     def apply(self, model: ModelWrapper):
@@ -34,7 +34,8 @@ class FitThresholdMemories(Transformation):
         ops = [op for op in ops if op.get_nodeattr("depth_trigger_bram") == BLOCK_DEPTH]
         if not ops:
             return model, False
-        budget = self.bram_18k - fifo_totals(model, self.family, self.fifo_depth, self.fifo_depths)["bram_18k"]
+        fifos = fifo_totals(model, self.family, self.fifo_depth, self.fifo_depths, self.uram)
+        budget = self.bram_18k - fifos["bram_18k"]
         if block_ram(model, self.fpga_part) <= budget:
             return model, False
         deepest = max(max(op.stage_depths()) for op in ops)

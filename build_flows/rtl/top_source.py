@@ -42,6 +42,7 @@ class Stream:
     width: int  # the wider of the producer's and the consumer's port (FINN+ pads to bytes)
     depth: int | None = None  # FIFO entries (None: the output)
     shortcut: bool = False  # the buffer a residual's shortcut needs (see shortcut_depth.py)
+    ram_style: str = "auto"  # the FIFO memory's: "ultra" for UltraRAM, "block" where none is left
 
     @property
     def probe_words(self) -> int:
@@ -98,6 +99,10 @@ def probe_offsets(streams: list) -> list:
     return offsets
 
 
+def _ram_style(stream: Stream) -> str:
+    return "" if stream.ram_style == "auto" else f", .RAM_STYLE({sv_literal(stream.ram_style)})"
+
+
 def fifo_count_bits(depth: int) -> int:
     return max(1, (depth - 1).bit_length()) + 1  # bcnn_fifo's count: $clog2(DEPTH) + 1
 
@@ -150,7 +155,7 @@ def core_source(stages: list, streams: list) -> str:
         lines += [
             f"  logic [{st.width - 1}:0] f{k}_out_tdata;",
             f"  logic [{fifo_count_bits(st.depth) - 1}:0] f{k}_count;",
-            f"  bcnn_fifo #(.WIDTH({st.width}), .DEPTH({st.depth}), .INDEX({k})) u_fifo{k} (  "
+            f"  bcnn_fifo #(.WIDTH({st.width}), .DEPTH({st.depth}), .INDEX({k}){_ram_style(st)}) u_fifo{k} (  "
             f"// {stages[st.src].name} -> "
             f"{stages[st.dst].name}{' (shortcut)' if st.shortcut else ''}",
             "    .clk(clk), .rst_n(rst_n),",

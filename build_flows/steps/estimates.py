@@ -7,7 +7,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from ..analysis.estimates import design_estimates
 from ..boards import get_board
 from ..folding.target import target_outcome
-from ..rtl.fifo_cost import fifo_totals
+from ..rtl.fifo_plan import fifo_totals
 from .dataflow import get_dataflow
 
 
@@ -18,7 +18,9 @@ def step_estimates(model: ModelWrapper, cfg) -> ModelWrapper:
     path = Path(cfg.out) / "report" / "estimates.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     df = get_dataflow(model)
-    fifos = fifo_totals(df, get_board(cfg.board).family, cfg.fifo_depth, cfg.fifo_depths) if cfg.backend == "rtl" else None
+    board = get_board(cfg.board)
+    fifos = (fifo_totals(df, board.family, cfg.fifo_depth, cfg.fifo_depths, board.uram) if cfg.backend == "rtl"
+             else None)
     est = design_estimates(df, cfg, fifos)
     if cfg.target_fps is not None:
         est["target"] = target_outcome(df, est, cfg)

@@ -31,5 +31,6 @@ def step_stitch_rtl(model: ModelWrapper, cfg) -> ModelWrapper:
     """With backend rtl: the self-contained rtl/ directory (sources, memory files, bcnn_core.sv,
     bcnn_top.sv, stitch.json)."""
     if cfg.backend == "rtl":
-        stitch(get_dataflow(model), Path(cfg.out) / "rtl", cfg.fpga_part, cfg.fifo_depth, cfg.fifo_depths)
+        stitch(get_dataflow(model), Path(cfg.out) / "rtl", cfg.fpga_part, cfg.fifo_depth, cfg.fifo_depths,
+               get_board(cfg.board).uram)
     return model

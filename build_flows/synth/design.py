@@ -28,24 +28,32 @@ RESOURCE_KEYS = ("lut", "lutram", "lut_total", "ff", "bram_18k", "uram", "dsp", 
 
 
 def fifo_configs(info: dict) -> dict:
-    """(width, depth) -> instances, for the FIFOs of the stitched core."""
+    """(width, depth, ram_style) -> instances, for the FIFOs of the stitched core."""
     configs = {}
     for stream in info["streams"]:
         if stream["dst"] is not None:
-            key = (stream["width"], stream["depth"])
+            key = (stream["width"], stream["depth"], stream.get("ram_style", "auto"))
             configs[key] = configs.get(key, 0) + 1
     return configs
 
 
+def fifo_job_name(width: int, depth: int, ram_style: str) -> str:
+    return f"fifo_{width}x{depth}" + ("" if ram_style == "auto" else f"_{ram_style}")
+
+
 def synth_jobs(rtl_dir: Path, info: dict, whole: bool = True) -> list:
+    # UltraRAM inference only where a FIFO asks for it: enabled, Yosys would also move large
+    # memories of the layers (a window's line buffer) into UltraRAM by its own costs
+    ultra = any(style == "ultra" for _, _, style in fifo_configs(info))
     jobs = [SynthJob("bcnn_top", info["top"], [rtl_dir / s for s in info["sources"]], {},
-                     [rtl_dir / m for m in info["memory_files"]])] if whole else []
+                     [rtl_dir / m for m in info["memory_files"]], uram=ultra)] if whole else []
     for s in info["stages"]:
         jobs.append(SynthJob(s["name"], s["module"], [rtl_dir / f for f in s["sources"]], s["params"],
                              [rtl_dir / m for m in s["memory_files"]]))
-    for width, depth in fifo_configs(info):
-        jobs.append(SynthJob(f"fifo_{width}x{depth}", "bcnn_fifo", [rtl_dir / "bcnn_fifo.sv"],
-                             {"WIDTH": width, "DEPTH": depth}))
+    for width, depth, style in fifo_configs(info):
+        params = {"WIDTH": width, "DEPTH": depth, **({} if style == "auto" else {"RAM_STYLE": style})}
+        jobs.append(SynthJob(fifo_job_name(width, depth, style), "bcnn_fifo", [rtl_dir / "bcnn_fifo.sv"], params,
+                             uram=style == "ultra"))
     return jobs
 
 
@@ -106,9 +114,9 @@ def synthesize_build(build_dir, parallel: int | None = None, whole: bool = True,
                        "port_paths": r["port_paths"], "estimate": {"lut": est[s["name"]]["lut"], "bram_18k": est[s["name"]]["bram_18k"]},
                        "seconds": r["seconds"], "cached": r["cached"]})
     fifos = []
-    for (width, depth), count in fifo_configs(info).items():
-        r = results[f"fifo_{width}x{depth}"]
-        fifos.append({"width": width, "depth": depth, "instances": count, **r["resources"],
+    for (width, depth, style), count in fifo_configs(info).items():
+        r = results[fifo_job_name(width, depth, style)]
+        fifos.append({"width": width, "depth": depth, "ram_style": style, "instances": count, **r["resources"],
                       "logic_levels": r["logic_levels"]["levels"], "port_paths": r["port_paths"]})
     fifo_total = {k: sum(f[k] * f["instances"] for f in fifos) for k in RESOURCE_KEYS}
     parts = {k: _sum(layers)[k] + fifo_total[k] for k in RESOURCE_KEYS}
@@ -130,7 +138,7 @@ def synthesize_build(build_dir, parallel: int | None = None, whole: bool = True,
         # the layers have no combinational port-to-port path: the slowest part is the design's.
         # The parts' resources add up to a little more than the whole top's (cross-boundary
         # optimization: +5 % on tfc_w1a1 and cnv_w1a1, bench/synth).
-        pieces = [results[s["name"]] for s in info["stages"]] + [results[f"fifo_{w}x{d}"] for w, d in fifo_configs(info)]
+        pieces = [results[s["name"]] for s in info["stages"]] + [results[fifo_job_name(*c)] for c in fifo_configs(info)]
         worst = max(pieces, key=lambda r: r["delay_path"]["ns"])
         resources, path, seconds = parts, worst["delay_path"], sum(r["seconds"] for r in pieces)
         levels = max((r["logic_levels"] for r in pieces), key=lambda x: x["levels"])

@@ -54,13 +54,14 @@ class SynthJob:
     sources: list
     params: dict = field(default_factory=dict)
     memory_files: list = field(default_factory=list)
+    uram: bool = False  # infer UltraRAM (synth_xilinx -uram, UltraScale+ only) for memories that ask for it
 
     def script(self, family: str, mapper: str = "abc9") -> str:
         """synth_xilinx as it is (mapper abc9), or with its LUT mapping step done by the older `abc`
         (the same steps otherwise), for a design on which ABC9 stops on an internal assertion."""
         params = " ".join(f"-G {k}={sv_literal(v)}" for k, v in sorted(self.params.items()))
         files = " ".join(Path(s).name for s in self.sources)
-        synth = f"synth_xilinx -family {family} -top {self.top} -flatten -noiopad -noclkbuf"
+        synth = f"synth_xilinx -family {family} -top {self.top} -flatten -noiopad -noclkbuf" + (" -uram" if self.uram else "")
         steps = [synth] if mapper == "abc9" else [f"{synth} -run :map_luts", *ABC_MAP_LUTS, f"{synth} -run finalize:"]
         return "\n".join([f"read_slang {READ_FLAGS} {params} --top {self.top} {files}", *steps,
                           "tee -q -o stat.json stat -json", "write_json netlist.json", ""])

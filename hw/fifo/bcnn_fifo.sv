@@ -5,11 +5,16 @@
 // (1 <= N <= DEPTH; INDEX >= 0, the FIFO's index in the stitched core): it then behaves cycle for
 // cycle as a DEPTH=N FIFO (test_bcnn_fifo.py compares them), so FIFO depths are explored without
 // compiling the design again. Synthesis sees DEPTH only.
+// RAM_STYLE ("auto", "block", "ultra") is the memory's ram_style attribute: the stitched core asks
+// for UltraRAM on parts that have it for FIFOs that would take block RAM (rtl/fifo_plan.py), which
+// leaves the block RAM to the layers; one URAM288 holds 32,768 words of up to 9 bits (Yosys packs
+// them by its byte lanes).
 module bcnn_fifo #(
     parameter int WIDTH = 8,
     parameter int DEPTH = 16,
-    /* verilator lint_off UNUSEDPARAM */  // read by simulations only: synthesis does not use it
-    parameter int INDEX = -1,
+    /* verilator lint_off UNUSEDPARAM */
+    parameter string RAM_STYLE = "auto",  // an attribute for synthesis, which simulation ignores
+    parameter int INDEX = -1,  // read by simulations only: synthesis does not use it
     /* verilator lint_on UNUSEDPARAM */
     localparam int PTR_W = DEPTH > 1 ? $clog2(DEPTH) : 1
 ) (
@@ -23,7 +28,7 @@ module bcnn_fifo #(
     input  wire logic             out_tready,
     output logic [  PTR_W:0] count
 );
-  logic [WIDTH-1:0] mem[DEPTH];
+  (* ram_style = RAM_STYLE *) logic [WIDTH-1:0] mem[DEPTH];
   logic [PTR_W-1:0] rd, wr;
 
 `ifdef SYNTHESIS
