@@ -1,8 +1,22 @@
 """Memory-initialization files ($readmemh) for hw/ modules: weights and thresholds as laid out
-in the RTL (see hw/mvau/bcnn_mvau.sv and hw/thresholding/bcnn_thresholding.sv)."""
+in the RTL (see hw/mvau/bcnn_mvau.sv and hw/thresholding/bcnn_thresholding.sv), and the block RAM
+a memory of a given shape takes."""
+import math
 from pathlib import Path
 
 import numpy as np
+
+
+BRAM18_ASPECTS = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
+BRAM36_ASPECTS = ((32768, 1), (16384, 2), (8192, 4), (4096, 9), (2048, 18), (1024, 36), (512, 72))
+
+
+def block_ram_18k(width: int, depth: int) -> int:
+    """BRAM18 a width x depth memory takes in the cheapest aspect ratio, a RAMB36 counting two
+    (as Yosys maps a FIFO's memory or a ROM of block style)."""
+    half = min(math.ceil(depth / d) * math.ceil(width / w) for d, w in BRAM18_ASPECTS)
+    full = min(math.ceil(depth / d) * math.ceil(width / w) for d, w in BRAM36_ASPECTS)
+    return min(half, 2 * full)
 
 
 def weight_words(weights: np.ndarray, pe: int, simd: int, w_bits: int, bipolar: bool) -> list:

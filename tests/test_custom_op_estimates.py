@@ -11,6 +11,8 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from build_flows.custom_op import custom_op
+from build_flows.custom_op.mvau import THRESHOLD_BLOCK_WORDS
+from hw.memfiles import block_ram_18k
 
 PART = "xc7z020clg400-1"
 
@@ -62,3 +64,20 @@ def finn_classes_called_on_self(path) -> list:
 def test_no_op_runs_a_finn_method_on_itself():
     folder = Path(__file__).resolve().parents[1] / "build_flows" / "custom_op"
     assert [c for path in sorted(folder.glob("*.py")) for c in finn_classes_called_on_self(path)] == []
+
+
+def test_a_threshold_rom_deeper_than_1024_words_is_block_ram_and_estimated_so(built):
+    """bcnn_mvau's threshold ROM: LUT ROM up to THRESHOLD_BLOCK_WORDS words, block RAM beyond (a
+    deeper LUT ROM's read was ResNet-18's longest path), counted in the layer's block RAM."""
+    df = ModelWrapper(str(built("tfc_w1a1", folding="tfc_w1a1") / "dataflow.onnx"))
+    op = next(op for op in layers(df, "MVAU_bcnn") if op.threshold_memory()[0] > 0)
+    assert op.threshold_style() == "distributed"
+    weights_only = MVAU_hls(op.onnx_node).bram_estimation(PART)
+    assert op.bram_estimation(PART) == weights_only
+    op.set_nodeattr("PE", 1)
+    op.set_nodeattr("MH", THRESHOLD_BLOCK_WORDS + 1)  # one word per neuron fold
+    words, bits = op.threshold_memory()
+    assert words == THRESHOLD_BLOCK_WORDS + 1 and op.threshold_style() == "block"
+    assert op.bram_estimation(PART) == MVAU_hls(op.onnx_node).bram_estimation(PART) + block_ram_18k(bits, words) > 0
+    op.set_nodeattr("ram_style_thresholds", "distributed")  # asked for: LUT ROM, no block RAM
+    assert op.threshold_style() == "distributed" and op.bram_estimation(PART) == MVAU_hls(op.onnx_node).bram_estimation(PART)

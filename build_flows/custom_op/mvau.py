@@ -15,7 +15,7 @@ from qonnx.core.datatype import DataType
 from qonnx.custom_op.general.multithreshold import multithreshold
 
 from hw import PackedBits
-from hw.memfiles import write_thresholds, write_weights
+from hw.memfiles import block_ram_18k, write_thresholds, write_weights
 from models.errors import BcnnError
 
 from .base import BcnnRTLOp, RtlInstance, finn_estimates, hw_source
@@ -103,6 +103,9 @@ def counts_padding(border: Border | None, simd: int, xnor: bool) -> bool:
     return border is not None and xnor and border.lane_group(simd) is not None
 
 
+THRESHOLD_BLOCK_WORDS = 1024
+
+
 def weight_style(op, fpgapart: str) -> str:
     """A matrix-vector unit's weight memory: FINN+'s ram_style; for "auto", block RAM exactly
     where FINN+'s estimate counts block RAM, else LUT RAM, so the design is what the estimate says."""
@@ -112,7 +115,7 @@ def weight_style(op, fpgapart: str) -> str:
                         "(UltraRAM starts empty); use auto, block or distributed")
     if style != "auto":
         return style
-    return "block" if op.bram_estimation(fpgapart) > 0 else "distributed"
+    return "block" if MVAU.bram_estimation(op, fpgapart) > 0 else "distributed"  # FINN+'s, of the weights
 
 
 class MVAU_bcnn(MVAU, BcnnRTLOp):
@@ -177,7 +180,7 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
         # add their threshold (or correction) words, LUT ROM at 64 bits per LUT
         luts = finn_estimates(self, MVAU_hls).lut_estimation(fpgapart)
         border = self.border()
-        if border is not None and not self.counts_padding():
+        if border is not None and not self.counts_padding() and self.threshold_style() == "distributed":
             words = (border.classes - 1) * self.get_nodeattr("MH") * max(1, self._thresholds_per_channel())
             luts += words * threshold_bits(DataType[self.get_nodeattr("accDataType")]) / 64
         return luts
@@ -194,10 +197,29 @@ class MVAU_bcnn(MVAU, BcnnRTLOp):
     def weight_style(self, fpgapart: str) -> str:
         return weight_style(self, fpgapart)
 
+    def threshold_memory(self) -> tuple[int, int]:
+        """(words, bits per word) of bcnn_mvau's threshold ROM (a raw output's per-class
+        corrections included): a word per neuron fold (and pixel class)."""
+        if self.get_nodeattr("noActivation"):
+            bits = DataType[self.get_nodeattr("outputDataType")].bitwidth()  # as rtl_instance's acc_bits
+        else:
+            bits = threshold_bits(DataType[self.get_nodeattr("accDataType")])
+        return int(self.calc_tmem()), self.get_nodeattr("PE") * self._thresholds_per_channel() * bits
+
     def threshold_style(self) -> str:
-        """FINN+'s ram_style_thresholds; "auto" is LUT RAM (FINN+ estimates no block RAM for them)."""
+        """FINN+'s ram_style_thresholds; "auto" is LUT RAM up to THRESHOLD_BLOCK_WORDS words, block
+        RAM beyond: a deeper LUT ROM's read is a long mux (ResNet-18's per-class corrections,
+        2,304 words: 8 LUT levels, the design's longest path)."""
         style = self.get_nodeattr("ram_style_thresholds")
-        return "distributed" if style == "auto" else style
+        if style != "auto":
+            return style
+        return "block" if self.threshold_memory()[0] > THRESHOLD_BLOCK_WORDS else "distributed"
+
+    def bram_estimation(self, fpgapart):
+        """FINN+'s (the weights), and the threshold ROM where it is of block style."""
+        words, bits = self.threshold_memory()
+        thresholds = block_ram_18k(bits, words) if words and self.threshold_style() == "block" else 0
+        return super().bram_estimation(fpgapart) + thresholds
 
     def rtl_instance(self, model, directory: Path, fpgapart: str) -> RtlInstance:
         reason = unsupported_reason(self)

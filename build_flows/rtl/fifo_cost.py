@@ -13,8 +13,8 @@ Yosys)."""
 import math
 from dataclasses import dataclass
 
-BRAM18_ASPECTS = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
-BRAM36_ASPECTS = ((32768, 1), (16384, 2), (8192, 4), (4096, 9), (2048, 18), (1024, 36), (512, 72))
+from hw.memfiles import block_ram_18k
+
 LUTRAM_UNITS = ((32, 8), (64, 4), (128, 2), (256, 1))  # memory_libmap's dual-port LUT RAM shapes
 LUTRAM_UNIT_COST, BRAM18_COST = 16, 129
 LUTRAM_SLACK = 4 / 3  # how much dearer than block RAM LUT RAM may be and still be chosen (fitted)
@@ -29,13 +29,6 @@ class FifoCost:
     lutram: int
     bram_18k: int
     uram: int = 0
-
-
-def block_ram_18k(width: int, depth: int) -> int:
-    """BRAM18 of the cheapest aspect ratio, a RAMB36 counting two."""
-    half = min(math.ceil(depth / d) * math.ceil(width / w) for d, w in BRAM18_ASPECTS)
-    full = min(math.ceil(depth / d) * math.ceil(width / w) for d, w in BRAM36_ASPECTS)
-    return min(half, 2 * full)
 
 
 def lutram_units(width: int, depth: int) -> int:

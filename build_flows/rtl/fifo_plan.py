@@ -8,9 +8,10 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from build_flows.custom_op.base import BcnnRTLOp
+from hw.memfiles import block_ram_18k
 from models.errors import BcnnError
 
-from .fifo_cost import block_ram_18k, fifo_cost, in_lut_ram, ultra_ram
+from .fifo_cost import fifo_cost, in_lut_ram, ultra_ram
 from .shortcut_depth import (frame_elements, join_buffer, join_requirements, layer_need, padding_burst, stream_need,
                              through, window_fill)
 from .top_source import Stream

@@ -22,6 +22,8 @@ CONFIGS = {
     "asymmetric_pad_raw": (4, 5, 4, (3, 3), (1, 2), (1, 1), (0, 1, 2, 0), 4, 4, 12, 0),
     "dilated_pad2": (7, 7, 1, (3, 3), (1, 1), (2, 2), (2, 2, 2, 2), 2, 2, 3, 1),
     "one_channel_one_pixel_row": (1, 4, 1, (3, 3), (1, 1), (1, 1), (1, 1, 1, 1), 1, 1, 1, 1),
+    # 9 classes x 128 neuron folds of corrections: a block ROM (MVAU_bcnn.threshold_style beyond 1,024 words)
+    "deep_class_rom_raw_block": (4, 4, 4, (3, 3), (1, 1), (1, 1), (1, 1, 1, 1), 128, 1, 36, 0),
 }
 # the same, counting the padding (bcnn_mvau's PAD_COUNT)
 COUNT_CONFIGS = {
@@ -78,7 +80,8 @@ def test_border_classes_give_the_zero_padded_layer(name, stalls, tmp_path):
         expected, out_bits = dots, acc_bits
     params = dict(MW=border.window, MH=mh, PE=pe, SIMD=simd, IN_BITS=1, IN_SIGNED=0, W_BITS=1, W_BIPOLAR=1, XNOR=1,
                   ACC_BITS=acc_bits, N_THRES=n_thres, OUT_BITS=out_bits, ACT_VAL=0, WEIGHT_STYLE="block",
-                  THRESH_STYLE="distributed", **border_params(border, simd if count else None))
+                  THRESH_STYLE="block" if name.endswith("_block") else "distributed",
+                  **border_params(border, simd if count else None))
     binary = vl.build(SOURCES, "bcnn_mvau", params)
     write_weights(tmp_path / "weights.hex", weights.T, pe, simd, 1, bipolar=True)
     if n_thres or not count:  # a raw output counting the padding reads no memory
