@@ -41,7 +41,7 @@ HERE = Path(__file__).parent
 # DGRL's ResNet-20 (an SI branch beside every unit of equal shape) on the KV260; SoFAr's fractal
 # networks on the Pynq-Z1 at 100 MHz between FINN's CNV-w1a1 (3,020) and BNN-PYNQ's (9,150), and
 # DRF-DenseNet on the Ultra96-V2 at BNN-PYNQ's rate; Bi-Real's ResNet-18 (11 M binary weights: more
-# than the Zynq boards' block RAM holds, and UltraRAM is not used yet) on an Alveo U250 at 250 MHz
+# than the Zynq boards' block RAM holds, and UltraRAM holds no weights yet) on an Alveo U250 at 250 MHz
 CASES = (("resnet20", "bireal", "Ultra96-V2", 4.0, 10000.0), ("resnet20", "bireal", "KV260", 5.0, 8000.0),
          ("resnet20", "fracbnn", "Ultra96-V2", 4.0, 7000.0), ("resnet20", "dgrl", "KV260", 5.0, 8000.0),
          ("rf_resnet_small", "sofar", "Pynq-Z1", 10.0, 5000.0), ("drf_densenet_small", "sofar", "Pynq-Z1", 10.0, 5000.0),
@@ -154,16 +154,18 @@ def render(rows: list) -> list:
               "at 1.026x its analytic cycles (25,215, 9,915 FPS), with it 1.009x. Thresholds every channel shares (the "
               "requantization after each join) are stored once (build_flows/rtl/shared_thresholds.py): ResNet-20 went "
               "from 366 to 256 BRAM18, so the KV260 (288) takes the Ultra96-V2's design as it is; before, its build "
-              "moved threshold stages to LUTs to fit (49,918 LUT). The KV260's 64 UltraRAMs are unused (no run-time "
-              "weight loading yet). Binary networks stream random pixels (their "
+              "moved threshold stages to LUTs to fit (49,918 LUT). On parts with UltraRAM (KV260, U250) the FIFOs "
+              "that would take block RAM are in UltraRAM (weights are not: they need run-time loading). Binary "
+              "networks stream random pixels (their "
               "cycles do not depend on data); FracBNN's stream stand-in images, for the LSB-pass rate of its gates (a "
               "fractional unit that skips LSB passes takes cycles by its gates; at these foldings, one to four cycles "
               "per pass, the units run both passes, docs/flow.md). SoFAr's RF-ResNet and DRF-DenseNet are "
               "bcnn's small variants (RF: 16 and 32 channels, two fractal columns per stage; DRF: growth 8) on "
-              "3x32x32 inputs, not the paper's widths. DGRL's ResNet-20: 209 of its 479 BRAM18 are FIFOs, mostly the "
-              "SI joins' buffers of one to two frames, which the build's estimates do not count (they said 286). "
-              "ResNet-18's row predates the MVAU's tree stage and second weight register (commit ade8286), with "
-              "which its slowest layers (SIMD 512, 4,608-word weight ROMs) synthesize to 2.94 ns instead of 4.02.", ""]
+              "3x32x32 inputs, not the paper's widths. DGRL's ResNet-20 on the KV260: its SI joins' FIFOs hold one "
+              "frame each (two before, at the same 1.0000x), and its FIFOs are in 53 of the 64 UltraRAMs, which "
+              "leaves the block RAM to the layers (479 BRAM18 before, 209 of them FIFOs). ResNet-18's per-class "
+              "correction ROMs of 1,152 and 2,304 words are block RAM (their LUT-ROM read was its longest path, "
+              "4.08 ns).", ""]
     for r in rows:
         if r.get("lsb_pass_rate"):
             rates = list(r["lsb_pass_rate"].values())
