@@ -18,7 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from models.errors import BcnnError, InternalError
 
-from ..analysis.fit import Usage, fits, over_budget
+from ..analysis.fit import Usage, over_budget
 from ..analysis.timing import timing
 from ..atomic import write_json
 from ..boards import get_board
