@@ -68,12 +68,17 @@ def test_resnet18_is_bireal18_for_32x32_inputs(method):
     assert 11.1e6 < weights < 11.2e6
 
 
-def build_narrow(tmp_path_factory, method: str):
-    """A random-init ResNet-20 of narrow width on 16x16 inputs with `method`'s parts."""
+# ResNet-18's shape (four stages of two basic blocks, 1x1 shortcuts entering stages 2-4), narrow, for CI
+NARROW_RESNET18 = ((4, 2), (8, 2), (8, 2), (8, 2))
+
+
+def build_narrow(tmp_path_factory, method: str, stages=NARROW):
+    """A random-init ResNet-20 (or, with NARROW_RESNET18, ResNet-18) of narrow width on 16x16
+    inputs with `method`'s parts."""
     torch.manual_seed(0)
-    model = ResNet20(get_recipe(method).parts("resnet20"), in_shape=(3, 16, 16), stages=NARROW)
+    model = ResNet20(get_recipe(method).parts("resnet20"), in_shape=(3, 16, 16), stages=stages)
     randomize_norms(model, model.in_shape, 0)
-    root = tmp_path_factory.mktemp(f"resnet20_{method}")
+    root = tmp_path_factory.mktemp(f"resnet{'18' if len(stages) == 4 else '20'}_{method}")
     export_model(model, root / "m.onnx")
     return run_build(BuildConfig(model=str(root / "m.onnx"), out=str(root / "build")), show_progress=False)
 
@@ -126,6 +131,16 @@ def test_dgrl_resnet20_streams_bit_exact_under_backpressure(tmp_path_factory, tm
     ops = [n.op_type for n in ModelWrapper(str(design / "dataflow.onnx")).graph.node]
     assert ops.count("BroadcastPixels_bcnn") == 4 and ops.count("ElementwiseAdd_bcnn") >= 10
     simulate_bit_exact(design, tmp_path, frames=2, backpressure=True, min_streams=40)
+
+
+def test_resnet18_shape_streams_bit_exact_under_backpressure(tmp_path_factory, tmp_path):
+    """Bi-Real's ResNet-18 at CI size: its four stages of two units, three strided 1x1 shortcuts
+    (the full network is bench/seeds_at_scale's, on a U250)."""
+    design = build_narrow(tmp_path_factory, "bireal", NARROW_RESNET18)
+    ops = [n.op_type for n in ModelWrapper(str(design / "dataflow.onnx")).graph.node]
+    assert ops.count("ElementwiseAdd_bcnn") == 16  # Bi-Real: a shortcut around each of a unit's two convolutions
+    simulate_bit_exact(design, tmp_path, frames=2, backpressure=True, min_streams=40)
+
 
 def test_setfolding_at_a_high_target_keeps_every_layer_in_its_place(narrow_build):
     """FINN+'s SetFolding names its nodes again in its own graph order, which differs from the
