@@ -1,7 +1,6 @@
 """Per-layer cycle and resource estimates from FINN+'s analytic models, and a design's totals
 (layers and the FIFOs between them) against its board."""
 import math
-from dataclasses import replace
 
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
@@ -46,9 +45,8 @@ def design_estimates(df: ModelWrapper, cfg, fifos: dict | None = None) -> dict:
         totals["bram_18k"] += fifos["bram_18k"]
         totals["uram"] += fifos["uram"]
     # the FIFOs' model is fitted to synthesis already: only FINN+'s layer estimates are scaled
-    usage = Usage.from_estimates(layer_totals, cfg.lut_per_estimate)
-    usage = replace(usage, lut=usage.lut + totals["lut"] - layer_totals["lut"], bram_18k=totals["bram_18k"],
-                    uram=totals["uram"])
+    usage = Usage(cfg.lut_per_estimate * layer_totals["lut"] + totals["lut"] - layer_totals["lut"],
+                  totals["bram_18k"], totals["uram"], totals["dsp"])
     available = {"lut": board.lut, "bram_18k": board.bram_18k, "uram": board.uram, "dsp": board.dsp}
     pipeline_fps = 1e9 / (cfg.clock_ns * cycles) if cycles else None
     moving = data_movement(dataflow_sides(df), board.ps, 1e3 / cfg.clock_ns)
